@@ -1,0 +1,125 @@
+// Package store is the storage port of the engine: the interface every
+// adapter implements, the records it moves and the errors it returns.
+//
+// Adapters live in subpackages (sqlite, mongo) and know this package only.
+// storetest holds the conformance suite that every adapter must pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/morphcrm/morph/engine/query"
+)
+
+// Record is one stored document of a collection.
+//
+// ID and Version are kept apart from Data by the adapters; Data holds every
+// other field, system ones (created_at, owner, …) included, as JSON-like values:
+// map[string]any, []any, string, float64, int64, bool and nil. Adapters return
+// Data in that form too (numbers as float64, whatever their stored type), so a
+// record read back can be validated and encoded without conversion.
+type Record struct {
+	ID      string
+	Version int64
+	Data    map[string]any
+}
+
+// Index is an index a collection must have. Fields are dotted paths.
+// Unique indexes ignore records where any of the fields is missing or null.
+type Index struct {
+	Name   string // unique within the collection: [a-z0-9_]+
+	Fields []string
+	Unique bool
+}
+
+// Store is the storage port.
+//
+// Collection names match [a-z_][a-z0-9_]*; names starting with "_" are the
+// engine's system collections. Every method honours ctx's deadline.
+// Errors are the sentinel values below (test with errors.Is), a *UniqueError,
+// or adapter failures that the caller must treat as internal.
+type Store interface {
+	// EnsureCollection creates the collection if needed and makes its
+	// secondary indexes exactly the given ones: missing indexes are created,
+	// indexes no longer listed are dropped. Creating a unique index over
+	// existing duplicates fails with a *UniqueError.
+	EnsureCollection(ctx context.Context, coll string, indexes []Index) error
+
+	// DropCollection removes the collection and its records. Dropping a
+	// missing collection is not an error.
+	DropCollection(ctx context.Context, coll string) error
+
+	// Insert stores a new record as given (its Version is kept, normally 1).
+	// It returns ErrDuplicateID when a record with the ID exists and a
+	// *UniqueError when a unique index is violated.
+	Insert(ctx context.Context, coll string, rec Record) error
+
+	// InsertMany inserts records in one batch (one transaction where the
+	// store has them) and returns one error per record, nil for success;
+	// a failed record does not stop the others. The returned error is for
+	// the batch as a whole (connection lost, context ended).
+	InsertMany(ctx context.Context, coll string, recs []Record) ([]error, error)
+
+	// Get returns one record or ErrNotFound.
+	Get(ctx context.Context, coll, id string) (Record, error)
+
+	// GetMany returns the records with the given ids that exist, in no
+	// particular order. It makes one round trip per batch, never one per id.
+	GetMany(ctx context.Context, coll string, ids []string) ([]Record, error)
+
+	// Update replaces the record with ID rec.ID if its stored version is
+	// rec.Version-1, and stores it with rec.Version. It returns ErrNotFound
+	// when no such record exists, ErrConflict when the stored version differs
+	// and a *UniqueError when a unique index is violated.
+	Update(ctx context.Context, coll string, rec Record) error
+
+	// Delete removes the record if its stored version is version (any
+	// version when version is 0). It returns ErrNotFound or ErrConflict.
+	Delete(ctx context.Context, coll, id string, version int64) error
+
+	// Find returns the records matching q.Filter in q.Sort order, at most
+	// q.Limit of them (all when 0). An invalid path or operator is ErrInvalid.
+	Find(ctx context.Context, coll string, q query.Query) ([]Record, error)
+
+	// Count returns how many records match filter.
+	Count(ctx context.Context, coll string, filter query.Expr) (int64, error)
+
+	// Aggregate groups the records matching filter by the values of by (no
+	// fields: one group over all) and computes aggs for each group. Groups
+	// come back ordered by their keys.
+	Aggregate(ctx context.Context, coll string, filter query.Expr, by []string, aggs []query.Agg) ([]query.Group, error)
+
+	// NextSequence atomically increments the named counter and returns the
+	// new value; the first call returns 1. Counters survive restarts.
+	NextSequence(ctx context.Context, name string) (int64, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+var (
+	ErrNotFound    = errors.New("store: record not found")
+	ErrConflict    = errors.New("store: version conflict")
+	ErrDuplicateID = errors.New("store: duplicate record id")
+	ErrInvalid     = errors.New("store: invalid query")
+)
+
+// UniqueError reports a violated unique index.
+type UniqueError struct {
+	Collection string
+	Index      string   // the index name as given in EnsureCollection, when the adapter can tell
+	Fields     []string // the index's fields, when the adapter can tell
+}
+
+func (e *UniqueError) Error() string {
+	return fmt.Sprintf("store: duplicate value for unique index %s on %s (%s)", e.Index, e.Collection, strings.Join(e.Fields, ", "))
+}
+
+// IsUnique reports whether err is a *UniqueError.
+func IsUnique(err error) bool {
+	var u *UniqueError
+	return errors.As(err, &u)
+}

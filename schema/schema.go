@@ -1,0 +1,94 @@
+// Package schema holds Morph's definitions: entities as JSON Schema documents
+// with an x- vocabulary, the field types (one file each, registered in a
+// table), and the checks a definition passes before it is saved.
+//
+// The x- vocabulary of an entity document:
+//
+//	$id            the entity name: [a-z][a-z0-9_]{0,39}, immutable
+//	title          the English label; x-label: {"en": …, "zh-CN": …} overrides
+//	x-title-field  the field shown as a record's title (default: first text field)
+//
+// and of a property (a field):
+//
+//	x-type         the field type (see Types); inferred from plain JSON Schema when absent
+//	x-label        {"en": …, "zh-CN": …}; title is the English label when x-label has none
+//	x-unique       true: no two records share a value (a unique index)
+//	x-indexed      true: an index for filters and sorts
+//	x-ref          relation: the target entity
+//	x-many         relation: an array of ids instead of one id
+//	x-options      select/multiselect: {"value": {"en": …, "zh-CN": …}} labels of enum values
+//	x-currency     currency: the default ISO 4217 code (CNY when absent)
+//	x-autonumber   autonumber: {"prefix": "CT-", "digits": 6}
+//	default        a standard JSON Schema default, applied on create
+//
+// System fields (id, version, created_at, created_by, updated_at, updated_by,
+// owner) are added by the engine; a definition may not declare them, except
+// owner which it may label.
+package schema
+
+import (
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/schema/lang"
+)
+
+// SystemFields are the fields every record has, set by the engine.
+var SystemFields = []string{"id", "version", "created_at", "created_by", "updated_at", "updated_by", "owner"}
+
+// Entity is a compiled entity definition. It is immutable once built.
+type Entity struct {
+	Name       string
+	Label      morph.Text
+	TitleField string
+	Fields     []*Field       // in the order of the document's properties
+	Doc        map[string]any // the definition as stored (x-type filled in where it was inferred)
+
+	byName map[string]*Field
+	impl   entityImpl // validator and other compiled parts, set by Parse
+}
+
+// Field is one property of an entity.
+type Field struct {
+	Name     string
+	Type     FieldType
+	Label    morph.Text
+	Required bool
+	Unique   bool
+	Indexed  bool           // x-indexed, or indexed by its type (relation, user)
+	Ref      string         // relation target entity
+	Many     bool           // relation (many)
+	Enum     []string       // select, multiselect
+	Default  any            // applied on create when the field is absent
+	Prop     map[string]any // the property's JSON Schema as stored
+}
+
+// FieldType is one kind of field. Each lives in its own file and registers
+// itself in the table with Register.
+type FieldType interface {
+	// Name is the x-type value ("text", "phone" …).
+	Name() string
+	// Kind is how expressions and filters see the field.
+	Kind() lang.Kind
+	// StorePath is the path filters and sorts use for field name.
+	StorePath(name string) string
+	// BaseSchema is the JSON Schema a new field of this type starts from.
+	BaseSchema() map[string]any
+	// Check reports what is wrong with the field's settings; paths are
+	// relative to the property ("/x-ref").
+	Check(f *Field) []morph.FieldError
+	// Normalize returns the canonical form of a value (trimmed text,
+	// lower-case e-mail, E.164 phone, UTC datetime). It leaves values of the
+	// wrong JSON type alone, for validation to report.
+	Normalize(f *Field, v any) (any, *morph.FieldError)
+	// IndexedByDefault reports whether the type is indexed without x-indexed.
+	IndexedByDefault() bool
+}
+
+// IndexSpec is an index the entity's store collection needs.
+type IndexSpec struct {
+	Name   string
+	Fields []string // store paths
+	Unique bool
+}
+
+// Field returns the named field, or nil.
+func (e *Entity) Field(name string) *Field { return e.byName[name] }
