@@ -27,6 +27,8 @@
 package schema
 
 import (
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/schema/lang"
 )
@@ -42,8 +44,10 @@ type Entity struct {
 	Fields     []*Field       // in the order of the document's properties
 	Doc        map[string]any // the definition as stored (x-type filled in where it was inferred)
 
-	byName map[string]*Field
-	impl   entityImpl // validator and other compiled parts, set by Parse
+	byName    map[string]*Field
+	required  []*Field
+	validator *jsonschema.Schema // the record validator, compiled once
+	json      []byte             // Doc as JSON text, properties in their order
 }
 
 // Field is one property of an entity.

@@ -1,0 +1,37 @@
+# Morph — make run starts the server, make test runs every test.
+GO        ?= go
+BIN       ?= bin/morph
+ADDR      ?= 127.0.0.1:8080
+STORE     ?= sqlite:./morph-data/morph.db
+FUZZTIME  ?= 10m
+
+.PHONY: run build test vet bench fuzz clean
+
+run: build
+	./$(BIN) serve --addr $(ADDR) --store $(STORE) --example sme-crm
+
+build:
+	$(GO) build -o $(BIN) ./cmd/morph
+
+# Every test, including the store conformance suite on SQLite and on an
+# embedded FerretDB (MongoDB wire protocol), the seed corpora of the fuzz
+# targets, and the reliability tests against the real binary.
+test: vet
+	$(GO) test -count=1 -timeout 20m ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+# Go benchmarks of the store and the engine (see docs/PERFORMANCE.md).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./api/...
+
+# Long fuzzing runs of each target (make test runs their seed corpora only).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzFilter$$' -fuzztime $(FUZZTIME) ./schema/lang/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./schema/
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./schema/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,184 @@
+// Package api is Morph's HTTP interface: one table of routes, handlers that
+// return errors, one error handler that shapes every failure, the OpenAPI
+// description generated from the definitions, and the builder UI.
+package api
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine"
+)
+
+// Body limits.
+const (
+	MaxRecordBody     = 1 << 20   // one record
+	MaxDefinitionBody = 256 << 10 // one entity definition
+	MaxBulkBody       = 16 << 20  // a bulk request
+)
+
+// Options configure the HTTP server.
+type Options struct {
+	Logger *slog.Logger
+	// UI is the built builder-ui (index.html at its root). Nil serves a page
+	// that says how to build it.
+	UI fs.FS
+	// Timeout bounds the store work of one request. Default 15 s.
+	Timeout time.Duration
+}
+
+// Server holds what the handlers share.
+type Server struct {
+	eng  *engine.Engine
+	log  *slog.Logger
+	opts Options
+}
+
+type route struct {
+	method, path string
+	handler      fiber.Handler
+}
+
+// New returns the Fiber app that serves the API and the UI.
+func New(eng *engine.Engine, opts Options) *fiber.App {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 15 * time.Second
+	}
+	s := &Server{eng: eng, log: opts.Logger, opts: opts}
+	app := fiber.New(fiber.Config{
+		AppName:               "Morph",
+		BodyLimit:             MaxBulkBody,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e)
+	}}))
+	for _, r := range s.routes() {
+		app.Add(r.method, r.path, r.handler)
+	}
+	app.Use("/api", func(c *fiber.Ctx) error {
+		return morph.Errorf(morph.ENotFound, "No such API route: %s %s", "没有此 API 路由：%s %s", c.Method(), c.Path())
+	})
+	s.mountUI(app)
+	return app
+}
+
+// routes is every route of the server, in one table.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", s.healthz},
+		{"GET", "/api/openapi.json", s.openAPI},
+
+		{"GET", "/api/entities", s.listEntities},
+		{"GET", "/api/entities/:name", s.getEntity},
+		{"PUT", "/api/entities/:name", s.putEntity},
+		{"DELETE", "/api/entities/:name", s.deleteEntity},
+
+		{"GET", "/api/records/:entity", s.listRecords},
+		{"POST", "/api/records/:entity", s.createRecord},
+		{"POST", "/api/records/:entity/bulk", s.bulkRecords},
+		{"GET", "/api/records/:entity/:id", s.getRecord},
+		{"PATCH", "/api/records/:entity/:id", s.updateRecord},
+		{"DELETE", "/api/records/:entity/:id", s.deleteRecord},
+	}
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	if _, err := s.eng.Store().Count(ctx, "_entities", nil); err != nil {
+		s.log.Error("health check", "err", err)
+		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// ctx bounds the store work of a request: Fiber does not cancel a request's
+// context when the client goes away.
+func (s *Server) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), s.opts.Timeout)
+}
+
+// actor is who makes the request. Until users and sessions exist every
+// request acts as the anonymous API user.
+func (s *Server) actor(c *fiber.Ctx) engine.Actor { return engine.Actor{ID: "api"} }
+
+// lang picks the response language from Accept-Language: zh-CN when Chinese
+// is preferred over English, English otherwise.
+func lang(c *fiber.Ctx) string {
+	h := c.Get(fiber.HeaderAcceptLanguage)
+	if h == "" {
+		return "en"
+	}
+	best, bestQ := "en", -1.0
+	for _, part := range strings.Split(h, ",") {
+		tag, q := strings.TrimSpace(part), 1.0
+		if i := strings.IndexByte(tag, ';'); i >= 0 {
+			params := tag[i+1:]
+			tag = strings.TrimSpace(tag[:i])
+			if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+				q = parseQ(v)
+			}
+		}
+		tag = strings.ToLower(tag)
+		var l string
+		switch {
+		case strings.HasPrefix(tag, "zh"):
+			l = "zh-CN"
+		case strings.HasPrefix(tag, "en"):
+			l = "en"
+		default:
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = l, q
+		}
+	}
+	return best
+}
+
+func parseQ(v string) float64 {
+	q := 0.0
+	seenDot, scale := false, 1.0
+	for _, r := range v {
+		switch {
+		case r == '.' && !seenDot:
+			seenDot = true
+		case r >= '0' && r <= '9':
+			if seenDot {
+				scale /= 10
+				q += float64(r-'0') * scale
+			} else {
+				q = q*10 + float64(r-'0')
+			}
+		default:
+			return 0
+		}
+	}
+	return q
+}
+
+// Shutdown stops the server, letting in-flight requests finish within timeout.
+func Shutdown(app *fiber.App, timeout time.Duration) error {
+	err := app.ShutdownWithTimeout(timeout)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,261 @@
+package api
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine"
+)
+
+func (s *Server) getRecord(c *fiber.Ctx) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	rec, err := s.eng.Get(ctx, s.actor(c), c.Params("entity"), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(rec.Version))
+	return writeJSON(c, fiber.StatusOK, engine.Flatten(rec, nil))
+}
+
+func (s *Server) createRecord(c *fiber.Ctx) error {
+	entity := strings.Clone(c.Params("entity"))
+	return s.idempotent(c, "create:"+entity, MaxRecordBody, func() (int, any, error) {
+		in, _, err := decodeObject(c, MaxRecordBody)
+		if err != nil {
+			return 0, nil, err
+		}
+		ctx, cancel := s.ctx(c)
+		defer cancel()
+		rec, err := s.eng.Create(ctx, s.actor(c), entity, in)
+		if err != nil {
+			return 0, nil, err
+		}
+		c.Set(fiber.HeaderETag, etag(rec.Version))
+		c.Set(fiber.HeaderLocation, "/api/records/"+entity+"/"+rec.ID)
+		return fiber.StatusCreated, engine.Flatten(rec, nil), nil
+	})
+}
+
+func (s *Server) updateRecord(c *fiber.Ctx) error {
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	patch, _, err := decodeObject(c, MaxRecordBody)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	rec, err := s.eng.Update(ctx, s.actor(c), strings.Clone(c.Params("entity")), strings.Clone(c.Params("id")), patch, version)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(rec.Version))
+	return writeJSON(c, fiber.StatusOK, engine.Flatten(rec, nil))
+}
+
+func (s *Server) deleteRecord(c *fiber.Ctx) error {
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	if err := s.eng.Delete(ctx, s.actor(c), strings.Clone(c.Params("entity")), strings.Clone(c.Params("id")), version); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// listPage is the body of a list response.
+type listPage struct {
+	Items []map[string]any `json:"items"`
+	Next  string           `json:"next,omitempty"`
+	Total *int64           `json:"total,omitempty"`
+}
+
+func (s *Server) listRecords(c *fiber.Ctx) error {
+	req := engine.ListRequest{
+		Filter: c.Query("filter"),
+		Sort:   c.Query("sort"),
+		After:  c.Query("after"),
+		Fields: c.Query("fields"),
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return &morph.Error{Code: morph.EInvalidFilter, Text: morph.T("limit must be a positive number", "limit 必须是正整数"),
+				Fields: []morph.FieldError{{Path: "limit", Code: "range", Offset: -1, Text: morph.T("limit must be between 1 and %d", "limit 必须在 1 到 %d 之间", engine.MaxLimit)}}}
+		}
+		req.Limit = n
+	}
+	switch c.Query("count") {
+	case "", "false", "0":
+	case "true", "1":
+		req.Count = true
+	default:
+		return &morph.Error{Code: morph.EInvalidFilter, Text: morph.T("count must be true or false", "count 必须是 true 或 false"),
+			Fields: []morph.FieldError{{Path: "count", Code: "format", Offset: -1, Text: morph.T("count must be true or false", "count 必须是 true 或 false")}}}
+	}
+	if v := c.Query("expand"); v != "" {
+		for _, name := range strings.Split(v, ",") {
+			req.Expand = append(req.Expand, strings.TrimSpace(name))
+		}
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	res, err := s.eng.List(ctx, s.actor(c), c.Params("entity"), req)
+	if err != nil {
+		return err
+	}
+	page := listPage{Items: make([]map[string]any, len(res.Records)), Next: res.Next}
+	for i, r := range res.Records {
+		page.Items[i] = engine.Flatten(r, res.Fields)
+		if res.Expanded != nil && res.Expanded[i] != nil {
+			page.Items[i]["_expand"] = res.Expanded[i]
+		}
+	}
+	if res.Total >= 0 {
+		page.Total = &res.Total
+	}
+	return writeJSON(c, fiber.StatusOK, page)
+}
+
+// bulkRequest is the body of POST /api/records/{entity}/bulk.
+type bulkRequest struct {
+	Key   string           `json:"key"`
+	Items []map[string]any `json:"items"`
+}
+
+type bulkItemResult struct {
+	Index  int            `json:"index"`
+	Status int            `json:"status"`
+	ID     string         `json:"id,omitempty"`
+	Record map[string]any `json:"record,omitempty"`
+	Error  *ErrorBody     `json:"error,omitempty"`
+}
+
+func (s *Server) bulkRecords(c *fiber.Ctx) error {
+	entity := strings.Clone(c.Params("entity"))
+	return s.idempotent(c, "bulk:"+entity, MaxBulkBody, func() (int, any, error) {
+		b, err := body(c, MaxBulkBody)
+		if err != nil {
+			return 0, nil, err
+		}
+		var req bulkRequest
+		if err := decodeJSON(b, &req); err != nil {
+			return 0, nil, err
+		}
+		if req.Items == nil {
+			return 0, nil, morph.Invalid(morph.FieldError{Path: "/items", Code: "required",
+				Text: morph.T("items must be an array of records", "items 必须是记录数组")})
+		}
+		ctx, cancel := s.ctx(c)
+		defer cancel()
+		results, err := s.eng.CreateMany(ctx, s.actor(c), entity, req.Items, engine.BulkOptions{Key: req.Key})
+		if err != nil {
+			return 0, nil, err
+		}
+		l := lang(c)
+		out := make([]bulkItemResult, len(results))
+		failed := 0
+		for i, r := range results {
+			out[i] = bulkItemResult{Index: r.Index, Status: r.Status}
+			if r.Err != nil {
+				failed++
+				out[i].Error = s.errorBody(r.Err, l)
+				continue
+			}
+			out[i].ID, out[i].Record = r.Record.ID, engine.Flatten(r.Record, nil)
+		}
+		return fiber.StatusOK, fiber.Map{"items": out, "failed": failed, "succeeded": len(out) - failed}, nil
+	})
+}
+
+// errorBody shapes an error the way handleError does, for per-item results.
+func (s *Server) errorBody(err error, l string) *ErrorBody {
+	me := morph.AsError(err)
+	if me == nil {
+		s.log.Error("bulk item failed", "err", err)
+		me = morph.Errorf(morph.EInternal, "Internal error", "内部错误")
+	}
+	b := &ErrorBody{Status: me.Code.Status(), Code: me.Code, Message: me.Text.In(l)}
+	for _, f := range me.Fields {
+		b.Fields = append(b.Fields, ErrorFieldBody{Path: f.Path, Code: f.Code, Message: f.Text.In(l)})
+	}
+	return b
+}
+
+// idempotent runs a POST handler under the request's Idempotency-Key, when
+// it has one: a repeated request gets the first one's response instead of
+// running again.
+func (s *Server) idempotent(c *fiber.Ctx, scope string, limit int, run func() (int, any, error)) error {
+	key := c.Get("Idempotency-Key")
+	if key == "" {
+		status, v, err := run()
+		if err != nil {
+			return err
+		}
+		return writeJSON(c, status, v)
+	}
+	key = strings.Clone(key)
+	b := c.Body()
+	if len(b) > limit {
+		return tooLarge(limit)
+	}
+	scope = s.actor(c).ID + "\x00" + scope
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	replay, err := s.eng.BeginIdempotent(ctx, scope, key, b)
+	if err != nil {
+		return err
+	}
+	if replay != nil {
+		c.Set("Idempotent-Replayed", "true")
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Status(replay.Status).SendString(replay.Body)
+	}
+	status, v, err := run()
+	if err != nil {
+		me := morph.AsError(err)
+		if me == nil || me.Code.Status() >= 500 {
+			// Worth retrying: release the key.
+			if aerr := s.eng.AbortIdempotent(ctx, scope, key); aerr != nil {
+				s.log.Error("idempotency abort", "err", aerr)
+			}
+			return err
+		}
+		// A client error is final for this request: keep it for replays.
+		if herr := s.handleError(c, err); herr != nil {
+			return herr
+		}
+		if ferr := s.eng.FinishIdempotent(ctx, scope, key, c.Response().StatusCode(), c.Response().Body()); ferr != nil {
+			s.log.Error("idempotency finish", "err", ferr)
+		}
+		return nil
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if ferr := s.eng.FinishIdempotent(ctx, scope, key, status, out); ferr != nil {
+		s.log.Error("idempotency finish", "err", ferr)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Status(status).Send(out)
+}
+
+func writeJSON(c *fiber.Ctx, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Status(status).Send(b)
+}

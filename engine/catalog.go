@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema"
+)
+
+// Catalog is an immutable set of compiled entity definitions. The engine
+// swaps a whole new catalog in when a definition changes, so a reader holds a
+// consistent view for as long as it keeps the pointer.
+type Catalog struct {
+	entities map[string]*compiled
+	names    []string
+}
+
+// compiled is an entity with what the engine derives from it once.
+type compiled struct {
+	*schema.Entity
+	indexes   []store.Index
+	uniqueIdx map[string]string // index name → field name, to name the field of a unique violation
+	relations []*schema.Field   // relation fields, for target checks and expansion
+	autonums  []*schema.Field
+	def       string // the definition as stored (JSON text)
+	version   int64  // the definition's version
+}
+
+// Entity returns the named entity, or nil.
+func (c *Catalog) Entity(name string) *schema.Entity {
+	if ce := c.entities[name]; ce != nil {
+		return ce.Entity
+	}
+	return nil
+}
+
+// Names lists the entity names in alphabetical order.
+func (c *Catalog) Names() []string { return c.names }
+
+// Definition returns the stored definition document of an entity and its version.
+func (c *Catalog) Definition(name string) (def string, version int64, ok bool) {
+	ce := c.entities[name]
+	if ce == nil {
+		return "", 0, false
+	}
+	return ce.def, ce.version, true
+}
+
+// Reference is a relation field that points at an entity.
+type Reference struct {
+	Entity string `json:"entity"`
+	Field  string `json:"field"`
+}
+
+// ReferencesTo lists the relation fields of other entities that point at name.
+func (c *Catalog) ReferencesTo(name string) []Reference {
+	var refs []Reference
+	for _, n := range c.names {
+		if n == name {
+			continue
+		}
+		for _, f := range c.entities[n].relations {
+			if f.Ref == name {
+				refs = append(refs, Reference{Entity: n, Field: f.Name})
+			}
+		}
+	}
+	return refs
+}
+
+// Catalog returns the current catalog.
+func (e *Engine) Catalog() *Catalog { return e.catalog.Load() }
+
+func (e *Engine) entity(name string) (*compiled, error) {
+	ce := e.catalog.Load().entities[name]
+	if ce == nil {
+		return nil, errUnknownEntity(name)
+	}
+	return ce, nil
+}
+
+func errUnknownEntity(name string) error {
+	return morph.Errorf(morph.ENotFound, "Unknown entity %q", "未知的实体 %q", name)
+}
+
+func compile(ent *schema.Entity, def string) *compiled {
+	ce := &compiled{Entity: ent, def: def, uniqueIdx: map[string]string{}}
+	for _, ix := range ent.Indexes() {
+		ce.indexes = append(ce.indexes, store.Index{Name: ix.Name, Fields: ix.Fields, Unique: ix.Unique})
+	}
+	for _, f := range ent.Fields {
+		switch f.Type.Name() {
+		case "relation":
+			ce.relations = append(ce.relations, f)
+		case "autonumber":
+			ce.autonums = append(ce.autonums, f)
+		}
+	}
+	for _, ix := range ent.Indexes() {
+		if !ix.Unique || len(ix.Fields) != 1 {
+			continue
+		}
+		for _, f := range ent.Fields {
+			if f.Type.StorePath(f.Name) == ix.Fields[0] {
+				ce.uniqueIdx[ix.Name] = f.Name
+			}
+		}
+	}
+	return ce
+}
+
+func newCatalog(entities map[string]*compiled) *Catalog {
+	c := &Catalog{entities: entities}
+	for n := range entities {
+		c.names = append(c.names, n)
+	}
+	sort.Strings(c.names)
+	return c
+}
+
+// Reload reads every definition from the store and swaps in a new catalog.
+// Instances sharing a store call it to pick up each other's changes.
+func (e *Engine) Reload(ctx context.Context) error {
+	e.defMu.Lock()
+	defer e.defMu.Unlock()
+	recs, err := e.st.Find(ctx, collEntities, queryAll())
+	if err != nil {
+		return fmt.Errorf("engine: load definitions: %w", err)
+	}
+	entities := make(map[string]*compiled, len(recs))
+	for _, r := range recs {
+		def, _ := r.Data["definition"].(string)
+		ent, err := schema.Parse([]byte(def))
+		if err != nil {
+			return fmt.Errorf("engine: stored definition %q does not compile: %w", r.ID, err)
+		}
+		ce := compile(ent, def)
+		ce.version = r.Version
+		if err := e.st.EnsureCollection(ctx, ent.Name, ce.indexes); err != nil {
+			return fmt.Errorf("engine: collection of %q: %w", r.ID, err)
+		}
+		entities[ent.Name] = ce
+	}
+	e.catalog.Store(newCatalog(entities))
+	return nil
+}

@@ -1,0 +1,157 @@
+// Package engine is Morph's runtime: the catalog of compiled definitions
+// (swapped atomically), the record write and read pipelines, and the events
+// that later layers (workflow, audit) subscribe to.
+//
+// A write: compiled entity from the catalog → (access check) → defaults →
+// normalisation → (formulas) → JSON Schema validation → (validation rules) →
+// relation targets exist → store write with a version → event.
+// The steps in brackets are seams: they plug in through Options.Hooks without
+// reshaping the pipeline.
+//
+// A read: the user's filter (an expression translated by schema/lang) AND the
+// access filter → store → field projection and expansion.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/morphcrm/morph/engine/store"
+)
+
+// Actor is who performs an operation.
+type Actor struct {
+	ID    string   // user id; empty for the system itself
+	Roles []string // role names
+	Team  string   // team id
+}
+
+// System is the actor for the engine's own work (loading examples, demo data).
+var System = Actor{ID: "system"}
+
+// EventType names what happened to a record.
+type EventType string
+
+const (
+	Created EventType = "created"
+	Updated EventType = "updated"
+	Deleted EventType = "deleted"
+)
+
+// Event is published after a record write has been stored.
+type Event struct {
+	Type   EventType
+	Entity string
+	Record Record // the record as stored (for Deleted: as it was)
+	Old    Record // the previous state for Updated
+	Actor  Actor
+}
+
+// Hooks are the seams of the write pipeline. Each is optional; a hook that
+// returns an error stops the write (a *morph.Error is answered as is).
+type Hooks struct {
+	// BeforeValidate runs after defaults and normalisation, before JSON Schema
+	// validation: formulas and "before save" rules set fields here. old is nil
+	// on create.
+	BeforeValidate func(ctx context.Context, w *Write) error
+	// AfterValidate runs after validation, before the store write: validation
+	// rules and access checks on the final values.
+	AfterValidate func(ctx context.Context, w *Write) error
+}
+
+// Write is the state of one record write as it passes through the pipeline.
+type Write struct {
+	Entity string
+	Actor  Actor
+	Data   map[string]any // the new user-facing values (system fields apart from owner excluded)
+	Old    *Record        // nil on create
+}
+
+// Options configure an Engine.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time // the clock; time.Now by default
+	Hooks  Hooks
+	// MaxRetries bounds how often an update without If-Match is retried
+	// after a concurrent change (read, merge, write again). Default 20.
+	MaxRetries int
+}
+
+// Engine is safe for concurrent use.
+type Engine struct {
+	st   store.Store
+	opts Options
+	log  *slog.Logger
+
+	catalog atomic.Pointer[Catalog]
+	defMu   sync.Mutex // serialises definition changes
+
+	subMu sync.RWMutex
+	subs  []func(context.Context, Event)
+}
+
+// New opens an engine over st: it loads every stored definition, compiles
+// them into the first catalog and makes sure their collections and indexes
+// exist.
+func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxRetries <= 0 {
+		opts.MaxRetries = 20
+	}
+	e := &Engine{st: st, opts: opts, log: opts.Logger}
+	if err := e.ensureSystem(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Store returns the engine's store (for commands that measure it directly).
+func (e *Engine) Store() store.Store { return e.st }
+
+// Subscribe registers fn to be called after every stored record write, in
+// the writing goroutine. fn must not block for long.
+func (e *Engine) Subscribe(fn func(context.Context, Event)) {
+	e.subMu.Lock()
+	defer e.subMu.Unlock()
+	e.subs = append(e.subs, fn)
+}
+
+func (e *Engine) publish(ctx context.Context, ev Event) {
+	e.subMu.RLock()
+	subs := e.subs
+	e.subMu.RUnlock()
+	for _, fn := range subs {
+		fn(ctx, ev)
+	}
+}
+
+// now returns the current time as stored: UTC, millisecond precision.
+func (e *Engine) now() string { return FormatTime(e.opts.Now()) }
+
+// FormatTime is the stored form of a timestamp: UTC with fixed milliseconds,
+// so that timestamps sort as strings.
+func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// newID returns a UUIDv7: time-ordered, so records index and paginate well.
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		// NewV7 only fails when the system's randomness source does.
+		panic(fmt.Sprintf("engine: cannot make a record id: %v", err))
+	}
+	return id.String()
+}

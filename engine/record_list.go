@@ -1,0 +1,287 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/schema/lang"
+)
+
+// List limits.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 500
+)
+
+// ListRequest is a list query as an integrator writes it.
+type ListRequest struct {
+	Filter string   // an expression in the filter subset of the language
+	Sort   string   // "-amount,name"
+	After  string   // the cursor of the previous page
+	Limit  int      // 1..MaxLimit, DefaultLimit when 0
+	Count  bool     // also count every matching record
+	Fields string   // "name,phone": only these fields (id and version always)
+	Expand []string // relation fields whose records to embed
+}
+
+// ListResult is one page.
+type ListResult struct {
+	Records  []Record
+	Next     string           // cursor of the next page, "" on the last one
+	Total    int64            // when requested; -1 otherwise
+	Expanded []map[string]any // per record: relation field → record or records (nil without Expand)
+	Fields   map[string]bool  // the requested projection, nil for all fields
+}
+
+// List returns one page of the records of an entity that match the request.
+func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListRequest) (ListResult, error) {
+	ce, err := e.entity(entity)
+	if err != nil {
+		return ListResult{}, err
+	}
+	q, sorts, fields, err := e.parseList(ce, actor, req)
+	if err != nil {
+		return ListResult{}, err
+	}
+	filter := q.Filter
+	if req.After != "" {
+		vals, err := decodeCursor(req.After, sorts)
+		if err != nil {
+			return ListResult{}, err
+		}
+		q.Filter = query.AndOf(filter, query.After(sorts, vals))
+	}
+	limit := q.Limit
+	q.Limit = limit + 1
+	recs, err := e.st.Find(ctx, entity, q)
+	if err != nil {
+		return ListResult{}, storeError(ce, err)
+	}
+	res := ListResult{Total: -1, Fields: fields}
+	if len(recs) > limit {
+		recs = recs[:limit]
+		res.Next = encodeCursor(sorts, recs[len(recs)-1])
+	}
+	res.Records = recs
+	if req.Count {
+		if res.Total, err = e.st.Count(ctx, entity, filter); err != nil {
+			return ListResult{}, storeError(ce, err)
+		}
+	}
+	if len(req.Expand) > 0 {
+		if res.Expanded, err = e.expand(ctx, ce, recs, req.Expand); err != nil {
+			return ListResult{}, err
+		}
+	}
+	return res, nil
+}
+
+func (e *Engine) parseList(ce *compiled, actor Actor, req ListRequest) (query.Query, []query.Sort, map[string]bool, error) {
+	var q query.Query
+	if req.Filter != "" {
+		f, err := lang.Filter(req.Filter, ce.Resolve, lang.Env{Now: e.opts.Now(), User: lang.User{ID: actor.ID, Roles: actor.Roles, Team: actor.Team}})
+		if err != nil {
+			return q, nil, nil, err
+		}
+		q.Filter = f
+	}
+	var sorts []query.Sort
+	if req.Sort != "" {
+		s, err := lang.SortSpec(req.Sort, ce.Resolve)
+		if err != nil {
+			return q, nil, nil, err
+		}
+		sorts = s
+	}
+	// The id makes the order total (ids are unique), so a cursor is never
+	// ambiguous; without a sort, ids (UUIDv7) give creation order.
+	hasID := false
+	for _, s := range sorts {
+		hasID = hasID || s.Field == "id"
+	}
+	if !hasID {
+		desc := len(sorts) == 0 || sorts[len(sorts)-1].Desc
+		sorts = append(sorts, query.Sort{Field: "id", Desc: desc})
+	}
+	q.Sort = sorts
+	switch {
+	case req.Limit == 0:
+		q.Limit = DefaultLimit
+	case req.Limit < 0 || req.Limit > MaxLimit:
+		return q, nil, nil, &morph.Error{Code: morph.EInvalidFilter,
+			Text:   morph.T("limit must be between 1 and %d", "limit 必须在 1 到 %d 之间", MaxLimit),
+			Fields: []morph.FieldError{{Path: "limit", Code: "range", Text: morph.T("limit must be between 1 and %d", "limit 必须在 1 到 %d 之间", MaxLimit)}}}
+	default:
+		q.Limit = req.Limit
+	}
+	var fields map[string]bool
+	if req.Fields != "" {
+		names, err := lang.Fields(req.Fields, ce.Resolve)
+		if err != nil {
+			return q, nil, nil, err
+		}
+		fields = make(map[string]bool, len(names))
+		for _, n := range names {
+			fields[n] = true
+		}
+	}
+	for i, name := range req.Expand {
+		f := ce.Field(name)
+		if f == nil || f.Type.Name() != "relation" {
+			return q, nil, nil, &morph.Error{Code: morph.EInvalidFilter,
+				Text: morph.T("expand names a field that is not a relation", "expand 指定的字段不是关联字段"),
+				Fields: []morph.FieldError{{Path: "expand", Code: "not_relation", Offset: i,
+					Text: morph.T("%q is not a relation field of %s", "%q 不是 %s 的关联字段", name, ce.Name)}}}
+		}
+	}
+	return q, sorts, fields, nil
+}
+
+// expand reads the related records of every expanded field: one read per
+// field for the whole page, never one per record.
+func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names []string) ([]map[string]any, error) {
+	out := make([]map[string]any, len(recs))
+	for _, name := range names {
+		f := ce.Field(name)
+		seen := map[string]bool{}
+		var ids []string
+		for _, r := range recs {
+			for _, id := range relationIDs(r.Data[name]) {
+				if !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		related, err := e.st.GetMany(ctx, f.Ref, ids)
+		if err != nil {
+			return nil, fmt.Errorf("engine: expand %s: %w", name, err)
+		}
+		byID := make(map[string]Record, len(related))
+		for _, r := range related {
+			byID[r.ID] = r
+		}
+		for i, r := range recs {
+			v, ok := r.Data[name]
+			if !ok {
+				continue
+			}
+			if out[i] == nil {
+				out[i] = map[string]any{}
+			}
+			if f.Many {
+				list := []any{}
+				for _, id := range relationIDs(v) {
+					if rr, ok := byID[id]; ok {
+						list = append(list, Flatten(rr, nil))
+					}
+				}
+				out[i][name] = list
+			} else if rr, ok := byID[relationIDs(v)[0]]; ok {
+				out[i][name] = Flatten(rr, nil)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Flatten returns a record as its API document: id, version and the fields,
+// restricted to fields when it is not nil.
+func Flatten(r Record, fields map[string]bool) map[string]any {
+	m := make(map[string]any, len(r.Data)+2)
+	for k, v := range r.Data {
+		if fields == nil || fields[k] {
+			m[k] = v
+		}
+	}
+	m["id"], m["version"] = r.ID, r.Version
+	return m
+}
+
+// lookupPath returns the value at a dotted store path of a record's data.
+func lookupPath(data map[string]any, path string) any {
+	var cur any = data
+	for _, seg := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[seg]
+	}
+	return cur
+}
+
+func sortValue(r Record, path string) any {
+	switch path {
+	case "id":
+		return r.ID
+	case "version":
+		return float64(r.Version)
+	}
+	return lookupPath(r.Data, path)
+}
+
+// A cursor holds the sort keys it was made for and the last record's values
+// of them, so a cursor used with another sort is refused, not misread.
+type cursor struct {
+	Sort string `json:"s"`
+	Vals []any  `json:"v"`
+}
+
+func sortKey(sorts []query.Sort) string {
+	var b strings.Builder
+	for _, s := range sorts {
+		if s.Desc {
+			b.WriteByte('-')
+		}
+		b.WriteString(s.Field)
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+func encodeCursor(sorts []query.Sort, last Record) string {
+	c := cursor{Sort: sortKey(sorts), Vals: make([]any, len(sorts))}
+	for i, s := range sorts {
+		c.Vals[i] = sortValue(last, s.Field)
+	}
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string, sorts []query.Sort) ([]any, error) {
+	bad := &morph.Error{Code: morph.EInvalidFilter,
+		Text:   morph.T("after is not a cursor of this list", "after 不是此列表的游标"),
+		Fields: []morph.FieldError{{Path: "after", Code: "cursor", Text: morph.T("after is not a cursor of this list (did the sort change?)", "after 不是此列表的游标（排序是否已改变？）")}}}
+	if len(s) > 4096 {
+		return nil, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.Sort != sortKey(sorts) || len(c.Vals) != len(sorts) {
+		return nil, bad
+	}
+	for _, v := range c.Vals {
+		switch v.(type) {
+		case nil, string, float64, bool:
+		default:
+			return nil, bad
+		}
+	}
+	return c.Vals, nil
+}
+
+func queryIn(path string, vals []any) query.Query {
+	return query.Query{Filter: query.Cmp{Field: path, Op: query.In, Value: vals}}
+}

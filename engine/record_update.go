@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"maps"
+
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/store"
+)
+
+// Update applies a partial change (JSON merge patch: a null removes a value)
+// to a record. With ifVersion > 0 the record must still be at that version,
+// or the update is refused with EVersion. Without it, a concurrent change is
+// merged: the engine re-reads the record and applies the patch again, so two
+// updates of different fields never lose one another.
+func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, patch map[string]any, ifVersion int64) (Record, error) {
+	ce, err := e.entity(entity)
+	if err != nil {
+		return Record{}, err
+	}
+	_, ownerIn, pre := takeInput(ce, patch, false)
+	var owner string
+	if ownerIn != nil {
+		o, ferr := checkOwner(ownerIn)
+		if ferr != nil {
+			pre = append(pre, *ferr)
+		}
+		owner = o
+	}
+	if len(pre) > 0 {
+		return Record{}, morph.Invalid(pre...)
+	}
+	// Normalise the patch once; merged values of other fields are stored
+	// values, already canonical.
+	if errs := ce.Normalize(patch); len(errs) > 0 {
+		return Record{}, morph.Invalid(errs...)
+	}
+	changedRel := map[string]bool{}
+	for _, f := range ce.relations {
+		if v, ok := patch[f.Name]; ok && v != nil {
+			changedRel[f.Name] = true
+		}
+	}
+
+	for attempt := 0; ; attempt++ {
+		old, err := e.st.Get(ctx, entity, id)
+		if err != nil {
+			return Record{}, storeError(ce, err)
+		}
+		if ifVersion > 0 && old.Version != ifVersion {
+			return Record{}, storeError(ce, store.ErrConflict)
+		}
+		data := userData(ce, old.Data)
+		maps.Copy(data, patch)
+		w := &Write{Entity: entity, Actor: actor, Data: data, Old: &old}
+		if err := e.prepare(ctx, ce, w, nil); err != nil {
+			return Record{}, err
+		}
+		if len(changedRel) > 0 && attempt == 0 {
+			relErrs, err := e.checkRelations(ctx, ce, []map[string]any{w.Data}, changedRel)
+			if err != nil {
+				return Record{}, err
+			}
+			if relErrs != nil {
+				return Record{}, relationError(relErrs[0])
+			}
+		}
+		for _, k := range []string{"created_at", "created_by", "owner"} {
+			if v, ok := old.Data[k]; ok && (k != "owner" || ce.Field("owner") == nil) {
+				w.Data[k] = v
+			}
+		}
+		if owner != "" {
+			w.Data["owner"] = owner
+		}
+		w.Data["updated_at"], w.Data["updated_by"] = e.now(), actor.ID
+		rec := Record{ID: id, Version: old.Version + 1, Data: w.Data}
+		err = e.st.Update(ctx, entity, rec)
+		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < e.opts.MaxRetries {
+			continue
+		}
+		if err != nil {
+			return Record{}, storeError(ce, err)
+		}
+		e.publish(ctx, Event{Type: Updated, Entity: entity, Record: rec, Old: old, Actor: actor})
+		return rec, nil
+	}
+}
+
+// Delete removes a record. With ifVersion > 0 the record must still be at
+// that version.
+func (e *Engine) Delete(ctx context.Context, actor Actor, entity, id string, ifVersion int64) error {
+	ce, err := e.entity(entity)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		old, err := e.st.Get(ctx, entity, id)
+		if err != nil {
+			return storeError(ce, err)
+		}
+		if ifVersion > 0 && old.Version != ifVersion {
+			return storeError(ce, store.ErrConflict)
+		}
+		err = e.st.Delete(ctx, entity, id, old.Version)
+		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < e.opts.MaxRetries {
+			continue
+		}
+		if err != nil {
+			return storeError(ce, err)
+		}
+		e.publish(ctx, Event{Type: Deleted, Entity: entity, Record: old, Actor: actor})
+		return nil
+	}
+}

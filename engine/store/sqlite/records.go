@@ -1,0 +1,386 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
+)
+
+func encode(data map[string]any) (string, error) {
+	if data == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encode document: %w", err)
+	}
+	return string(b), nil
+}
+
+// Insert stores a new record.
+func (s *Store) Insert(ctx context.Context, coll string, rec store.Record) error {
+	tbl, err := table(coll)
+	if err != nil {
+		return err
+	}
+	doc, err := encode(rec.Data)
+	if err != nil {
+		return err
+	}
+	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, jsonb(?))`)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", coll, err)
+	}
+	if _, err := st.ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
+		return s.writeError(coll, tbl, err)
+	}
+	return nil
+}
+
+// InsertMany inserts the records in one transaction; a failing record fails
+// alone (SQLite undoes only the failing statement).
+func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record) ([]error, error) {
+	tbl, err := table(coll)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, jsonb(?))`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", coll, err)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	txst := tx.StmtContext(ctx, st)
+	errs := make([]error, len(recs))
+	for i, rec := range recs {
+		doc, err := encode(rec.Data)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if _, err := txst.ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
+			errs[i] = s.writeError(coll, tbl, err)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return errs, nil
+}
+
+// Get returns one record.
+func (s *Store) Get(ctx context.Context, coll, id string) (store.Record, error) {
+	tbl, err := table(coll)
+	if err != nil {
+		return store.Record{}, err
+	}
+	st, err := s.stmt(ctx, false, `SELECT id, version, json(data) FROM "`+tbl+`" WHERE id = ?`)
+	if err != nil {
+		return store.Record{}, s.readError(coll, err)
+	}
+	rec, err := scan(st.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Record{}, store.ErrNotFound
+	}
+	return rec, err
+}
+
+// GetMany returns the records with the given ids that exist.
+func (s *Store) GetMany(ctx context.Context, coll string, ids []string) ([]store.Record, error) {
+	tbl, err := table(coll)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Record
+	const chunk = 500
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		part := ids[:n]
+		ids = ids[n:]
+		q := `SELECT id, version, json(data) FROM "` + tbl + `" WHERE id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + `)`
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		recs, err := s.query(ctx, coll, q, args)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recs...)
+	}
+	return out, nil
+}
+
+// Update replaces a record at the expected version.
+func (s *Store) Update(ctx context.Context, coll string, rec store.Record) error {
+	tbl, err := table(coll)
+	if err != nil {
+		return err
+	}
+	doc, err := encode(rec.Data)
+	if err != nil {
+		return err
+	}
+	st, err := s.stmt(ctx, true, `UPDATE "`+tbl+`" SET version = ?, data = jsonb(?) WHERE id = ? AND version = ?`)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", coll, err)
+	}
+	res, err := st.ExecContext(ctx, rec.Version, doc, rec.ID, rec.Version-1)
+	if err != nil {
+		return s.writeError(coll, tbl, err)
+	}
+	return s.affected(ctx, coll, tbl, rec.ID, res)
+}
+
+// Delete removes a record, at the given version unless it is 0.
+func (s *Store) Delete(ctx context.Context, coll, id string, version int64) error {
+	tbl, err := table(coll)
+	if err != nil {
+		return err
+	}
+	st, err := s.stmt(ctx, true, `DELETE FROM "`+tbl+`" WHERE id = ? AND (? = 0 OR version = ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", coll, err)
+	}
+	res, err := st.ExecContext(ctx, id, version, version)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", coll, err)
+	}
+	return s.affected(ctx, coll, tbl, id, res)
+}
+
+// affected tells a missing record from a version conflict when a guarded
+// write changed nothing.
+func (s *Store) affected(ctx context.Context, coll, tbl, id string, res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", coll, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	var v int64
+	err = s.w.QueryRowContext(ctx, `SELECT version FROM "`+tbl+`" WHERE id = ?`, id).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", coll, err)
+	}
+	return store.ErrConflict
+}
+
+// Find returns the matching records in order.
+func (s *Store) Find(ctx context.Context, coll string, q query.Query) ([]store.Record, error) {
+	tbl, err := table(coll)
+	if err != nil {
+		return nil, err
+	}
+	cond, args, err := buildWhere(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	order, err := orderBy(q.Sort)
+	if err != nil {
+		return nil, err
+	}
+	sqlText := `SELECT id, version, json(data) FROM "` + tbl + `"` + cond + order
+	if q.Limit > 0 {
+		sqlText += " LIMIT " + strconv.Itoa(q.Limit)
+	}
+	return s.query(ctx, coll, sqlText, args)
+}
+
+func (s *Store) query(ctx context.Context, coll, q string, args []any) ([]store.Record, error) {
+	st, err := s.stmt(ctx, false, q)
+	if err != nil {
+		return nil, s.readError(coll, err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, s.readError(coll, err)
+	}
+	defer rows.Close()
+	var out []store.Record
+	for rows.Next() {
+		rec, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.readError(coll, err)
+	}
+	return out, nil
+}
+
+// readError reports a query on a collection that does not exist as an
+// empty result's cause the caller can recognise.
+func (s *Store) readError(coll string, err error) error {
+	if strings.Contains(err.Error(), "no such table") {
+		return fmt.Errorf("%w: no collection %q", store.ErrInvalid, coll)
+	}
+	return fmt.Errorf("sqlite: %s: %w", coll, err)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scan(sc scanner) (store.Record, error) {
+	var rec store.Record
+	var doc []byte
+	if err := sc.Scan(&rec.ID, &rec.Version, &doc); err != nil {
+		return store.Record{}, err
+	}
+	if err := json.Unmarshal(doc, &rec.Data); err != nil {
+		return store.Record{}, fmt.Errorf("sqlite: decode record %s: %w", rec.ID, err)
+	}
+	return rec, nil
+}
+
+// Count returns how many records match.
+func (s *Store) Count(ctx context.Context, coll string, filter query.Expr) (int64, error) {
+	tbl, err := table(coll)
+	if err != nil {
+		return 0, err
+	}
+	cond, args, err := buildWhere(filter)
+	if err != nil {
+		return 0, err
+	}
+	st, err := s.stmt(ctx, false, `SELECT count(*) FROM "`+tbl+`"`+cond)
+	if err != nil {
+		return 0, s.readError(coll, err)
+	}
+	var n int64
+	if err := st.QueryRowContext(ctx, args...).Scan(&n); err != nil {
+		return 0, s.readError(coll, err)
+	}
+	return n, nil
+}
+
+// Aggregate groups the matching records and computes the aggregates.
+func (s *Store) Aggregate(ctx context.Context, coll string, filter query.Expr, by []string, aggs []query.Agg) ([]query.Group, error) {
+	tbl, err := table(coll)
+	if err != nil {
+		return nil, err
+	}
+	cond, args, err := buildWhere(filter)
+	if err != nil {
+		return nil, err
+	}
+	var cols, keys []string
+	for _, f := range by {
+		c, err := column(f)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+		keys = append(keys, c)
+	}
+	for _, a := range aggs {
+		if a.Func == query.Count {
+			cols = append(cols, "count(*)")
+			continue
+		}
+		c, err := column(a.Field)
+		if err != nil {
+			return nil, err
+		}
+		switch a.Func {
+		case query.Sum:
+			cols = append(cols, "total("+c+")")
+		case query.Min:
+			cols = append(cols, "min("+c+")")
+		case query.Max:
+			cols = append(cols, "max("+c+")")
+		default:
+			return nil, fmt.Errorf("%w: aggregate %q", store.ErrInvalid, a.Func)
+		}
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("%w: nothing to aggregate", store.ErrInvalid)
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + ` FROM "` + tbl + `"` + cond
+	if len(keys) > 0 {
+		q += " GROUP BY " + strings.Join(keys, ", ") + " ORDER BY " + strings.Join(keys, ", ")
+	}
+	st, err := s.stmt(ctx, false, q)
+	if err != nil {
+		return nil, s.readError(coll, err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, s.readError(coll, err)
+	}
+	defer rows.Close()
+	var out []query.Group
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		g := query.Group{Key: make([]any, len(by)), Values: make([]any, len(aggs))}
+		for i := range by {
+			g.Key[i] = plain(vals[i])
+		}
+		for i, a := range aggs {
+			v := plain(vals[len(by)+i])
+			switch a.Func {
+			case query.Count:
+				n, _ := v.(float64)
+				g.Values[i] = int64(n)
+			case query.Sum:
+				if v == nil {
+					v = 0.0
+				}
+				g.Values[i] = v
+			default:
+				g.Values[i] = v
+			}
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// plain converts a scanned SQLite value to the store's JSON-like values.
+func plain(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case []byte:
+		return string(x)
+	}
+	return v
+}
+
+// NextSequence increments and returns a named counter.
+func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
+	st, err := s.stmt(ctx, true, `INSERT INTO morph_sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: sequence: %w", err)
+	}
+	var v int64
+	if err := st.QueryRowContext(ctx, name).Scan(&v); err != nil {
+		return 0, fmt.Errorf("sqlite: sequence %s: %w", name, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,282 @@
+// Package sqlite is the embedded store: SQLite through modernc.org/sqlite
+// (pure Go). Each collection is a table holding the document in a JSONB
+// column; secondary indexes are expression indexes over document paths.
+//
+// Writes go through a pool of one connection, so they are serialised and
+// never meet SQLITE_BUSY; reads use a pool of their own and, under WAL, are
+// never blocked by the writer. synchronous=NORMAL in WAL mode keeps every
+// committed write across a crash of the process.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/morphcrm/morph/engine/store"
+)
+
+// Store implements store.Store on a SQLite database file.
+type Store struct {
+	w, r *sql.DB
+
+	mu      sync.RWMutex
+	indexes map[string]map[string]store.Index // table → SQLite index name → index
+	stmts   map[stmtKey]*sql.Stmt
+}
+
+type stmtKey struct {
+	write bool
+	sql   string
+}
+
+// maxStmts bounds the prepared-statement cache.
+const maxStmts = 512
+
+var _ store.Store = (*Store)(nil)
+
+var collRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Open opens (creating if needed) the database file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+	dsn := "file:" + path + "?" + pragmas
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	s := &Store{w: w, r: r, indexes: map[string]map[string]store.Index{}, stmts: map[stmtKey]*sql.Stmt{}}
+	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS morph_sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[stmtKey]*sql.Stmt{}
+	s.mu.Unlock()
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// stmt returns a cached prepared statement for q on the write or read pool.
+func (s *Store) stmt(ctx context.Context, write bool, q string) (*sql.Stmt, error) {
+	k := stmtKey{write, q}
+	s.mu.RLock()
+	st := s.stmts[k]
+	s.mu.RUnlock()
+	if st != nil {
+		return st, nil
+	}
+	db := s.r
+	if write {
+		db = s.w
+	}
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.stmts[k]; old != nil {
+		st.Close()
+		return old, nil
+	}
+	if len(s.stmts) >= maxStmts {
+		for key, old := range s.stmts {
+			old.Close()
+			delete(s.stmts, key)
+		}
+	}
+	s.stmts[k] = st
+	return st, nil
+}
+
+// dropStmts forgets the statements on a table whose schema changed.
+func (s *Store) dropStmts(table string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, st := range s.stmts {
+		if strings.Contains(k.sql, `"`+table+`"`) {
+			st.Close()
+			delete(s.stmts, k)
+		}
+	}
+}
+
+func table(coll string) (string, error) {
+	if !collRE.MatchString(coll) {
+		return "", fmt.Errorf("%w: collection name %q", store.ErrInvalid, coll)
+	}
+	return "c_" + coll, nil
+}
+
+// sqliteIndexName is the SQLite name of a store index.
+func sqliteIndexName(tbl, name string) string { return "x_" + tbl + "__" + name }
+
+// EnsureCollection creates the table and makes its indexes exactly idx.
+func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.Index) error {
+	tbl, err := table(coll)
+	if err != nil {
+		return err
+	}
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS "`+tbl+`" (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", coll, err)
+	}
+	want := map[string]string{}
+	specs := map[string]store.Index{}
+	for _, ix := range idx {
+		if !collRE.MatchString(ix.Name) || len(ix.Fields) == 0 {
+			return fmt.Errorf("%w: index %q", store.ErrInvalid, ix.Name)
+		}
+		var cols []string
+		for _, f := range ix.Fields {
+			c, err := column(f)
+			if err != nil {
+				return err
+			}
+			cols = append(cols, c)
+		}
+		name := sqliteIndexName(tbl, ix.Name)
+		unique := ""
+		if ix.Unique {
+			unique = "UNIQUE "
+		}
+		want[name] = fmt.Sprintf(`CREATE %sINDEX "%s" ON "%s" (%s)`, unique, name, tbl, strings.Join(cols, ", "))
+		specs[name] = ix
+	}
+	rows, err := s.w.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE 'x\_%' ESCAPE '\'`, tbl)
+	if err != nil {
+		return fmt.Errorf("sqlite: list indexes of %s: %w", coll, err)
+	}
+	have := map[string]string{}
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return err
+		}
+		have[name] = def
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	changed := false
+	for name, def := range have {
+		if want[name] != def {
+			if _, err := s.w.ExecContext(ctx, `DROP INDEX "`+name+`"`); err != nil {
+				return fmt.Errorf("sqlite: drop index %s: %w", name, err)
+			}
+			changed = true
+		}
+	}
+	for name, def := range want {
+		if have[name] == def {
+			continue
+		}
+		changed = true
+		if _, err := s.w.ExecContext(ctx, def); err != nil {
+			if isConstraint(err) {
+				ix := specs[name]
+				return &store.UniqueError{Collection: coll, Index: ix.Name, Fields: ix.Fields}
+			}
+			return fmt.Errorf("sqlite: create index %s: %w", name, err)
+		}
+	}
+	s.mu.Lock()
+	s.indexes[tbl] = specs
+	s.mu.Unlock()
+	if changed {
+		s.dropStmts(tbl)
+		if _, err := s.w.ExecContext(ctx, `ANALYZE "`+tbl+`"`); err != nil {
+			return fmt.Errorf("sqlite: analyze %s: %w", coll, err)
+		}
+	}
+	return nil
+}
+
+// DropCollection drops the table and its indexes.
+func (s *Store) DropCollection(ctx context.Context, coll string) error {
+	tbl, err := table(coll)
+	if err != nil {
+		return err
+	}
+	s.dropStmts(tbl)
+	if _, err := s.w.ExecContext(ctx, `DROP TABLE IF EXISTS "`+tbl+`"`); err != nil {
+		return fmt.Errorf("sqlite: drop %s: %w", coll, err)
+	}
+	s.mu.Lock()
+	delete(s.indexes, tbl)
+	s.mu.Unlock()
+	return nil
+}
+
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+var uniqueIndexRE = regexp.MustCompile(`index '([^']+)'`)
+
+// writeError maps a constraint violation to the store's errors.
+func (s *Store) writeError(coll, tbl string, err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("sqlite: %s: %w", coll, err)
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return store.ErrDuplicateID
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		msg := se.Error()
+		if strings.Contains(msg, tbl+".id") {
+			return store.ErrDuplicateID
+		}
+		ue := &store.UniqueError{Collection: coll}
+		if m := uniqueIndexRE.FindStringSubmatch(msg); m != nil {
+			s.mu.RLock()
+			ix, ok := s.indexes[tbl][m[1]]
+			s.mu.RUnlock()
+			if ok {
+				ue.Index, ue.Fields = ix.Name, ix.Fields
+			} else {
+				ue.Index = strings.TrimPrefix(m[1], sqliteIndexName(tbl, ""))
+			}
+		}
+		return ue
+	}
+	return fmt.Errorf("sqlite: %s: %w", coll, err)
+}
