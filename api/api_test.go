@@ -14,6 +14,8 @@ import (
 	"github.com/morphcrm/morph/api"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/engine/store/mongo"
+	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
 	"github.com/morphcrm/morph/engine/store/sqlite"
 )
 
@@ -55,15 +57,32 @@ type testServer struct {
 
 // newServer starts an API over a fresh embedded store with the given
 // entity definitions saved.
-func newServer(t *testing.T, defs ...string) *testServer {
+func newServer(t *testing.T, kind string, defs ...string) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir()+"/morph.db")
+	var st store.Store
+	var err error
+	switch kind {
+	case "sqlite":
+		st, err = sqlite.Open(ctx, t.TempDir()+"/morph.db")
+	case "mongo":
+		st, err = mongo.Open(ctx, mongotest.URI(t))
+	default:
+		t.Fatalf("unknown store %q", kind)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return newServerOn(t, st, defs...)
+}
+
+// forEachStore runs a scenario test on the embedded store and on MongoDB
+// (an embedded FerretDB, or the server of MORPH_TEST_MONGO_URI).
+func forEachStore(t *testing.T, fn func(t *testing.T, kind string)) {
+	for _, kind := range []string{"sqlite", "mongo"} {
+		t.Run(kind, func(t *testing.T) { fn(t, kind) })
+	}
 }
 
 func newServerOn(t *testing.T, st store.Store, defs ...string) *testServer {

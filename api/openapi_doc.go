@@ -106,13 +106,13 @@ func OpenAPI(cat *engine.Catalog) map[string]any {
 				"responses": std(obj{"200": obj{"description": "A page", "content": jsonBody(ref(op + "Page"))}}, "400", "404")},
 			"post": obj{"operationId": "create" + op, "summary": "Create a " + label + " record", "tags": []any{label}, "parameters": []any{idemP},
 				"requestBody": obj{"required": true, "content": jsonBody(ref(op + "Input"))},
-				"responses": std(obj{"201": obj{"description": "Created", "headers": etagH, "content": jsonBody(ref(op))}}, "400", "404", "409", "413", "415", "422")},
+				"responses":   std(obj{"201": obj{"description": "Created", "headers": etagH, "content": jsonBody(ref(op))}}, "400", "404", "409", "413", "415", "422")},
 		}
 		paths["/api/records/"+name+"/bulk"] = obj{
 			"parameters": []any{lang},
 			"post": obj{"operationId": "bulk" + op, "summary": "Create or upsert many " + label + " records", "tags": []any{label}, "parameters": []any{idemP},
 				"requestBody": obj{"required": true, "content": jsonBody(ref(op + "Bulk"))},
-				"responses": std(obj{"200": obj{"description": "One result per item", "content": jsonBody(ref(op + "BulkResult"))}}, "400", "404", "413", "415")},
+				"responses":   std(obj{"200": obj{"description": "One result per item", "content": jsonBody(ref(op + "BulkResult"))}}, "400", "404", "413", "415")},
 		}
 		paths["/api/records/"+name+"/{id}"] = obj{
 			"parameters": []any{idP, lang},
@@ -120,7 +120,7 @@ func OpenAPI(cat *engine.Catalog) map[string]any {
 				"responses": std(obj{"200": obj{"description": "The record", "headers": etagH, "content": jsonBody(ref(op))}}, "404")},
 			"patch": obj{"operationId": "update" + op, "summary": "Change a " + label + " record (null clears a field)", "tags": []any{label}, "parameters": []any{ifMatchP},
 				"requestBody": obj{"required": true, "content": jsonBody(ref(op + "Patch"))},
-				"responses": std(obj{"200": obj{"description": "Changed", "headers": etagH, "content": jsonBody(ref(op))}}, "400", "404", "409", "412", "413", "415", "422")},
+				"responses":   std(obj{"200": obj{"description": "Changed", "headers": etagH, "content": jsonBody(ref(op))}}, "400", "404", "409", "412", "413", "415", "422")},
 			"delete": obj{"operationId": "delete" + op, "summary": "Delete a " + label + " record", "tags": []any{label}, "parameters": []any{ifMatchP},
 				"responses": std(obj{"204": obj{"description": "Deleted"}}, "404", "412")},
 		}

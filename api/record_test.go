@@ -8,204 +8,212 @@ import (
 )
 
 func TestRecordCRUD(t *testing.T) {
-	s := newServer(t, companyDef, customerDef)
-	co := s.create("company", `{"name": "杭州云帆科技有限公司", "region": "east"}`)
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, companyDef, customerDef)
+		co := s.create("company", `{"name": "杭州云帆科技有限公司", "region": "east"}`)
 
-	r := s.do("POST", "/api/records/customer", fmt.Sprintf(`{"name": "  张伟  ", "phone": "138 0013 8000", "email": "Zhang.Wei@Example.COM", "company": %q}`, co["id"]))
-	if r.Status != 201 {
-		t.Fatalf("create: %d %s", r.Status, r.Body)
-	}
-	c := r.JSON(t)
-	for field, want := range map[string]any{"name": "张伟", "phone": "+8613800138000", "email": "zhang.wei@example.com", "tier": "normal", "version": float64(1)} {
-		if c[field] != want {
-			t.Errorf("%s = %v, want %v", field, c[field], want)
+		r := s.do("POST", "/api/records/customer", fmt.Sprintf(`{"name": "  张伟  ", "phone": "138 0013 8000", "email": "Zhang.Wei@Example.COM", "company": %q}`, co["id"]))
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
-	}
-	for _, f := range []string{"id", "created_at", "updated_at", "created_by", "updated_by", "owner"} {
-		if c[f] == nil || c[f] == "" {
-			t.Errorf("system field %s missing: %v", f, c)
+		c := r.JSON(t)
+		for field, want := range map[string]any{"name": "张伟", "phone": "+8613800138000", "email": "zhang.wei@example.com", "tier": "normal", "version": float64(1)} {
+			if c[field] != want {
+				t.Errorf("%s = %v, want %v", field, c[field], want)
+			}
 		}
-	}
-	if r.Header.Get("ETag") != `"1"` {
-		t.Errorf("ETag = %q", r.Header.Get("ETag"))
-	}
-	id := c["id"].(string)
-	if loc := r.Header.Get("Location"); loc != "/api/records/customer/"+id {
-		t.Errorf("Location = %q", loc)
-	}
+		for _, f := range []string{"id", "created_at", "updated_at", "created_by", "updated_by", "owner"} {
+			if c[f] == nil || c[f] == "" {
+				t.Errorf("system field %s missing: %v", f, c)
+			}
+		}
+		if r.Header.Get("ETag") != `"1"` {
+			t.Errorf("ETag = %q", r.Header.Get("ETag"))
+		}
+		id := c["id"].(string)
+		if loc := r.Header.Get("Location"); loc != "/api/records/customer/"+id {
+			t.Errorf("Location = %q", loc)
+		}
 
-	got := s.do("GET", "/api/records/customer/"+id, "")
-	if got.Status != 200 || got.JSON(t)["email"] != "zhang.wei@example.com" {
-		t.Fatalf("get: %d %s", got.Status, got.Body)
-	}
+		got := s.do("GET", "/api/records/customer/"+id, "")
+		if got.Status != 200 || got.JSON(t)["email"] != "zhang.wei@example.com" {
+			t.Fatalf("get: %d %s", got.Status, got.Body)
+		}
 
-	up := s.do("PATCH", "/api/records/customer/"+id, `{"visits": 3, "phone": null}`, `If-Match: "1"`)
-	if up.Status != 200 {
-		t.Fatalf("patch: %d %s", up.Status, up.Body)
-	}
-	u := up.JSON(t)
-	if u["visits"] != float64(3) || u["version"] != float64(2) || u["name"] != "张伟" {
-		t.Errorf("patched record: %v", u)
-	}
-	if _, has := u["phone"]; has {
-		t.Errorf("null did not clear phone: %v", u)
-	}
-	if u["created_at"] != c["created_at"] {
-		t.Errorf("created_at changed: %v -> %v", c["created_at"], u["created_at"])
-	}
+		up := s.do("PATCH", "/api/records/customer/"+id, `{"visits": 3, "phone": null}`, `If-Match: "1"`)
+		if up.Status != 200 {
+			t.Fatalf("patch: %d %s", up.Status, up.Body)
+		}
+		u := up.JSON(t)
+		if u["visits"] != float64(3) || u["version"] != float64(2) || u["name"] != "张伟" {
+			t.Errorf("patched record: %v", u)
+		}
+		if _, has := u["phone"]; has {
+			t.Errorf("null did not clear phone: %v", u)
+		}
+		if u["created_at"] != c["created_at"] {
+			t.Errorf("created_at changed: %v -> %v", c["created_at"], u["created_at"])
+		}
 
-	if del := s.do("DELETE", "/api/records/customer/"+id, "", `If-Match: "2"`); del.Status != 204 {
-		t.Fatalf("delete: %d %s", del.Status, del.Body)
-	}
-	if again := s.do("GET", "/api/records/customer/"+id, ""); again.Status != 404 {
-		t.Fatalf("get after delete: %d %s", again.Status, again.Body)
-	}
+		if del := s.do("DELETE", "/api/records/customer/"+id, "", `If-Match: "2"`); del.Status != 204 {
+			t.Fatalf("delete: %d %s", del.Status, del.Body)
+		}
+		if again := s.do("GET", "/api/records/customer/"+id, ""); again.Status != 404 {
+			t.Fatalf("get after delete: %d %s", again.Status, again.Body)
+		}
+	})
 }
 
 // TestBadInput: every kind of bad input gets a clear 4xx in the one error
 // shape and changes nothing.
 func TestBadInput(t *testing.T) {
-	s := newServer(t, companyDef, customerDef)
-	existing := s.create("customer", `{"name": "Existing", "email": "taken@example.com"}`)
-	id := existing["id"].(string)
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, companyDef, customerDef)
+		existing := s.create("customer", `{"name": "Existing", "email": "taken@example.com"}`)
+		id := existing["id"].(string)
 
-	for _, sc := range []scenario{
-		{name: "malformed JSON", method: "POST", path: "/api/records/customer", body: `{"name": "x",`,
-			wantStatus: 400, want: []string{`"code":"invalid_json"`, `"status":400`}},
-		{name: "body not an object", method: "POST", path: "/api/records/customer", body: `[1,2]`,
-			wantStatus: 400, want: []string{`"code":"invalid_json"`}},
-		{name: "unknown entity", method: "POST", path: "/api/records/nosuch", body: `{"name": "x"}`,
-			wantStatus: 404, want: []string{`"code":"not_found"`, `nosuch`}},
-		{name: "unknown entity list", method: "GET", path: "/api/records/nosuch",
-			wantStatus: 404, want: []string{`"code":"not_found"`}},
-		{name: "unknown field", method: "POST", path: "/api/records/customer", body: `{"name": "x", "colour": "red"}`,
-			wantStatus: 400, want: []string{`"code":"invalid"`, `"path":"/colour"`, `"code":"unknown_field"`}},
-		{name: "wrong type", method: "POST", path: "/api/records/customer", body: `{"name": "x", "visits": "many"}`,
-			wantStatus: 400, want: []string{`"path":"/visits"`}},
-		{name: "missing required", method: "POST", path: "/api/records/customer", body: `{"tier": "vip"}`,
-			wantStatus: 400, want: []string{`"path":"/name"`, `"code":"required"`}},
-		{name: "blank required", method: "POST", path: "/api/records/customer", body: `{"name": "   "}`,
-			wantStatus: 400, want: []string{`"path":"/name"`}},
-		{name: "outside enum", method: "POST", path: "/api/records/customer", body: `{"name": "x", "tier": "gold"}`,
-			wantStatus: 400, want: []string{`"path":"/tier"`, `"code":"enum"`}},
-		{name: "bad phone", method: "POST", path: "/api/records/customer", body: `{"name": "x", "phone": "call me"}`,
-			wantStatus: 400, want: []string{`"path":"/phone"`}},
-		{name: "read-only system field", method: "POST", path: "/api/records/customer", body: `{"name": "x", "created_at": "2020-01-01T00:00:00.000Z"}`,
-			wantStatus: 400, want: []string{`"path":"/created_at"`, `"code":"read_only"`}},
-		{name: "body over the limit", method: "POST", path: "/api/records/customer", body: `{"name": "` + strings.Repeat("x", 1100000) + `"}`,
-			wantStatus: 413, want: []string{`"code":"body_too_large"`}},
-		{name: "filter does not parse", method: "GET", path: "/api/records/customer?filter=" + urlq(`name == `),
-			wantStatus: 400, want: []string{`"code":"invalid_filter"`, `"path":"filter"`, `"offset":`}},
-		{name: "filter names unknown field", method: "GET", path: "/api/records/customer?filter=" + urlq(`colour == "red"`),
-			wantStatus: 400, want: []string{`"code":"invalid_filter"`, `colour`, `"offset":0`}},
-		{name: "sort on unknown field", method: "GET", path: "/api/records/customer?sort=-colour",
-			wantStatus: 400, want: []string{`"code":"invalid_filter"`, `"path":"sort"`}},
-		{name: "limit too large", method: "GET", path: "/api/records/customer?limit=501",
-			wantStatus: 400, want: []string{`"path":"limit"`}},
-		{name: "bad cursor", method: "GET", path: "/api/records/customer?after=garbage",
-			wantStatus: 400, want: []string{`"path":"after"`}},
-		{name: "expand a non-relation", method: "GET", path: "/api/records/customer?expand=name",
-			wantStatus: 400, want: []string{`"path":"expand"`}},
-		{name: "duplicate unique value", method: "POST", path: "/api/records/customer", body: `{"name": "y", "email": "TAKEN@example.com"}`,
-			wantStatus: 409, want: []string{`"code":"duplicate_value"`, `"path":"/email"`}},
-		{name: "stale version", method: "PATCH", path: "/api/records/customer/" + id, body: `{"visits": 1}`, headers: []string{`If-Match: "7"`},
-			wantStatus: 412, want: []string{`"code":"version_mismatch"`}},
-		{name: "malformed If-Match", method: "PATCH", path: "/api/records/customer/" + id, body: `{"visits": 1}`, headers: []string{`If-Match: yesterday`},
-			wantStatus: 400, want: []string{`"path":"If-Match"`}},
-		{name: "relation to a missing record", method: "POST", path: "/api/records/customer", body: `{"name": "x", "company": "0190f0f0-0000-7000-8000-000000000000"}`,
-			wantStatus: 422, want: []string{`"code":"unprocessable"`, `"path":"/company"`, `"code":"missing_relation"`}},
-		{name: "unknown record", method: "GET", path: "/api/records/customer/0190f0f0-0000-7000-8000-000000000000",
-			wantStatus: 404, want: []string{`"code":"not_found"`}},
-		{name: "wrong media type", method: "POST", path: "/api/records/customer", body: `name=x`, headers: []string{"Content-Type: application/x-www-form-urlencoded"},
-			wantStatus: 415, want: []string{`"code":"unsupported_media"`}},
-		{name: "Chinese messages", method: "POST", path: "/api/records/customer", body: `{"tier": "gold"}`, headers: []string{"Accept-Language: zh-CN,zh;q=0.9,en;q=0.8"},
-			wantStatus: 400, want: []string{"输入无效"}, notWant: []string{"The input is not valid"}},
-		{name: "unknown API route", method: "GET", path: "/api/nothing",
-			wantStatus: 404, want: []string{`"code":"not_found"`}},
-	} {
-		t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
-	}
+		for _, sc := range []scenario{
+			{name: "malformed JSON", method: "POST", path: "/api/records/customer", body: `{"name": "x",`,
+				wantStatus: 400, want: []string{`"code":"invalid_json"`, `"status":400`}},
+			{name: "body not an object", method: "POST", path: "/api/records/customer", body: `[1,2]`,
+				wantStatus: 400, want: []string{`"code":"invalid_json"`}},
+			{name: "unknown entity", method: "POST", path: "/api/records/nosuch", body: `{"name": "x"}`,
+				wantStatus: 404, want: []string{`"code":"not_found"`, `nosuch`}},
+			{name: "unknown entity list", method: "GET", path: "/api/records/nosuch",
+				wantStatus: 404, want: []string{`"code":"not_found"`}},
+			{name: "unknown field", method: "POST", path: "/api/records/customer", body: `{"name": "x", "colour": "red"}`,
+				wantStatus: 400, want: []string{`"code":"invalid"`, `"path":"/colour"`, `"code":"unknown_field"`}},
+			{name: "wrong type", method: "POST", path: "/api/records/customer", body: `{"name": "x", "visits": "many"}`,
+				wantStatus: 400, want: []string{`"path":"/visits"`}},
+			{name: "missing required", method: "POST", path: "/api/records/customer", body: `{"tier": "vip"}`,
+				wantStatus: 400, want: []string{`"path":"/name"`, `"code":"required"`}},
+			{name: "blank required", method: "POST", path: "/api/records/customer", body: `{"name": "   "}`,
+				wantStatus: 400, want: []string{`"path":"/name"`}},
+			{name: "outside enum", method: "POST", path: "/api/records/customer", body: `{"name": "x", "tier": "gold"}`,
+				wantStatus: 400, want: []string{`"path":"/tier"`, `"code":"enum"`}},
+			{name: "bad phone", method: "POST", path: "/api/records/customer", body: `{"name": "x", "phone": "call me"}`,
+				wantStatus: 400, want: []string{`"path":"/phone"`}},
+			{name: "read-only system field", method: "POST", path: "/api/records/customer", body: `{"name": "x", "created_at": "2020-01-01T00:00:00.000Z"}`,
+				wantStatus: 400, want: []string{`"path":"/created_at"`, `"code":"read_only"`}},
+			{name: "body over the limit", method: "POST", path: "/api/records/customer", body: `{"name": "` + strings.Repeat("x", 1100000) + `"}`,
+				wantStatus: 413, want: []string{`"code":"body_too_large"`}},
+			{name: "filter does not parse", method: "GET", path: "/api/records/customer?filter=" + urlq(`name == `),
+				wantStatus: 400, want: []string{`"code":"invalid_filter"`, `"path":"filter"`, `"offset":`}},
+			{name: "filter names unknown field", method: "GET", path: "/api/records/customer?filter=" + urlq(`colour == "red"`),
+				wantStatus: 400, want: []string{`"code":"invalid_filter"`, `colour`, `"offset":0`}},
+			{name: "sort on unknown field", method: "GET", path: "/api/records/customer?sort=-colour",
+				wantStatus: 400, want: []string{`"code":"invalid_filter"`, `"path":"sort"`}},
+			{name: "limit too large", method: "GET", path: "/api/records/customer?limit=501",
+				wantStatus: 400, want: []string{`"path":"limit"`}},
+			{name: "bad cursor", method: "GET", path: "/api/records/customer?after=garbage",
+				wantStatus: 400, want: []string{`"path":"after"`}},
+			{name: "expand a non-relation", method: "GET", path: "/api/records/customer?expand=name",
+				wantStatus: 400, want: []string{`"path":"expand"`}},
+			{name: "duplicate unique value", method: "POST", path: "/api/records/customer", body: `{"name": "y", "email": "TAKEN@example.com"}`,
+				wantStatus: 409, want: []string{`"code":"duplicate_value"`, `"path":"/email"`}},
+			{name: "stale version", method: "PATCH", path: "/api/records/customer/" + id, body: `{"visits": 1}`, headers: []string{`If-Match: "7"`},
+				wantStatus: 412, want: []string{`"code":"version_mismatch"`}},
+			{name: "malformed If-Match", method: "PATCH", path: "/api/records/customer/" + id, body: `{"visits": 1}`, headers: []string{`If-Match: yesterday`},
+				wantStatus: 400, want: []string{`"path":"If-Match"`}},
+			{name: "relation to a missing record", method: "POST", path: "/api/records/customer", body: `{"name": "x", "company": "0190f0f0-0000-7000-8000-000000000000"}`,
+				wantStatus: 422, want: []string{`"code":"unprocessable"`, `"path":"/company"`, `"code":"missing_relation"`}},
+			{name: "unknown record", method: "GET", path: "/api/records/customer/0190f0f0-0000-7000-8000-000000000000",
+				wantStatus: 404, want: []string{`"code":"not_found"`}},
+			{name: "wrong media type", method: "POST", path: "/api/records/customer", body: `name=x`, headers: []string{"Content-Type: application/x-www-form-urlencoded"},
+				wantStatus: 415, want: []string{`"code":"unsupported_media"`}},
+			{name: "Chinese messages", method: "POST", path: "/api/records/customer", body: `{"tier": "gold"}`, headers: []string{"Accept-Language: zh-CN,zh;q=0.9,en;q=0.8"},
+				wantStatus: 400, want: []string{"输入无效"}, notWant: []string{"The input is not valid"}},
+			{name: "unknown API route", method: "GET", path: "/api/nothing",
+				wantStatus: 404, want: []string{`"code":"not_found"`}},
+		} {
+			t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
+		}
 
-	// Nothing changed: one customer, at version 1, still with its e-mail.
-	list := s.do("GET", "/api/records/customer?count=true", "").JSON(t)
-	if list["total"] != float64(1) {
-		t.Fatalf("bad input changed the store: total %v", list["total"])
-	}
-	if r := s.do("GET", "/api/records/customer/"+id, "").JSON(t); r["version"] != float64(1) {
-		t.Fatalf("bad input changed the record: %v", r)
-	}
+		// Nothing changed: one customer, at version 1, still with its e-mail.
+		list := s.do("GET", "/api/records/customer?count=true", "").JSON(t)
+		if list["total"] != float64(1) {
+			t.Fatalf("bad input changed the store: total %v", list["total"])
+		}
+		if r := s.do("GET", "/api/records/customer/"+id, "").JSON(t); r["version"] != float64(1) {
+			t.Fatalf("bad input changed the record: %v", r)
+		}
+	})
 }
 
 func TestConcurrentPatches(t *testing.T) {
-	s := newServer(t, companyDef, customerDef)
-	id := s.create("customer", `{"name": "Race"}`)["id"].(string)
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, companyDef, customerDef)
+		id := s.create("customer", `{"name": "Race"}`)["id"].(string)
 
-	// 50 PATCHes with the same If-Match: exactly one wins.
-	var wg sync.WaitGroup
-	statuses := make([]int, 50)
-	for i := range statuses {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses[i] = s.do("PATCH", "/api/records/customer/"+id, fmt.Sprintf(`{"visits": %d}`, i+1), `If-Match: "1"`).Status
-		}()
-	}
-	wg.Wait()
-	wins := 0
-	for _, st := range statuses {
-		switch st {
-		case 200:
-			wins++
-		case 412:
-		default:
-			t.Errorf("unexpected status %d", st)
-		}
-	}
-	if wins != 1 {
-		t.Fatalf("%d PATCHes won, want exactly 1", wins)
-	}
-
-	// PATCHes of different fields without If-Match never lose one another.
-	fields := []string{`"visits": 7`, `"amount": 1234.5`, `"tier": "vip"`, `"tags": ["a", "b"]`, `"address": {"city": "杭州"}`, `"phone": "13900139000"`}
-	for round := 0; round < 5; round++ {
-		for _, f := range fields {
+		// 50 PATCHes with the same If-Match: exactly one wins.
+		var wg sync.WaitGroup
+		statuses := make([]int, 50)
+		for i := range statuses {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if r := s.do("PATCH", "/api/records/customer/"+id, "{"+f+"}"); r.Status != 200 {
-					t.Errorf("patch %s: %d %s", f, r.Status, r.Body)
-				}
+				statuses[i] = s.do("PATCH", "/api/records/customer/"+id, fmt.Sprintf(`{"visits": %d}`, i+1), `If-Match: "1"`).Status
 			}()
 		}
-	}
-	wg.Wait()
-	rec := s.do("GET", "/api/records/customer/"+id, "").JSON(t)
-	if rec["visits"] != float64(7) || rec["amount"] != 1234.5 || rec["tier"] != "vip" || rec["phone"] != "+8613900139000" {
-		t.Fatalf("a concurrent change was lost: %v", rec)
-	}
-	if rec["version"] != float64(2+5*len(fields)) {
-		t.Fatalf("version %v, want %d (one per write)", rec["version"], 2+5*len(fields))
-	}
+		wg.Wait()
+		wins := 0
+		for _, st := range statuses {
+			switch st {
+			case 200:
+				wins++
+			case 412:
+			default:
+				t.Errorf("unexpected status %d", st)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d PATCHes won, want exactly 1", wins)
+		}
+
+		// PATCHes of different fields without If-Match never lose one another.
+		fields := []string{`"visits": 7`, `"amount": 1234.5`, `"tier": "vip"`, `"tags": ["a", "b"]`, `"address": {"city": "杭州"}`, `"phone": "13900139000"`}
+		for round := 0; round < 5; round++ {
+			for _, f := range fields {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if r := s.do("PATCH", "/api/records/customer/"+id, "{"+f+"}"); r.Status != 200 {
+						t.Errorf("patch %s: %d %s", f, r.Status, r.Body)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		rec := s.do("GET", "/api/records/customer/"+id, "").JSON(t)
+		if rec["visits"] != float64(7) || rec["amount"] != 1234.5 || rec["tier"] != "vip" || rec["phone"] != "+8613900139000" {
+			t.Fatalf("a concurrent change was lost: %v", rec)
+		}
+		if rec["version"] != float64(2+5*len(fields)) {
+			t.Fatalf("version %v, want %d (one per write)", rec["version"], 2+5*len(fields))
+		}
+	})
 }
 
 func TestIdempotencyKey(t *testing.T) {
-	s := newServer(t, companyDef, customerDef)
-	body := `{"name": "Once"}`
-	first := s.do("POST", "/api/records/customer", body, "Idempotency-Key: k-1")
-	second := s.do("POST", "/api/records/customer", body, "Idempotency-Key: k-1")
-	if first.Status != 201 || second.Status != 201 {
-		t.Fatalf("statuses %d %d: %s %s", first.Status, second.Status, first.Body, second.Body)
-	}
-	if first.JSON(t)["id"] != second.JSON(t)["id"] || second.Header.Get("Idempotent-Replayed") != "true" {
-		t.Fatalf("the repeat was not a replay: %s / %s", first.Body, second.Body)
-	}
-	if n := s.do("GET", "/api/records/customer?count=true", "").JSON(t)["total"]; n != float64(1) {
-		t.Fatalf("%v records, want 1", n)
-	}
-	if r := s.do("POST", "/api/records/customer", `{"name": "Other"}`, "Idempotency-Key: k-1"); r.Status != 422 {
-		t.Fatalf("key reused with another body: %d %s", r.Status, r.Body)
-	}
-	if r := s.do("POST", "/api/records/customer", body, "Idempotency-Key: k-2"); r.Status != 201 || r.JSON(t)["id"] == first.JSON(t)["id"] {
-		t.Fatalf("a new key did not create: %d %s", r.Status, r.Body)
-	}
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, companyDef, customerDef)
+		body := `{"name": "Once"}`
+		first := s.do("POST", "/api/records/customer", body, "Idempotency-Key: k-1")
+		second := s.do("POST", "/api/records/customer", body, "Idempotency-Key: k-1")
+		if first.Status != 201 || second.Status != 201 {
+			t.Fatalf("statuses %d %d: %s %s", first.Status, second.Status, first.Body, second.Body)
+		}
+		if first.JSON(t)["id"] != second.JSON(t)["id"] || second.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("the repeat was not a replay: %s / %s", first.Body, second.Body)
+		}
+		if n := s.do("GET", "/api/records/customer?count=true", "").JSON(t)["total"]; n != float64(1) {
+			t.Fatalf("%v records, want 1", n)
+		}
+		if r := s.do("POST", "/api/records/customer", `{"name": "Other"}`, "Idempotency-Key: k-1"); r.Status != 422 {
+			t.Fatalf("key reused with another body: %d %s", r.Status, r.Body)
+		}
+		if r := s.do("POST", "/api/records/customer", body, "Idempotency-Key: k-2"); r.Status != 201 || r.JSON(t)["id"] == first.JSON(t)["id"] {
+			t.Fatalf("a new key did not create: %d %s", r.Status, r.Body)
+		}
+	})
 }

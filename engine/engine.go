@@ -79,7 +79,7 @@ type Options struct {
 	Now    func() time.Time // the clock; time.Now by default
 	Hooks  Hooks
 	// MaxRetries bounds how often an update without If-Match is retried
-	// after a concurrent change (read, merge, write again). Default 20.
+	// after a concurrent change (read, merge, write again). Default 50.
 	MaxRetries int
 }
 
@@ -107,7 +107,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
 		opts.Now = time.Now
 	}
 	if opts.MaxRetries <= 0 {
-		opts.MaxRetries = 20
+		opts.MaxRetries = 50
 	}
 	e := &Engine{st: st, opts: opts, log: opts.Logger}
 	if err := e.ensureSystem(ctx); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math/rand/v2"
+	"time"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/store"
@@ -78,6 +80,9 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 		rec := Record{ID: id, Version: old.Version + 1, Data: w.Data}
 		err = e.st.Update(ctx, entity, rec)
 		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < e.opts.MaxRetries {
+			if err := backoff(ctx, attempt); err != nil {
+				return Record{}, storeError(ce, err)
+			}
 			continue
 		}
 		if err != nil {
@@ -105,12 +110,29 @@ func (e *Engine) Delete(ctx context.Context, actor Actor, entity, id string, ifV
 		}
 		err = e.st.Delete(ctx, entity, id, old.Version)
 		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < e.opts.MaxRetries {
+			if err := backoff(ctx, attempt); err != nil {
+				return storeError(ce, err)
+			}
 			continue
 		}
 		if err != nil {
 			return storeError(ce, err)
 		}
 		e.publish(ctx, Event{Type: Deleted, Entity: entity, Record: old, Actor: actor})
+		return nil
+	}
+}
+
+// backoff waits a little before a retry after a concurrent change, longer
+// with each attempt and with jitter, so contending writers spread out.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
 		return nil
 	}
 }

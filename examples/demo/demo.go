@@ -149,7 +149,7 @@ func (g *gen) account(productIDs []string) error {
 		"id": accountID, "owner": owner, "name": name, "short_name": br.name + ind.word, "industry": ind.key,
 		"region": pl.region, "province": pl.province, "city": pl.city,
 		"address": fmt.Sprintf("%s市%s路%d号", pl.city, pick(g.r, []string{"人民", "建设", "解放", "中山", "文化", "科技", "滨江", "长江"}), 1+g.r.IntN(999)),
-		"tier": tier, "size": pick(g.r, []string{"1-20", "21-100", "21-100", "101-500", "501-2000", "2000+"}),
+		"tier":    tier, "size": pick(g.r, []string{"1-20", "21-100", "21-100", "101-500", "501-2000", "2000+"}),
 		"source": pick(g.r, []string{"website", "referral", "exhibition", "cold_call", "wechat", "douyin", "partner"}),
 		"phone":  g.mobile(), "email": "info@" + domain, "website": "https://www." + domain,
 		"credit_code":    fmt.Sprintf("91%06d%09dX", 110000+g.r.IntN(540000), uint64(g.opts.Seed%1000)*1_000_000+uint64(g.credit)),

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/morphcrm/morph/api"
+	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/examples/demo"
+)
+
+// benchUsers are the owners of the generated accounts: a sales team.
+func benchUsers() []string {
+	users := make([]string, 50)
+	for i := range users {
+		users[i] = fmt.Sprintf("rep%02d", i+1)
+	}
+	return users
+}
+
+// benchCmd measures the server on loopback: an indexed, filtered, sorted
+// page of accounts with and without the total, a validated create, and the
+// store's own time for the same page query, so the engine's overhead shows.
+func benchCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	records := fs.Int("records", 100000, "accounts in the store; missing ones are generated first")
+	duration := fs.Duration("duration", 10*time.Second, "how long each measurement runs")
+	conc := fs.Int("concurrency", 8, "parallel clients")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := c.logger()
+	eng, closeStore, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if err := benchFill(ctx, eng, log, *records); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	app := api.New(eng, api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	go app.Listener(ln)
+	defer api.Shutdown(app, 5*time.Second)
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc * 2, MaxConnsPerHost: *conc * 2}, Timeout: 30 * time.Second}
+
+	users := benchUsers()
+	page := func(i int, total bool) string {
+		q := url.Values{"filter": {fmt.Sprintf("owner == %q", users[i%len(users)])}, "sort": {"-created_at"}, "limit": {"20"}}
+		if total {
+			q.Set("count", "true")
+		}
+		return base + "/api/records/account?" + q.Encode()
+	}
+	get := func(u string) error {
+		res, err := client.Get(u)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		if _, err := io.Copy(io.Discard, res.Body); err != nil {
+			return err
+		}
+		if res.StatusCode != 200 {
+			return fmt.Errorf("GET %s: status %d", u, res.StatusCode)
+		}
+		return nil
+	}
+	var created atomic.Int64
+	create := func(i int) error {
+		n := created.Add(1)
+		body := fmt.Sprintf(`{"name": "压测客户%d-%d", "region": "华东", "tier": "normal", "phone": "138 %04d %04d", "owner": %q}`,
+			time.Now().UnixNano(), n, n%10000, (n/10000)%10000, users[i%len(users)])
+		res, err := client.Post(base+"/api/records/account", "application/json", bytes.NewBufferString(body))
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 201 {
+			return fmt.Errorf("POST account: status %d: %s", res.StatusCode, b)
+		}
+		return nil
+	}
+	st := eng.Store()
+	storePage := func(i int, total bool) error {
+		f := query.Cmp{Field: "owner", Op: query.Eq, Value: users[i%len(users)]}
+		_, err := st.Find(ctx, "account", query.Query{Filter: f, Sort: []query.Sort{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}, Limit: 21})
+		if err == nil && total {
+			_, err = st.Count(ctx, "account", f)
+		}
+		return err
+	}
+
+	runs := []struct {
+		name string
+		fn   func(i int) error
+	}{
+		{"store: page of 20 + total", func(i int) error { return storePage(i, true) }},
+		{"http: page of 20 + total", func(i int) error { return get(page(i, true)) }},
+		{"store: page of 20", func(i int) error { return storePage(i, false) }},
+		{"http: page of 20", func(i int) error { return get(page(i, false)) }},
+		{"http: validated create", create},
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "measurement\tops/s\tp50 ms\tp99 ms\terrors\t\n")
+	for _, r := range runs {
+		res, err := measure(ctx, *duration, *conc, r.fn)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.name, err)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%d\t\n", r.name, res.rate, res.p50, res.p99, res.errors)
+		tw.Flush()
+	}
+	fmt.Printf("\nstore %s, %d accounts, %d clients, %s each, GOMAXPROCS from %d CPUs\n", c.store, *records, *conc, *duration, numCPU())
+	return nil
+}
+
+type benchResult struct {
+	rate, p50, p99 float64
+	errors         int64
+}
+
+// measure calls fn from conc goroutines for d and reports the rate and latencies.
+func measure(ctx context.Context, d time.Duration, conc int, fn func(i int) error) (benchResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 4096)
+			for i := w; ctx.Err() == nil; i += conc {
+				t0 := time.Now()
+				if err := fn(i); err != nil {
+					if errs.Add(1) == 1 {
+						firstErr.Store(err)
+					}
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(lat) == 0 {
+		if e, ok := firstErr.Load().(error); ok {
+			return benchResult{}, e
+		}
+		return benchResult{}, errors.New("no request completed")
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	ms := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	return benchResult{rate: float64(len(lat)) / elapsed.Seconds(), p50: ms(0.50), p99: ms(0.99), errors: errs.Load()}, nil
+}
+
+// benchFill generates accounts until the store has n of them.
+func benchFill(ctx context.Context, eng *engine.Engine, log *slog.Logger, n int) error {
+	have, err := eng.Store().Count(ctx, "account", nil)
+	if err != nil {
+		return err
+	}
+	if int(have) >= n {
+		return nil
+	}
+	log.Info("generating accounts", "have", have, "want", n)
+	start := time.Now()
+	var batch []map[string]any
+	flush := func() error {
+		res, err := eng.CreateMany(ctx, engine.System, "account", batch, engine.BulkOptions{})
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			if r.Err != nil && r.Status != 409 {
+				return fmt.Errorf("account %d: %w", r.Index, r.Err)
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	errStop := errors.New("enough")
+	count := int(have)
+	err = demo.Generate(demo.Options{Seed: 42 + have, Accounts: n - int(have), Ref: time.Date(2026, 6, 30, 18, 0, 0, 0, time.UTC), Users: benchUsers()},
+		func(entity string, data map[string]any) error {
+			if entity != "account" {
+				return nil
+			}
+			batch = append(batch, data)
+			count++
+			if len(batch) == engine.MaxBulk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if count >= n {
+				return errStop
+			}
+			return nil
+		})
+	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	if len(batch) > 0 {
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	log.Info("accounts generated", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func numCPU() int { return runtime.NumCPU() }

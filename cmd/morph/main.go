@@ -1,0 +1,145 @@
+// Command morph runs the Morph server and its operator commands.
+//
+//	morph serve   run the HTTP server (the default command)
+//	morph demo    fill the example CRM with generated data
+//	morph bench   measure the server under load
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/morphcrm/morph/api"
+	builderui "github.com/morphcrm/morph/builder-ui"
+	"github.com/morphcrm/morph/engine"
+)
+
+const usage = `Morph — a configurable CRM engine.
+
+Usage:
+  morph serve [--addr 127.0.0.1:8080] [--store sqlite:./morph-data/morph.db] [--example sme-crm|none]
+  morph demo  [--store URL] [--records N] [--seed S]
+  morph bench [--store URL] [--records N] [--duration 10s] [--concurrency N]
+
+Environment: MORPH_ADDR and MORPH_STORE stand for --addr and --store.
+`
+
+func main() {
+	args := os.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args)
+	case "demo":
+		err = demoCmd(ctx, args)
+	case "bench":
+		err = benchCmd(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "morph: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(os.Stderr, "morph %s: %v\n", cmd, err)
+		os.Exit(1)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// common are the flags every command that opens a store has.
+type common struct {
+	store   string
+	example string
+	logJSON bool
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.store, "store", envOr("MORPH_STORE", "sqlite:./morph-data/morph.db"), "store URL: sqlite:PATH or mongodb://HOST:PORT/DB")
+	fs.StringVar(&c.example, "example", "sme-crm", "example app loaded into an empty store, or none")
+	fs.BoolVar(&c.logJSON, "log-json", false, "log as JSON lines instead of text")
+}
+
+func (c *common) logger() *slog.Logger {
+	if c.logJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+// open opens the store and the engine, loading the example into an empty store.
+func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, func(), error) {
+	st, err := openStore(ctx, c.store)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.New(ctx, st, engine.Options{Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if c.example != "none" && len(eng.Catalog().Names()) == 0 {
+		if err := installExample(ctx, eng, c.example); err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		log.Info("example loaded", "example", c.example, "entities", len(eng.Catalog().Names()))
+	}
+	return eng, func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}, nil
+}
+
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", envOr("MORPH_ADDR", "127.0.0.1:8080"), "address to listen on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := c.logger()
+	slog.SetDefault(log)
+	eng, closeStore, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS()})
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listen(*addr) }()
+	log.Info("morph listening", "addr", "http://"+*addr, "store", c.store)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	if err := api.Shutdown(app, 30*time.Second); err != nil {
+		return err
+	}
+	return <-errc
+}
