@@ -157,6 +157,9 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 		return nil, []morph.FieldError{settingError("/x-type", "unknown_type",
 			morph.T("Unknown field type %q; known types: %s", "未知的字段类型 %q；可用类型：%s", tname, strings.Join(Types(), ", ")))}
 	}
+	if c, ok := t.(completer); ok {
+		c.Complete(pm)
+	}
 	f := &Field{Name: name, Type: t, Prop: pm, Default: pm["default"]}
 	f.Label = labelOf(pm, name, "", &errs)
 	f.Unique = pm["x-unique"] == true
@@ -194,6 +197,10 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 	}
 	return f, errs
 }
+
+// completer is a field type that fills in the parts of its JSON Schema a
+// definition may leave out.
+type completer interface{ Complete(prop map[string]any) }
 
 func stringList(v any) []string {
 	list, _ := v.([]any)

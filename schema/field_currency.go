@@ -25,6 +25,16 @@ func init() {
 	}}}, morph.T("Currency", "金额"))
 }
 
+// Complete gives a currency property the shape of its value when the
+// definition leaves it out, so every currency value is validated alike.
+func (t currencyType) Complete(prop map[string]any) {
+	for k, v := range t.BaseSchema() {
+		if _, ok := prop[k]; !ok {
+			prop[k] = v
+		}
+	}
+}
+
 func (currencyType) StorePath(name string) string { return name + ".amount" }
 
 func (currencyType) Check(f *Field) []morph.FieldError {

@@ -13,7 +13,9 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -44,6 +46,8 @@ func benchCmd(ctx context.Context, args []string) error {
 	records := fs.Int("records", 100000, "accounts in the store; missing ones are generated first")
 	duration := fs.Duration("duration", 10*time.Second, "how long each measurement runs")
 	conc := fs.Int("concurrency", 8, "parallel clients")
+	only := fs.String("only", "", "run only the measurements whose name contains this")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -125,14 +129,28 @@ func benchCmd(ctx context.Context, args []string) error {
 		{"http: page of 20", func(i int) error { return get(page(i, false)) }},
 		{"http: validated create", create},
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "measurement\tops/s\tp50 ms\tp99 ms\terrors\t\n")
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "measurement\tops/s\tp50 ms\tp99 ms\terrors\n")
 	for _, r := range runs {
+		if !strings.Contains(r.name, *only) {
+			continue
+		}
 		res, err := measure(ctx, *duration, *conc, r.fn)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.name, err)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%d\t\n", r.name, res.rate, res.p50, res.p99, res.errors)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%d\n", r.name, res.rate, res.p50, res.p99, res.errors)
 		tw.Flush()
 	}
 	fmt.Printf("\nstore %s, %d accounts, %d clients, %s each, GOMAXPROCS from %d CPUs\n", c.store, *records, *conc, *duration, numCPU())

@@ -173,6 +173,10 @@ func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.I
 		unique := ""
 		if ix.Unique {
 			unique = "UNIQUE "
+		} else {
+			// Lists end their order with the id, so an index that ends with
+			// it serves "filter, sort, then id" pages without a sort step.
+			cols = append(cols, "id")
 		}
 		want[name] = fmt.Sprintf(`CREATE %sINDEX "%s" ON "%s" (%s)`, unique, name, tbl, strings.Join(cols, ", "))
 		specs[name] = ix

@@ -1,0 +1,68 @@
+package schema_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/morphcrm/morph/examples"
+	"github.com/morphcrm/morph/schema"
+)
+
+// FuzzParse: the definition checker never panics, and what it accepts it
+// accepts again in its stored form.
+func FuzzParse(f *testing.F) {
+	defs, _ := examples.Load("sme-crm")
+	for _, d := range defs {
+		f.Add(d.JSON)
+	}
+	for _, s := range []string{
+		`{"$id": "x", "type": "object", "properties": {"a": {"type": "string"}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-type": "select", "enum": [1, null]}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"$ref": "#/properties/a"}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"type": "object", "x-type": "currency", "x-currency": 5}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"x-type": "autonumber", "x-autonumber": {"digits": 99}}}}`,
+		`{"$id": "x", "properties": [], "required": {}, "x-label": 3}`,
+		`[]`, `null`, `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "pattern": "("}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		e, err := schema.Parse(doc)
+		if err != nil {
+			return
+		}
+		if _, err := schema.Parse(e.JSON()); err != nil {
+			t.Fatalf("the stored form of an accepted definition is refused: %v\n%s", err, e.JSON())
+		}
+	})
+}
+
+// FuzzValidate: normalising and validating any JSON record never panics.
+func FuzzValidate(f *testing.F) {
+	defs, _ := examples.Load("sme-crm")
+	var ents []*schema.Entity
+	for _, d := range defs {
+		e, err := schema.Parse(d.JSON)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ents = append(ents, e)
+	}
+	for _, s := range []string{
+		`{"name": "杭州云帆科技有限公司", "region": "华东", "phone": "138 0013 8000"}`,
+		`{"amount": {"amount": "x"}, "at": "2026-13-45T99:00:00Z", "tags": [1, null, {}]}`,
+		`{"phone": "+999999999999999999999", "email": 5, "products": "notalist"}`,
+		`{"name": null, "unknown": [[[[]]]]}`,
+	} {
+		f.Add(0, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, which int, body []byte) {
+		var data map[string]any
+		if json.Unmarshal(body, &data) != nil || data == nil {
+			return
+		}
+		e := ents[(which%len(ents)+len(ents))%len(ents)]
+		e.Normalize(data)
+		e.Validate(data)
+	})
+}
