@@ -1,10 +1,10 @@
 package api
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
+	json "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/morphcrm/morph"

@@ -3,11 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
@@ -38,10 +39,12 @@ func (s *Store) Insert(ctx context.Context, coll string, rec store.Record) error
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", coll, err)
 	}
-	if _, err := st.ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
-		return s.writeError(coll, tbl, err)
-	}
-	return nil
+	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
+			return s.writeError(coll, tbl, err)
+		}
+		return nil
+	})
 }
 
 // InsertMany inserts the records in one transaction; a failing record fails
@@ -78,6 +81,7 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: commit: %w", err)
 	}
+	s.bump(tbl)
 	return errs, nil
 }
 
@@ -138,11 +142,13 @@ func (s *Store) Update(ctx context.Context, coll string, rec store.Record) error
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", coll, err)
 	}
-	res, err := st.ExecContext(ctx, rec.Version, doc, rec.ID, rec.Version-1)
-	if err != nil {
-		return s.writeError(coll, tbl, err)
-	}
-	return s.affected(ctx, coll, tbl, rec.ID, res)
+	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, st).ExecContext(ctx, rec.Version, doc, rec.ID, rec.Version-1)
+		if err != nil {
+			return s.writeError(coll, tbl, err)
+		}
+		return affected(ctx, tx, coll, tbl, rec.ID, res)
+	})
 }
 
 // Delete removes a record, at the given version unless it is 0.
@@ -155,16 +161,18 @@ func (s *Store) Delete(ctx context.Context, coll, id string, version int64) erro
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", coll, err)
 	}
-	res, err := st.ExecContext(ctx, id, version, version)
-	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", coll, err)
-	}
-	return s.affected(ctx, coll, tbl, id, res)
+	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, st).ExecContext(ctx, id, version, version)
+		if err != nil {
+			return fmt.Errorf("sqlite: %s: %w", coll, err)
+		}
+		return affected(ctx, tx, coll, tbl, id, res)
+	})
 }
 
 // affected tells a missing record from a version conflict when a guarded
 // write changed nothing.
-func (s *Store) affected(ctx context.Context, coll, tbl, id string, res sql.Result) error {
+func affected(ctx context.Context, tx *sql.Tx, coll, tbl, id string, res sql.Result) error {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", coll, err)
@@ -173,7 +181,7 @@ func (s *Store) affected(ctx context.Context, coll, tbl, id string, res sql.Resu
 		return nil
 	}
 	var v int64
-	err = s.w.QueryRowContext(ctx, `SELECT version FROM "`+tbl+`" WHERE id = ?`, id).Scan(&v)
+	err = tx.QueryRowContext(ctx, `SELECT version FROM "`+tbl+`" WHERE id = ?`, id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.ErrNotFound
 	}
@@ -261,14 +269,19 @@ func (s *Store) Count(ctx context.Context, coll string, filter query.Expr) (int6
 	if err != nil {
 		return 0, err
 	}
+	key := keyOf(tbl, cond, args)
+	n, gen, ok := s.cachedCount(key)
+	if ok {
+		return n, nil
+	}
 	st, err := s.stmt(ctx, false, `SELECT count(*) FROM "`+tbl+`"`+cond)
 	if err != nil {
 		return 0, s.readError(coll, err)
 	}
-	var n int64
 	if err := st.QueryRowContext(ctx, args...).Scan(&n); err != nil {
 		return 0, s.readError(coll, err)
 	}
+	s.keepCount(key, gen, n)
 	return n, nil
 }
 

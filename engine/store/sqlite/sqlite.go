@@ -33,6 +33,16 @@ type Store struct {
 	mu      sync.RWMutex
 	indexes map[string]map[string]store.Index // table → SQLite index name → index
 	stmts   map[stmtKey]*sql.Stmt
+
+	writes chan *writeOp // single-record writes, committed in groups by writer
+	done   chan struct{} // closed when writer has stopped
+	closed sync.Once
+
+	// gen counts committed writes per table; cached counts are valid while
+	// their table's generation is unchanged.
+	genMu  sync.Mutex
+	gen    map[string]uint64
+	counts map[countKey]countEntry
 }
 
 type stmtKey struct {
@@ -72,16 +82,21 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	s := &Store{w: w, r: r, indexes: map[string]map[string]store.Index{}, stmts: map[stmtKey]*sql.Stmt{}}
+	s := &Store{w: w, r: r, indexes: map[string]map[string]store.Index{}, stmts: map[stmtKey]*sql.Stmt{},
+		writes: make(chan *writeOp, 256), done: make(chan struct{}), gen: map[string]uint64{}, counts: map[countKey]countEntry{}}
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS morph_sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`); err != nil {
-		s.Close()
+		w.Close()
+		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	go s.writer()
 	return s, nil
 }
 
-// Close closes both pools.
+// Close stops the writer and closes both pools.
 func (s *Store) Close() error {
+	s.closed.Do(func() { close(s.writes) })
+	<-s.done
 	s.mu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
@@ -223,6 +238,7 @@ func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.I
 	s.mu.Lock()
 	s.indexes[tbl] = specs
 	s.mu.Unlock()
+	s.bump(tbl)
 	if changed {
 		s.dropStmts(tbl)
 		if _, err := s.w.ExecContext(ctx, `ANALYZE "`+tbl+`"`); err != nil {
@@ -245,6 +261,7 @@ func (s *Store) DropCollection(ctx context.Context, coll string) error {
 	s.mu.Lock()
 	delete(s.indexes, tbl)
 	s.mu.Unlock()
+	s.bump(tbl)
 	return nil
 }
 

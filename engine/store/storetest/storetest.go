@@ -305,6 +305,28 @@ func testCount(t *testing.T, s store.Store) {
 	if n != 6 {
 		t.Fatalf("count all: %d", n)
 	}
+	// A count follows every kind of write (stores may cache counts).
+	c := ctx(t)
+	vip := query.Cmp{Field: "vip", Op: query.Eq, Value: true}
+	step := func(want int64) {
+		t.Helper()
+		n, err := s.Count(c, "counted", vip)
+		must(t, err)
+		if n != want {
+			t.Fatalf("count %d, want %d", n, want)
+		}
+	}
+	step(3)
+	must(t, s.Insert(c, "counted", rec("p07", map[string]any{"vip": true})))
+	step(4)
+	must(t, s.Update(c, "counted", store.Record{ID: "p07", Version: 2, Data: map[string]any{"vip": false}}))
+	step(3)
+	must(t, s.Delete(c, "counted", "p01", 0))
+	step(2)
+	errs, err := s.InsertMany(c, "counted", []store.Record{rec("p08", map[string]any{"vip": true}), rec("p09", map[string]any{"vip": true})})
+	must(t, err)
+	must(t, errors.Join(errs...))
+	step(4)
 	ensure(t, s, "empty_coll")
 	if n, err := s.Count(ctx(t), "empty_coll", nil); err != nil || n != 0 {
 		t.Fatalf("count empty: %d %v", n, err)

@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A writeOp is one single-record write waiting for the writer.
+type writeOp struct {
+	ctx   context.Context
+	table string // whose generation the write bumps
+	fn    func(ctx context.Context, tx *sql.Tx) error
+	done  chan error
+}
+
+// maxGroup bounds how many waiting writes share one commit.
+const maxGroup = 128
+
+// writeTimeout bounds one statement of a group: a statement is never
+// interrupted by its caller's context, since interrupting a statement
+// inside a transaction would roll back the whole group.
+const writeTimeout = 30 * time.Second
+
+var errClosed = errors.New("sqlite: store closed")
+
+// write runs fn in the writer's next transaction and returns its result
+// once that transaction has committed (so a nil error means durable).
+func (s *Store) write(ctx context.Context, table string, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+	op := &writeOp{ctx: ctx, table: table, fn: fn, done: make(chan error, 1)}
+	defer func() {
+		if r := recover(); r != nil { // send on a closed channel: the store is closed
+			err = errClosed
+		}
+	}()
+	select {
+	case s.writes <- op:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-op.done:
+		return err
+	case <-ctx.Done():
+		// The write may still commit; the caller learns only that it did
+		// not wait for the outcome.
+		return ctx.Err()
+	}
+}
+
+// writer commits waiting writes in groups: every write that is waiting
+// when a transaction starts joins it, so concurrent writers share the cost
+// of a commit. A failing statement fails alone (SQLite undoes only that
+// statement); a failing commit fails the whole group.
+func (s *Store) writer() {
+	defer close(s.done)
+	for op := range s.writes {
+		group := []*writeOp{op}
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case o, ok := <-s.writes:
+				if !ok {
+					break fill
+				}
+				group = append(group, o)
+			default:
+				break fill
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+func (s *Store) commitGroup(group []*writeOp) {
+	errs := make([]error, len(group))
+	tx, err := s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, op := range group {
+			op.done <- fmt.Errorf("sqlite: begin: %w", err)
+		}
+		return
+	}
+	for i, op := range group {
+		if err := op.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		errs[i] = op.fn(ctx, tx)
+		cancel()
+	}
+	if err := tx.Commit(); err != nil {
+		for _, op := range group {
+			op.done <- fmt.Errorf("sqlite: commit: %w", err)
+		}
+		return
+	}
+	s.genMu.Lock()
+	for i, op := range group {
+		if errs[i] == nil {
+			s.gen[op.table]++
+		}
+	}
+	s.genMu.Unlock()
+	for i, op := range group {
+		op.done <- errs[i]
+	}
+}
+
+// bump records a committed write outside the writer (batches, schema changes).
+func (s *Store) bump(table string) {
+	s.genMu.Lock()
+	s.gen[table]++
+	s.genMu.Unlock()
+}
