@@ -10,6 +10,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/morphcrm/morph"
 )
 
 //go:embed sme-crm/*.json
@@ -21,9 +23,11 @@ type Definition struct {
 	JSON []byte // the definition document
 }
 
-// Names lists the examples.
-func Names() []string {
-	entries, _ := fs.ReadDir(files, ".")
+// Names lists the examples, sorted.
+func Names() []string { return names(files) }
+
+func names(fsys fs.FS) []string {
+	entries, _ := fs.ReadDir(fsys, ".")
 	var names []string
 	for _, e := range entries {
 		if e.IsDir() {
@@ -36,19 +40,22 @@ func Names() []string {
 // Load returns an example's definitions ordered so that every relation
 // target comes before the entities that refer to it: saved in this order,
 // each definition's targets already exist.
-func Load(name string) ([]Definition, error) {
-	entries, err := fs.ReadDir(files, name)
-	if err != nil {
-		return nil, fmt.Errorf("examples: no example %q (have %s)", name, strings.Join(Names(), ", "))
+func Load(name string) ([]Definition, error) { return load(files, name) }
+
+func load(fsys fs.FS, name string) ([]Definition, error) {
+	entries, err := fs.ReadDir(fsys, name)
+	if err != nil || !fs.ValidPath(name) || name == "." {
+		return nil, morph.Errorf(morph.ENotFound, "There is no example %q; there are: %s", "没有名为 %q 的示例；可用的示例：%s",
+			name, strings.Join(names(fsys), ", "))
 	}
 	defs := map[string]Definition{}
 	deps := map[string][]string{}
-	var names []string
+	var ids []string
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		b, err := files.ReadFile(path.Join(name, e.Name()))
+		b, err := fs.ReadFile(fsys, path.Join(name, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -61,15 +68,21 @@ func Load(name string) ([]Definition, error) {
 		if err := json.Unmarshal(b, &doc); err != nil {
 			return nil, fmt.Errorf("examples: %s/%s: %w", name, e.Name(), err)
 		}
+		if doc.ID == "" {
+			return nil, fmt.Errorf("examples: %s/%s has no $id", name, e.Name())
+		}
+		if _, dup := defs[doc.ID]; dup {
+			return nil, fmt.Errorf("examples: %s: two files define %s", name, doc.ID)
+		}
 		defs[doc.ID] = Definition{Name: doc.ID, JSON: b}
-		names = append(names, doc.ID)
+		ids = append(ids, doc.ID)
 		for _, p := range doc.Properties {
 			if p.Ref != "" && p.Ref != doc.ID {
 				deps[doc.ID] = append(deps[doc.ID], p.Ref)
 			}
 		}
 	}
-	sort.Strings(names)
+	sort.Strings(ids)
 	var out []Definition
 	state := map[string]int{} // 1 visiting, 2 done
 	var visit func(n string) error
@@ -94,7 +107,7 @@ func Load(name string) ([]Definition, error) {
 		out = append(out, defs[n])
 		return nil
 	}
-	for _, n := range names {
+	for _, n := range ids {
 		if err := visit(n); err != nil {
 			return nil, err
 		}

@@ -1,47 +1,261 @@
 package examples_test
 
 import (
+	"encoding/json"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/schema"
 )
 
-func TestSMECRMDefinitions(t *testing.T) {
+// loadSMECRM parses every sme-crm definition and checks that each one's
+// relation targets come before it.
+func loadSMECRM(t *testing.T) (map[string]*schema.Entity, []examples.Definition) {
+	t.Helper()
 	defs, err := examples.Load("sme-crm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"account": true, "contact": true, "lead": true, "opportunity": true, "contract": true, "product": true, "ticket": true, "activity": true}
-	seen := map[string]bool{}
+	ents := map[string]*schema.Entity{}
 	for _, d := range defs {
 		ent, err := schema.Parse(d.JSON)
 		if err != nil {
 			t.Fatalf("%s: %v", d.Name, err)
 		}
 		if ent.Name != d.Name {
-			t.Errorf("%s: $id %s", d.Name, ent.Name)
+			t.Errorf("%s: $id is %s", d.Name, ent.Name)
 		}
-		if ent.Label.ZH == ent.Label.EN {
-			t.Errorf("%s has no Chinese label", d.Name)
-		}
-		for _, f := range ent.Fields {
-			if f.Label.ZH == "" || f.Label.ZH == f.Label.EN && f.Label.EN != "VIP" {
-				t.Errorf("%s.%s has no Chinese label", d.Name, f.Name)
-			}
-		}
-		// Relation targets come first in the order Load gives.
-		if errs := ent.CheckRefs(func(n string) bool { return seen[n] || n == d.Name }); len(errs) > 0 {
+		if errs := ent.CheckRefs(func(n string) bool { return ents[n] != nil || n == d.Name }); len(errs) > 0 {
 			t.Errorf("%s refers to an entity that is not loaded before it: %v", d.Name, errs)
 		}
-		seen[d.Name] = true
+		ents[d.Name] = ent
 	}
-	for n := range want {
-		if !seen[n] {
-			t.Errorf("sme-crm lacks %s", n)
+	return ents, defs
+}
+
+func TestSMECRMEntities(t *testing.T) {
+	if !slices.Contains(examples.Names(), "sme-crm") {
+		t.Fatalf("Names() = %v lacks sme-crm", examples.Names())
+	}
+	ents, defs := loadSMECRM(t)
+	var got []string
+	for _, d := range defs {
+		got = append(got, d.Name)
+	}
+	// Products and accounts have no relations; the rest follow their targets.
+	want := []string{"account", "contact", "lead", "product", "opportunity", "activity", "contract", "ticket"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Load order %v, want %v", got, want)
+	}
+	for name, e := range ents {
+		for _, f := range e.Fields {
+			if f.Type.Name() == "relation" && ents[f.Ref] == nil {
+				t.Errorf("%s.%s refers to %q, which sme-crm lacks", name, f.Name, f.Ref)
+			}
 		}
 	}
-	if _, err := examples.Load("nosuch"); err == nil {
-		t.Error("an unknown example loaded")
+}
+
+// Every entity, field and option is labelled in English and Chinese, in the
+// document itself (not by falling back to the key).
+func TestSMECRMLabels(t *testing.T) {
+	_, defs := loadSMECRM(t)
+	type labels struct {
+		EN string `json:"en"`
+		ZH string `json:"zh-CN"`
+	}
+	for _, d := range defs {
+		var doc struct {
+			Label      labels `json:"x-label"`
+			Properties map[string]struct {
+				Label   labels            `json:"x-label"`
+				Enum    []string          `json:"enum"`
+				Options map[string]labels `json:"x-options"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(d.JSON, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Label.EN == "" || doc.Label.ZH == "" {
+			t.Errorf("%s: entity label %+v", d.Name, doc.Label)
+		}
+		for name, p := range doc.Properties {
+			if p.Label.EN == "" || p.Label.ZH == "" {
+				t.Errorf("%s.%s: label %+v", d.Name, name, p.Label)
+			}
+			if len(p.Options) != len(p.Enum) {
+				t.Errorf("%s.%s: %d options labelled for %d values", d.Name, name, len(p.Options), len(p.Enum))
+			}
+			for _, v := range p.Enum {
+				if l := p.Options[v]; l.EN == "" || l.ZH == "" {
+					t.Errorf("%s.%s: option %q label %+v", d.Name, name, v, l)
+				}
+			}
+		}
+	}
+}
+
+// The fields a CRM filters, sorts, numbers and links by are set up for it.
+func TestSMECRMFields(t *testing.T) {
+	ents, _ := loadSMECRM(t)
+	type want struct {
+		typ              string
+		required, unique bool
+		indexed          bool
+		def              any
+		ref              string
+		many             bool
+		enum             []string
+		autonumberPrefix string
+	}
+	tests := map[string]want{
+		"account.name":               {typ: "text", required: true, unique: true},
+		"account.region":             {typ: "select", required: true, indexed: true, enum: []string{"华东", "华南", "华北", "华中", "西南", "西北", "东北"}},
+		"account.tier":               {typ: "select", indexed: true, def: "normal", enum: []string{"vip", "key", "normal"}},
+		"account.industry":           {typ: "select", indexed: true},
+		"account.source":             {typ: "select", indexed: true},
+		"account.credit_code":        {typ: "text", unique: true},
+		"account.phone":              {typ: "phone"},
+		"account.website":            {typ: "url"},
+		"account.annual_revenue":     {typ: "currency"},
+		"account.tags":               {typ: "tags"},
+		"account.owner":              {typ: "user", indexed: true},
+		"contact.account":            {typ: "relation", required: true, indexed: true, ref: "account"},
+		"contact.email":              {typ: "email", unique: true},
+		"contact.mobile":             {typ: "phone", indexed: true},
+		"contact.is_primary":         {typ: "boolean", def: false},
+		"contact.birthday":           {typ: "date"},
+		"lead.source":                {typ: "select", indexed: true, enum: []string{"website", "referral", "exhibition", "cold_call", "wechat", "douyin"}},
+		"lead.status":                {typ: "select", indexed: true, def: "new", enum: []string{"new", "contacted", "qualified", "disqualified"}},
+		"lead.owner":                 {typ: "user", indexed: true},
+		"opportunity.stage":          {typ: "select", required: true, indexed: true, def: "lead", enum: []string{"lead", "qualified", "proposal", "negotiation", "won", "lost"}},
+		"opportunity.amount":         {typ: "currency", indexed: true},
+		"opportunity.probability":    {typ: "percent"},
+		"opportunity.expected_close": {typ: "date", indexed: true},
+		"opportunity.contact":        {typ: "relation", indexed: true, ref: "contact"},
+		"opportunity.products":       {typ: "relation", indexed: true, ref: "product", many: true},
+		"contract.number":            {typ: "autonumber", unique: true, autonumberPrefix: "HT-"},
+		"contract.opportunity":       {typ: "relation", indexed: true, ref: "opportunity"},
+		"contract.status":            {typ: "select", indexed: true, def: "draft"},
+		"product.sku":                {typ: "text", required: true, unique: true},
+		"product.unit_price":         {typ: "currency"},
+		"product.active":             {typ: "boolean", def: true},
+		"ticket.number":              {typ: "autonumber", unique: true, autonumberPrefix: "TK-"},
+		"ticket.description":         {typ: "textarea"},
+		"ticket.status":              {typ: "select", indexed: true, def: "open"},
+		"ticket.priority":            {typ: "select", indexed: true, def: "normal"},
+		"ticket.due_at":              {typ: "datetime", indexed: true},
+		"activity.type":              {typ: "select", required: true, indexed: true, enum: []string{"call", "visit", "email", "note"}},
+		"activity.products":          {typ: "relation", indexed: true, ref: "product", many: true},
+		"activity.lead":              {typ: "relation", indexed: true, ref: "lead"},
+		"activity.duration_minutes":  {typ: "integer"},
+		"activity.owner":             {typ: "user", indexed: true},
+	}
+	for key, w := range tests {
+		t.Run(key, func(t *testing.T) {
+			var entity, field string
+			for i := range key {
+				if key[i] == '.' {
+					entity, field = key[:i], key[i+1:]
+				}
+			}
+			f := ents[entity].Field(field)
+			if f == nil {
+				t.Fatalf("no field %s", key)
+			}
+			if f.Type.Name() != w.typ || f.Required != w.required || f.Unique != w.unique || f.Ref != w.ref || f.Many != w.many {
+				t.Errorf("got type %s required %v unique %v ref %q many %v, want %+v", f.Type.Name(), f.Required, f.Unique, f.Ref, f.Many, w)
+			}
+			if w.indexed && !f.Indexed && !f.Unique {
+				t.Error("not indexed")
+			}
+			if f.Default != w.def {
+				t.Errorf("default %v, want %v", f.Default, w.def)
+			}
+			if w.enum != nil && !reflect.DeepEqual(f.Enum, w.enum) {
+				t.Errorf("options %v, want %v", f.Enum, w.enum)
+			}
+			if w.autonumberPrefix != "" {
+				cfg, _ := f.Prop["x-autonumber"].(map[string]any)
+				if cfg["prefix"] != w.autonumberPrefix {
+					t.Errorf("autonumber %v", cfg)
+				}
+			}
+		})
+	}
+}
+
+// Money is in yuan unless said otherwise: a bare amount gets CNY.
+func TestSMECRMCurrencyDefaultsToCNY(t *testing.T) {
+	ents, _ := loadSMECRM(t)
+	n := 0
+	for name, e := range ents {
+		for _, f := range e.Fields {
+			if f.Type.Name() != "currency" {
+				continue
+			}
+			n++
+			data := map[string]any{f.Name: 1200.0}
+			if errs := e.Normalize(data); len(errs) > 0 {
+				t.Fatalf("%s.%s: %v", name, f.Name, errs)
+			}
+			if want := map[string]any{"amount": 1200.0, "currency": "CNY"}; !reflect.DeepEqual(data[f.Name], want) {
+				t.Errorf("%s.%s: 1200 became %v", name, f.Name, data[f.Name])
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("only %d currency fields", n)
+	}
+}
+
+// Defaults apply on create: a new opportunity starts as a lead, a new lead
+// as new, and a minimal record of each entity validates once they apply.
+func TestSMECRMDefaults(t *testing.T) {
+	ents, _ := loadSMECRM(t)
+	const id = "0190a0e0-0000-7000-8000-000000000001"
+	minimal := map[string]map[string]any{
+		"account":     {"name": "杭州云帆科技有限公司", "region": "华东"},
+		"contact":     {"name": "王伟", "account": id},
+		"lead":        {"name": "李娜"},
+		"opportunity": {"name": "云帆数字化升级项目", "account": id},
+		"contract":    {"title": "云帆数字化升级项目合同", "account": id, "amount": 98000.0},
+		"product":     {"sku": "SW-CRM-STD", "name": "客户管理系统 标准版"},
+		"ticket":      {"subject": "系统登录异常", "account": id},
+		"activity":    {"type": "call", "subject": "电话回访", "at": "2026-05-01T09:30:00+08:00"},
+	}
+	for name, e := range ents {
+		data, ok := minimal[name]
+		if !ok {
+			t.Errorf("no minimal record for %s", name)
+			continue
+		}
+		e.ApplyDefaults(data)
+		if errs := e.Normalize(data); len(errs) > 0 {
+			t.Errorf("%s: %v", name, errs)
+		}
+		if errs := e.Validate(data); len(errs) > 0 {
+			t.Errorf("%s: %v", name, errs)
+		}
+	}
+	checks := []struct{ entity, field, want string }{
+		{"opportunity", "stage", "lead"}, {"lead", "status", "new"}, {"ticket", "status", "open"}, {"account", "tier", "normal"},
+	}
+	for _, c := range checks {
+		if got := minimal[c.entity][c.field]; got != c.want {
+			t.Errorf("%s.%s defaulted to %v, want %s", c.entity, c.field, got, c.want)
+		}
+	}
+	// Without its required fields a record is refused, naming them.
+	errs := ents["opportunity"].Validate(map[string]any{"stage": "won"})
+	var paths []string
+	for _, e := range errs {
+		paths = append(paths, e.Path)
+	}
+	slices.Sort(paths)
+	if !reflect.DeepEqual(paths, []string{"/account", "/name"}) {
+		t.Errorf("an opportunity without name and account: %v", errs)
 	}
 }

@@ -239,11 +239,11 @@ func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.I
 	s.indexes[tbl] = specs
 	s.mu.Unlock()
 	s.bump(tbl)
+	// No ANALYZE: with its sqlite_stat4 samples SQLite re-prepares a
+	// statement whenever a bound value changes, which costs more on every
+	// list than a better plan could save on equality filters over indexes.
 	if changed {
 		s.dropStmts(tbl)
-		if _, err := s.w.ExecContext(ctx, `ANALYZE "`+tbl+`"`); err != nil {
-			return fmt.Errorf("sqlite: analyze %s: %w", coll, err)
-		}
 	}
 	return nil
 }
