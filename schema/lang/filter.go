@@ -344,12 +344,12 @@ func (t *translator) operand(n ast.Node) (operand, error) {
 		}
 	case *ast.CallNode:
 		if id, ok := x.Callee.(*ast.IdentifierNode); ok && len(x.Arguments) == 0 {
-			switch id.Value {
-			case "now":
-				return operand{isConst: true, value: t.env.Now.UTC().Format(TimeLayout), node: n}, nil
-			case "today":
-				return operand{isConst: true, value: t.env.Now.Format(time.DateOnly), node: n}, nil
-			}
+			return t.constCall(id.Value, n)
+		}
+		return operand{}, unsupported(n, morph.T("Only now() and today() can be called in a filter", "筛选条件中只能调用 now() 和 today()"))
+	case *ast.BuiltinNode:
+		if len(x.Arguments) == 0 {
+			return t.constCall(x.Name, n)
 		}
 		return operand{}, unsupported(n, morph.T("Only now() and today() can be called in a filter", "筛选条件中只能调用 now() 和 today()"))
 	case *ast.IdentifierNode, *ast.MemberNode:
@@ -374,6 +374,17 @@ func (t *translator) operand(n ast.Node) (operand, error) {
 		return t.operand(x.Node)
 	}
 	return operand{}, unsupported(n, morph.T("Only fields, values, now(), today() and user.id can be compared in a filter", "筛选条件中只能比较字段、值、now()、today() 和 user.id"))
+}
+
+// constCall is the value of now() or today(), which a filter may call.
+func (t *translator) constCall(name string, n ast.Node) (operand, error) {
+	switch name {
+	case "now":
+		return operand{isConst: true, value: t.env.Now.UTC().Format(TimeLayout), node: n}, nil
+	case "today":
+		return operand{isConst: true, value: t.env.Now.Format(time.DateOnly), node: n}, nil
+	}
+	return operand{}, unsupported(n, morph.T("Only now() and today() can be called in a filter", "筛选条件中只能调用 now() 和 today()"))
 }
 
 // dotted turns a chain of member accesses on an identifier into "a.b.c".
