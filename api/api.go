@@ -60,6 +60,7 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "Morph",
 		BodyLimit:             MaxBulkBody,
+		ReadBufferSize:        16 << 10, // request line and headers: a filter of 4 KiB, URL-encoded
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
