@@ -1,0 +1,168 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/engine/store/mongo"
+	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
+	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/examples"
+	"github.com/morphcrm/morph/examples/demo"
+)
+
+// benchAccounts is how many accounts the benchmarks load: 10,000 on the
+// embedded store and 1,000 on MongoDB, unless MORPH_BENCH_RECORDS says
+// otherwise. The embedded FerretDB that stands in for MongoDB here reads
+// whole collections for every query, so larger sets measure FerretDB, not
+// Morph; `morph bench` measures 100k accounts.
+func benchAccounts(kind string) int {
+	if n, err := strconv.Atoi(os.Getenv("MORPH_BENCH_RECORDS")); err == nil && n > 0 {
+		return n
+	}
+	if kind == "mongo" {
+		return 1000
+	}
+	return 10000
+}
+
+var benchUsers = func() []string {
+	u := make([]string, 50)
+	for i := range u {
+		u[i] = fmt.Sprintf("rep%02d", i+1)
+	}
+	return u
+}()
+
+// benchServer is a server over the sme-crm example with generated accounts,
+// built once per store kind per benchmark binary.
+var benchServers sync.Map
+
+func benchServer(b *testing.B, kind string) *testServer {
+	if s, ok := benchServers.Load(kind); ok {
+		return s.(*testServer)
+	}
+	ctx := context.Background()
+	var st store.Store
+	var err error
+	switch kind {
+	case "sqlite":
+		dir, _ := os.MkdirTemp("", "morph-bench")
+		st, err = sqlite.Open(ctx, dir+"/m.db")
+	case "mongo":
+		st, err = mongo.Open(ctx, mongotest.URI(&testing.T{}))
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := engine.New(ctx, st, engine.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defs, _ := examples.Load("sme-crm")
+	for _, d := range defs {
+		if _, err := eng.PutEntity(ctx, engine.System, d.Name, d.JSON); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var batch []map[string]any
+	flush := func() {
+		if _, err := eng.CreateMany(ctx, engine.System, "account", batch, engine.BulkOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		batch = batch[:0]
+	}
+	demo.Generate(demo.Options{Seed: 1, Accounts: benchAccounts(kind), Users: benchUsers}, func(entity string, data map[string]any) error {
+		if entity == "account" {
+			if batch = append(batch, data); len(batch) == engine.MaxBulk {
+				flush()
+			}
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		flush()
+	}
+	s := &testServer{t: &testing.T{}, eng: eng, st: st}
+	s.app = apiNew(eng)
+	benchServers.Store(kind, s)
+	return s
+}
+
+// BenchmarkListPage: an indexed, filtered, sorted page of 20 accounts, with
+// and without the total, through the store alone, the engine, and HTTP.
+func BenchmarkListPage(b *testing.B) {
+	for _, kind := range []string{"sqlite", "mongo"} {
+		b.Run(kind, func(b *testing.B) {
+			s := benchServer(b, kind)
+			ctx := context.Background()
+			for _, total := range []bool{true, false} {
+				name := "total"
+				if !total {
+					name = "nototal"
+				}
+				b.Run("store/"+name, func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						f := query.Cmp{Field: "owner", Op: query.Eq, Value: benchUsers[i%len(benchUsers)]}
+						if _, err := s.st.Find(ctx, "account", query.Query{Filter: f, Sort: []query.Sort{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}, Limit: 21}); err != nil {
+							b.Fatal(err)
+						}
+						if total {
+							if _, err := s.st.Count(ctx, "account", f); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+				})
+				b.Run("engine/"+name, func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						if _, err := s.eng.List(ctx, engine.Actor{ID: "bench"}, "account", engine.ListRequest{
+							Filter: fmt.Sprintf("owner == %q", benchUsers[i%len(benchUsers)]), Sort: "-created_at", Limit: 20, Count: total}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+				b.Run("http/"+name, func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						path := fmt.Sprintf("/api/records/account?filter=%s&sort=-created_at&limit=20&count=%v", urlq(fmt.Sprintf("owner == %q", benchUsers[i%len(benchUsers)])), total)
+						res, err := s.app.Test(httptest.NewRequest("GET", path, nil), -1)
+						if err != nil || res.StatusCode != 200 {
+							b.Fatal(err, res.StatusCode)
+						}
+						res.Body.Close()
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkCreate: a validated create of one account through HTTP.
+func BenchmarkCreate(b *testing.B) {
+	for _, kind := range []string{"sqlite", "mongo"} {
+		b.Run(kind, func(b *testing.B) {
+			s := benchServer(b, kind)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					n := createSeq.Add(1)
+					body := fmt.Sprintf(`{"name": "基准客户%d", "region": "华东", "tier": "normal", "phone": "138 %04d %04d", "owner": "rep01"}`, n, n%10000, n/10000%10000)
+					req := httptest.NewRequest("POST", "/api/records/account", stringsReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					res, err := s.app.Test(req, -1)
+					if err != nil || res.StatusCode != 201 {
+						b.Fatal(err, res.StatusCode)
+					}
+					res.Body.Close()
+				}
+			})
+		})
+	}
+}
