@@ -178,8 +178,22 @@ type benchResult struct {
 	errors         int64
 }
 
-// measure calls fn from conc goroutines for d and reports the rate and latencies.
+// measure calls fn from conc goroutines for d and reports the rate and
+// latencies, after a warm-up of a fifth of d that is not counted.
 func measure(ctx context.Context, d time.Duration, conc int, fn func(i int) error) (benchResult, error) {
+	warm, cancelWarm := context.WithTimeout(ctx, d/5)
+	var wwg sync.WaitGroup
+	for w := 0; w < conc; w++ {
+		wwg.Add(1)
+		go func() {
+			defer wwg.Done()
+			for i := w; warm.Err() == nil; i += conc {
+				fn(i)
+			}
+		}()
+	}
+	wwg.Wait()
+	cancelWarm()
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var mu sync.Mutex

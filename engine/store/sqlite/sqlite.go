@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -37,6 +38,10 @@ type Store struct {
 	writes chan *writeOp // single-record writes, committed in groups by writer
 	done   chan struct{} // closed when writer has stopped
 	closed sync.Once
+
+	ck     *sql.DB       // the checkpointer's connection
+	ckStop chan struct{} // closed to stop the checkpointer
+	ckDone chan struct{} // closed when it has stopped
 
 	// gen counts committed writes per table; cached counts are valid while
 	// their table's generation is unchanged.
@@ -66,7 +71,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	// The writer does not checkpoint the write-ahead log itself: a
+	// checkpointer connection does, beside it, so commits stay short.
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -89,21 +96,54 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	ck, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	ck.SetMaxOpenConns(1)
+	s.ck, s.ckStop, s.ckDone = ck, make(chan struct{}), make(chan struct{})
 	go s.writer()
+	go s.checkpointer()
 	return s, nil
 }
 
-// Close stops the writer and closes both pools.
+// checkpointInterval is how often the checkpointer copies committed pages
+// from the write-ahead log into the database file.
+const checkpointInterval = 100 * time.Millisecond
+
+func (s *Store) checkpointer() {
+	defer close(s.ckDone)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ckStop:
+			return
+		case <-t.C:
+			s.ck.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
+}
+
+// Close stops the writer and the checkpointer, checkpoints the whole log
+// and closes the connections.
 func (s *Store) Close() error {
-	s.closed.Do(func() { close(s.writes) })
+	s.closed.Do(func() {
+		close(s.writes)
+		close(s.ckStop)
+	})
 	<-s.done
+	<-s.ckDone
+	s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	s.mu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
 	}
 	s.stmts = map[stmtKey]*sql.Stmt{}
 	s.mu.Unlock()
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.r.Close(), s.ck.Close(), s.w.Close())
 }
 
 // stmt returns a cached prepared statement for q on the write or read pool.
