@@ -123,7 +123,8 @@ func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
 func (e *Engine) Store() store.Store { return e.st }
 
 // Subscribe registers fn to be called after every stored record write, in
-// the writing goroutine. fn must not block for long.
+// the writing goroutine. fn must not block for long, and must copy what it
+// keeps of the event's records: their maps go on to the caller afterwards.
 func (e *Engine) Subscribe(fn func(context.Context, Event)) {
 	e.subMu.Lock()
 	defer e.subMu.Unlock()

@@ -193,13 +193,19 @@ func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names 
 	return out, nil
 }
 
-// Flatten returns a record as its API document: id, version and the fields,
-// restricted to fields when it is not nil.
+// Flatten returns a record as its API document: id, version and the
+// fields, restricted to fields when it is not nil. It reuses r.Data, so the
+// record must be the caller's own (as every record the engine returns is).
 func Flatten(r Record, fields map[string]bool) map[string]any {
-	m := make(map[string]any, len(r.Data)+2)
-	for k, v := range r.Data {
-		if fields == nil || fields[k] {
-			m[k] = v
+	m := r.Data
+	if m == nil {
+		m = make(map[string]any, 2)
+	}
+	if fields != nil {
+		for k := range m {
+			if !fields[k] {
+				delete(m, k)
+			}
 		}
 	}
 	m["id"], m["version"] = r.ID, r.Version

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -51,14 +52,47 @@ func Filter(src string, resolve Resolver, env Env) (query.Expr, error) {
 	if len(src) > MaxFilterLen {
 		return nil, filterError("too_long", 0, morph.T("The filter is longer than %d bytes", "筛选条件超过 %d 字节", MaxFilterLen))
 	}
+	tree, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	t := translator{resolve: resolve, env: env}
+	return t.bool(tree.Node)
+}
+
+// Lists repeat the same few filters, so parsed trees are kept (the
+// translation, which depends on the entity and the constants, is not).
+var (
+	treesMu sync.RWMutex
+	trees   = map[string]*parser.Tree{}
+)
+
+// maxTrees bounds the parsed filters kept.
+const maxTrees = 1024
+
+func parse(src string) (*parser.Tree, error) {
+	treesMu.RLock()
+	tree := trees[src]
+	treesMu.RUnlock()
+	if tree != nil {
+		return tree, nil
+	}
+	// The tree outlives the call: it must not share memory with the
+	// caller's string (servers reuse request buffers).
+	src = strings.Clone(src)
 	cfg := conf.CreateNew()
 	cfg.MaxNodes = MaxFilterNodes
 	tree, err := parser.ParseWithConfig(src, cfg)
 	if err != nil {
 		return nil, syntaxError(src, err)
 	}
-	t := translator{resolve: resolve, env: env}
-	return t.bool(tree.Node)
+	treesMu.Lock()
+	if len(trees) >= maxTrees {
+		clear(trees)
+	}
+	trees[src] = tree
+	treesMu.Unlock()
+	return tree, nil
 }
 
 type translator struct {
