@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/store"
 )
 
 // Create runs the write pipeline on a new record and stores it with
@@ -235,7 +236,7 @@ func (e *Engine) findByKey(ctx context.Context, ce *compiled, key string, items 
 		return nil, fmt.Errorf("engine: bulk key lookup: %w", err)
 	}
 	for _, r := range recs {
-		if s, ok := lookupPath(r.Data, path).(string); ok {
+		if s, ok := store.Lookup(r.Data, path).(string); ok {
 			out[s] = r
 		}
 	}

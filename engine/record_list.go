@@ -9,6 +9,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema/lang"
 )
 
@@ -212,19 +213,6 @@ func Flatten(r Record, fields map[string]bool) map[string]any {
 	return m
 }
 
-// lookupPath returns the value at a dotted store path of a record's data.
-func lookupPath(data map[string]any, path string) any {
-	var cur any = data
-	for _, seg := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[seg]
-	}
-	return cur
-}
-
 func sortValue(r Record, path string) any {
 	switch path {
 	case "id":
@@ -232,7 +220,7 @@ func sortValue(r Record, path string) any {
 	case "version":
 		return float64(r.Version)
 	}
-	return lookupPath(r.Data, path)
+	return store.Lookup(r.Data, path)
 }
 
 // A cursor holds the sort keys it was made for and the last record's values

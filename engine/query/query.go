@@ -89,6 +89,37 @@ type Agg struct {
 	Field string
 }
 
+// Zero is the value of the aggregate over no records.
+func (a Agg) Zero() any {
+	switch a.Func {
+	case Count:
+		return int64(0)
+	case Sum:
+		return 0.0
+	}
+	return nil
+}
+
+// Result converts an adapter's raw aggregate value to the form Group
+// promises: int64 for Count, float64 for Sum (0 when nothing was summed).
+func (a Agg) Result(v any) any {
+	switch a.Func {
+	case Count:
+		switch n := v.(type) {
+		case float64:
+			return int64(n)
+		case int64:
+			return n
+		}
+		return int64(0)
+	case Sum:
+		if v == nil {
+			return 0.0
+		}
+	}
+	return v
+}
+
 // Group is one row of a group-by result: the values of the group-by fields
 // (nil for missing) and one value per Agg (int64 for Count, float64 for Sum,
 // the field's own type for Min and Max).

@@ -123,3 +123,20 @@ func IsUnique(err error) bool {
 	var u *UniqueError
 	return errors.As(err, &u)
 }
+
+// Lookup returns the value at a dotted path of a record's data, nil when
+// any part of the path is missing.
+func Lookup(data map[string]any, path string) any {
+	var cur any = data
+	for {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		head, rest, more := strings.Cut(path, ".")
+		if !more {
+			return m[head]
+		}
+		cur, path = m[head], rest
+	}
+}

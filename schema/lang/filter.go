@@ -113,7 +113,7 @@ func (t *translator) bool(n ast.Node) (query.Expr, error) {
 	switch x := n.(type) {
 	case *ast.BinaryNode:
 		switch x.Operator {
-		case "&&", "and":
+		case "&&", "and", "||", "or":
 			l, err := t.bool(x.Left)
 			if err != nil {
 				return nil, err
@@ -122,15 +122,8 @@ func (t *translator) bool(n ast.Node) (query.Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			return flatten[query.And](l, r), nil
-		case "||", "or":
-			l, err := t.bool(x.Left)
-			if err != nil {
-				return nil, err
-			}
-			r, err := t.bool(x.Right)
-			if err != nil {
-				return nil, err
+			if x.Operator == "&&" || x.Operator == "and" {
+				return flatten[query.And](l, r), nil
 			}
 			return flatten[query.Or](l, r), nil
 		case "==", "!=", "<", "<=", ">", ">=":

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
 )
 
 // maxGroups bounds the groups aggregateInGo holds in memory.
@@ -42,7 +43,7 @@ func aggregateInGo(ctx context.Context, c *mongo.Collection, f bson.D, by []stri
 		data, _ := plain(m).(map[string]any)
 		key := make([]any, len(by))
 		for i, b := range by {
-			key[i] = lookup(data, b)
+			key[i] = store.Lookup(data, b)
 		}
 		kb, _ := json.Marshal(key)
 		g := groups[string(kb)]
@@ -52,18 +53,13 @@ func aggregateInGo(ctx context.Context, c *mongo.Collection, f bson.D, by []stri
 			}
 			g = &query.Group{Key: key, Values: make([]any, len(aggs))}
 			for i, a := range aggs {
-				switch a.Func {
-				case query.Count:
-					g.Values[i] = int64(0)
-				case query.Sum:
-					g.Values[i] = 0.0
-				}
+				g.Values[i] = a.Zero()
 			}
 			groups[string(kb)] = g
 			order = append(order, g)
 		}
 		for i, a := range aggs {
-			v := lookup(data, a.Field)
+			v := store.Lookup(data, a.Field)
 			switch a.Func {
 			case query.Count:
 				g.Values[i] = g.Values[i].(int64) + 1

@@ -329,7 +329,7 @@ func (s *Store) duplicate(ctx context.Context, name string, c *mongo.Collection,
 		f := bson.D{{Key: "_id", Value: bson.D{{Key: "$ne", Value: rec.ID}}}}
 		complete := true
 		for _, fld := range ix.Fields {
-			v := lookup(rec.Data, fld)
+			v := store.Lookup(rec.Data, fld)
 			if v == nil {
 				complete = false
 				break
@@ -348,18 +348,6 @@ func (s *Store) duplicate(ctx context.Context, name string, c *mongo.Collection,
 		}
 	}
 	return &store.UniqueError{Collection: name}
-}
-
-func lookup(data map[string]any, path string) any {
-	var cur any = data
-	for _, seg := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[seg]
-	}
-	return cur
 }
 
 func document(rec store.Record) bson.D {

@@ -297,19 +297,7 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 			}
 		}
 		for i, a := range aggs {
-			v := plain(m[fmt.Sprintf("a%d", i)])
-			switch a.Func {
-			case query.Count:
-				n, _ := v.(float64)
-				g.Values[i] = int64(n)
-			case query.Sum:
-				if v == nil {
-					v = 0.0
-				}
-				g.Values[i] = v
-			default:
-				g.Values[i] = v
-			}
+			g.Values[i] = a.Result(plain(m[fmt.Sprintf("a%d", i)]))
 		}
 		out = append(out, g)
 	}
@@ -326,12 +314,7 @@ func finishGroups(out []query.Group, by []string, aggs []query.Agg) []query.Grou
 		// $group over no documents yields nothing; one group over all is expected.
 		g := query.Group{Key: []any{}, Values: make([]any, len(aggs))}
 		for i, a := range aggs {
-			switch a.Func {
-			case query.Count:
-				g.Values[i] = int64(0)
-			case query.Sum:
-				g.Values[i] = 0.0
-			}
+			g.Values[i] = a.Zero()
 		}
 		out = append(out, g)
 	}

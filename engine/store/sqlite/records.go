@@ -355,19 +355,7 @@ func (s *Store) Aggregate(ctx context.Context, coll string, filter query.Expr, b
 			g.Key[i] = plain(vals[i])
 		}
 		for i, a := range aggs {
-			v := plain(vals[len(by)+i])
-			switch a.Func {
-			case query.Count:
-				n, _ := v.(float64)
-				g.Values[i] = int64(n)
-			case query.Sum:
-				if v == nil {
-					v = 0.0
-				}
-				g.Values[i] = v
-			default:
-				g.Values[i] = v
-			}
+			g.Values[i] = a.Result(plain(vals[len(by)+i]))
 		}
 		out = append(out, g)
 	}
