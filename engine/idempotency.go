@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 )
 
@@ -87,4 +89,28 @@ func (e *Engine) AbortIdempotent(ctx context.Context, scope, key string) error {
 func idempotencyID(scope, key string) string {
 	sum := sha256.Sum256([]byte(scope + "\x00" + key))
 	return hex.EncodeToString(sum[:16])
+}
+
+// PruneIdempotency forgets the responses kept for Idempotency-Keys older
+// than age, in bounded batches, and returns how many it removed. The server
+// calls it periodically so the kept responses do not grow without bound.
+func (e *Engine) PruneIdempotency(ctx context.Context, age time.Duration) (int, error) {
+	cutoff := FormatTime(e.opts.Now().Add(-age))
+	removed := 0
+	for {
+		old, err := e.st.Find(ctx, collIdempotency, query.Query{
+			Filter: query.Cmp{Field: "created_at", Op: query.Lt, Value: cutoff}, Limit: 500})
+		if err != nil {
+			return removed, fmt.Errorf("engine: prune idempotency keys: %w", err)
+		}
+		for _, r := range old {
+			if err := e.st.Delete(ctx, collIdempotency, r.ID, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return removed, fmt.Errorf("engine: prune idempotency keys: %w", err)
+			}
+			removed++
+		}
+		if len(old) < 500 {
+			return removed, nil
+		}
+	}
 }

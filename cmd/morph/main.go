@@ -128,6 +128,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer closeStore()
 
+	go maintain(ctx, eng, log)
 	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS()})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(*addr) }()
@@ -142,4 +143,23 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return <-errc
+}
+
+// maintain does the server's periodic housekeeping until ctx ends:
+// responses kept for Idempotency-Keys are forgotten after a day.
+func maintain(ctx context.Context, eng *engine.Engine, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := eng.PruneIdempotency(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
+			log.Error("prune idempotency keys", "err", err)
+		} else if n > 0 {
+			log.Info("idempotency keys pruned", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -1,0 +1,215 @@
+package engine_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/engine/store/sqlite"
+)
+
+const productDef = `{"$id": "product", "type": "object", "properties": {
+	"sku": {"type": "string", "x-unique": true}, "name": {"type": "string"}}, "required": ["sku"]}`
+
+const orderDef = `{"$id": "order", "type": "object", "properties": {
+	"number": {"type": "string", "x-type": "autonumber", "x-autonumber": {"prefix": "SO-", "digits": 4}},
+	"items": {"type": "array", "items": {"type": "string"}, "x-type": "relation", "x-ref": "product", "x-many": true},
+	"note": {"type": "string"}}}`
+
+func open(t *testing.T, path string) (*engine.Engine, store.Store) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(context.Background(), st, engine.Options{Now: func() time.Time { return time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng, st
+}
+
+func put(t *testing.T, eng *engine.Engine, name, def string) {
+	t.Helper()
+	if _, err := eng.PutEntity(context.Background(), engine.System, name, []byte(def)); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// Definitions are stored: a new engine over the same store has them, with
+// their versions, and its catalog compiles them again.
+func TestDefinitionsSurviveRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	eng, st := open(t, path)
+	put(t, eng, "product", productDef)
+	put(t, eng, "product", productDef)
+	put(t, eng, "order", orderDef)
+	st.Close()
+
+	eng, st = open(t, path)
+	defer st.Close()
+	if got := eng.Catalog().Names(); len(got) != 2 || got[0] != "order" || got[1] != "product" {
+		t.Fatalf("catalog after restart: %v", got)
+	}
+	if _, v, _ := eng.Catalog().Definition("product"); v != 2 {
+		t.Fatalf("product definition version %d, want 2", v)
+	}
+	if refs := eng.Catalog().ReferencesTo("product"); len(refs) != 1 || refs[0] != (engine.Reference{Entity: "order", Field: "items"}) {
+		t.Fatalf("references: %v", refs)
+	}
+	// The unique index came back too.
+	ctx := context.Background()
+	if _, err := eng.Create(ctx, engine.System, "product", map[string]any{"sku": "A"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Create(ctx, engine.System, "product", map[string]any{"sku": "A"}); morph.ErrorCode(err) != morph.EDuplicate {
+		t.Fatalf("duplicate after restart: %v", err)
+	}
+}
+
+func TestAutonumbersAndManyRelations(t *testing.T) {
+	eng, st := open(t, filepath.Join(t.TempDir(), "m.db"))
+	defer st.Close()
+	put(t, eng, "product", productDef)
+	put(t, eng, "order", orderDef)
+	ctx := context.Background()
+	a, _ := eng.Create(ctx, engine.System, "product", map[string]any{"sku": "A"})
+	b, _ := eng.Create(ctx, engine.System, "product", map[string]any{"sku": "B"})
+
+	o1, err := eng.Create(ctx, engine.System, "order", map[string]any{"items": []any{a.ID, b.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, _ := eng.Create(ctx, engine.System, "order", map[string]any{})
+	if o1.Data["number"] != "SO-0001" || o2.Data["number"] != "SO-0002" {
+		t.Fatalf("autonumbers %v %v", o1.Data["number"], o2.Data["number"])
+	}
+	if _, err := eng.Create(ctx, engine.System, "order", map[string]any{"number": "SO-9999"}); morph.ErrorCode(err) != morph.EInvalid {
+		t.Fatalf("a written autonumber: %v", err)
+	}
+	_, err = eng.Create(ctx, engine.System, "order", map[string]any{"items": []any{a.ID, "0190f0f0-0000-7000-8000-000000000001"}})
+	me := morph.AsError(err)
+	if me == nil || me.Code != morph.EUnprocessable || me.Fields[0].Path != "/items/1" {
+		t.Fatalf("a missing target among many: %v", err)
+	}
+	res, err := eng.List(ctx, engine.System, "order", engine.ListRequest{Filter: `"` + b.ID + `" in items`, Expand: []string{"items"}})
+	if err != nil || len(res.Records) != 1 {
+		t.Fatalf("list by a many relation: %v %v", res.Records, err)
+	}
+	if items, _ := res.Expanded[0]["items"].([]any); len(items) != 2 {
+		t.Fatalf("expanded many relation: %v", res.Expanded)
+	}
+}
+
+// The pipeline's seams run in order, and every stored write is published.
+func TestHooksAndEvents(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	note := func(s string) { mu.Lock(); seen = append(seen, s); mu.Unlock() }
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	eng, err := engine.New(context.Background(), st, engine.Options{Hooks: engine.Hooks{
+		BeforeValidate: func(ctx context.Context, w *engine.Write) error {
+			note("before")
+			if w.Data["name"] == "computed" {
+				w.Data["name"] = "set by a hook"
+			}
+			return nil
+		},
+		AfterValidate: func(ctx context.Context, w *engine.Write) error {
+			note("after")
+			if w.Data["name"] == "forbidden" {
+				return morph.Errorf(morph.EForbidden, "no", "不行")
+			}
+			return nil
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Subscribe(func(ctx context.Context, ev engine.Event) { note(string(ev.Type)) })
+	put(t, eng, "product", productDef)
+	ctx := context.Background()
+	rec, err := eng.Create(ctx, engine.System, "product", map[string]any{"sku": "A", "name": "computed"})
+	if err != nil || rec.Data["name"] != "set by a hook" {
+		t.Fatalf("%v %v", rec.Data, err)
+	}
+	if _, err := eng.Create(ctx, engine.System, "product", map[string]any{"sku": "B", "name": "forbidden"}); morph.ErrorCode(err) != morph.EForbidden {
+		t.Fatalf("a hook's refusal: %v", err)
+	}
+	if _, err := eng.Update(ctx, engine.System, "product", rec.ID, map[string]any{"name": "x"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Delete(ctx, engine.System, "product", rec.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"before", "after", "created", "before", "after", "before", "after", "updated", "deleted"}
+	if len(seen) != len(want) {
+		t.Fatalf("seams and events %v, want %v", seen, want)
+	}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Fatalf("seams and events %v, want %v", seen, want)
+		}
+	}
+}
+
+func TestIdempotencyPrune(t *testing.T) {
+	now := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	eng, err := engine.New(context.Background(), st, engine.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := eng.BeginIdempotent(ctx, "s", "old", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.FinishIdempotent(ctx, "s", "old", 201, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(25 * time.Hour)
+	if _, err := eng.BeginIdempotent(ctx, "s", "new", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	n, err := eng.PruneIdempotency(ctx, 24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want 1", n, err)
+	}
+	// The pruned key is free again; the recent one still replays or waits.
+	if r, err := eng.BeginIdempotent(ctx, "s", "old", []byte("other")); err != nil || r != nil {
+		t.Fatalf("pruned key: %v %v", r, err)
+	}
+	if _, err := eng.BeginIdempotent(ctx, "s", "new", []byte("b")); morph.ErrorCode(err) != morph.EConflict {
+		t.Fatalf("running key: %v", err)
+	}
+}
+
+func TestUnknownEntity(t *testing.T) {
+	eng, st := open(t, filepath.Join(t.TempDir(), "m.db"))
+	defer st.Close()
+	ctx := context.Background()
+	for _, err := range []error{
+		func() error { _, err := eng.Create(ctx, engine.System, "nope", map[string]any{}); return err }(),
+		func() error { _, err := eng.Get(ctx, engine.System, "nope", "x"); return err }(),
+		func() error { _, err := eng.List(ctx, engine.System, "nope", engine.ListRequest{}); return err }(),
+		eng.Delete(ctx, engine.System, "nope", "x", 0),
+		eng.DeleteEntity(ctx, engine.System, "nope"),
+	} {
+		if morph.ErrorCode(err) != morph.ENotFound {
+			t.Errorf("want not_found, got %v", err)
+		}
+	}
+}
