@@ -213,3 +213,31 @@ func TestUnknownEntity(t *testing.T) {
 		}
 	}
 }
+
+// Every record has an owner: the creator unless the request names one,
+// whether or not the entity declares the owner field itself.
+func TestOwnerDefaultsToCreator(t *testing.T) {
+	eng, st := open(t, filepath.Join(t.TempDir(), "m.db"))
+	defer st.Close()
+	put(t, eng, "product", productDef)
+	put(t, eng, "lead", `{"$id": "lead", "type": "object", "properties": {"name": {"type": "string"}, "owner": {"type": "string", "x-type": "user"}}}`)
+	ctx := context.Background()
+	rep := engine.Actor{ID: "rep07"}
+	for _, entity := range []string{"product", "lead"} {
+		in := map[string]any{"sku": "S", "name": "n"}
+		if entity == "lead" {
+			delete(in, "sku")
+		}
+		r, err := eng.Create(ctx, rep, entity, in)
+		if err != nil || r.Data["owner"] != "rep07" || r.Data["created_by"] != "rep07" {
+			t.Fatalf("%s: %v %v", entity, r.Data, err)
+		}
+		r, err = eng.Create(ctx, rep, entity, map[string]any{"name": "m", "sku": "T", "owner": "rep01"})
+		if entity == "lead" {
+			r, err = eng.Create(ctx, rep, entity, map[string]any{"name": "m", "owner": "rep01"})
+		}
+		if err != nil || r.Data["owner"] != "rep01" {
+			t.Fatalf("%s with an owner: %v %v", entity, r.Data, err)
+		}
+	}
+}

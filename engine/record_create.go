@@ -50,6 +50,9 @@ func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, i
 		}
 		owner = o
 	}
+	if _, given := in["owner"]; !given && ce.Field("owner") != nil && actor.ID != "" {
+		in["owner"] = actor.ID // a declared owner field defaults to the creator too
+	}
 	ce.ApplyDefaults(in)
 	w := &Write{Entity: ce.Name, Actor: actor, Data: in}
 	if err := e.prepare(ctx, ce, w, pre); err != nil {

@@ -74,9 +74,6 @@ func (e *Entity) Validate(data map[string]any) []morph.FieldError {
 				Text: morph.Text{EN: f.Label.EN + " is required", ZH: f.Label.ZH + "为必填项"}})
 		}
 	}
-	if len(errs) > 0 {
-		return errs
-	}
 	if hasNull {
 		clean := make(map[string]any, len(data))
 		for k, v := range data {
@@ -88,15 +85,21 @@ func (e *Entity) Validate(data map[string]any) []morph.FieldError {
 	}
 	err := e.validator.Validate(data)
 	if err == nil {
-		return nil
+		return errs
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []morph.FieldError{{Path: "", Code: "invalid", Offset: -1, Text: morph.T("The record is not valid", "记录无效")}}
+		return append(errs, morph.FieldError{Path: "", Code: "invalid", Offset: -1, Text: morph.T("The record is not valid", "记录无效")})
 	}
 	seen := map[string]bool{}
+	for _, fe := range errs {
+		seen[fe.Path] = true
+	}
 	for _, leaf := range leaves(ve) {
 		fe := e.fieldError(leaf)
+		if leaf.InstanceLocation == "" && fe.Code == "required" {
+			continue // reported above, with the field's own path
+		}
 		if !seen[fe.Path] {
 			seen[fe.Path] = true
 			errs = append(errs, fe)

@@ -103,6 +103,7 @@ func TestValidate(t *testing.T) {
 		{"bool", map[string]any{"name": "A", "ok": "yes"}, map[string]string{"/ok": "type"}},
 		{"multi option", map[string]any{"name": "A", "multi": []any{"c"}}, map[string]string{"/multi/0": "enum"}},
 		{"several at once", map[string]any{"name": "Annabel", "tier": "gold", "n": -1.0}, map[string]string{"/name": "max_length", "/tier": "enum", "/n": "minimum"}},
+		{"required with others", map[string]any{"tier": "gold", "colour": 1.0}, map[string]string{"/name": "required", "/tier": "enum", "/colour": "unknown_field"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := e.Validate(tc.data)
