@@ -147,3 +147,24 @@ func (e *Engine) Reload(ctx context.Context) error {
 	e.catalog.Store(newCatalog(entities))
 	return nil
 }
+
+// Refresh reloads the catalog when the stored definitions differ from it —
+// changed, added or removed by another instance sharing the store — and
+// reports whether it did. Servers call it periodically.
+func (e *Engine) Refresh(ctx context.Context) (bool, error) {
+	recs, err := e.st.Find(ctx, collEntities, queryAll())
+	if err != nil {
+		return false, fmt.Errorf("engine: read definitions: %w", err)
+	}
+	cur := e.catalog.Load()
+	same := len(recs) == len(cur.entities)
+	for _, r := range recs {
+		if ce := cur.entities[r.ID]; ce == nil || ce.version != r.Version {
+			same = false
+		}
+	}
+	if same {
+		return false, nil
+	}
+	return true, e.Reload(ctx)
+}

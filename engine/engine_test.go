@@ -241,3 +241,32 @@ func TestOwnerDefaultsToCreator(t *testing.T) {
 		}
 	}
 }
+
+// Two instances over one store: a definition saved through one reaches the
+// other's catalog on its next refresh, and so does a deletion.
+func TestRefreshSharesDefinitions(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	a, _ := engine.New(ctx, st, engine.Options{})
+	b, _ := engine.New(ctx, st, engine.Options{})
+	if changed, err := b.Refresh(ctx); changed || err != nil {
+		t.Fatalf("refresh without changes: %v %v", changed, err)
+	}
+	put(t, a, "product", productDef)
+	if changed, err := b.Refresh(ctx); !changed || err != nil || b.Catalog().Entity("product") == nil {
+		t.Fatalf("b did not pick up the new entity: %v %v", changed, err)
+	}
+	if _, err := b.Create(ctx, engine.System, "product", map[string]any{"sku": "A"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DeleteEntity(ctx, engine.System, "product"); err != nil {
+		t.Fatal(err)
+	}
+	if changed, _ := b.Refresh(ctx); !changed || b.Catalog().Entity("product") != nil {
+		t.Fatal("b still has the deleted entity")
+	}
+}

@@ -145,21 +145,34 @@ func serve(ctx context.Context, args []string) error {
 	return <-errc
 }
 
-// maintain does the server's periodic housekeeping until ctx ends:
-// responses kept for Idempotency-Keys are forgotten after a day.
+// maintain does the server's periodic housekeeping until ctx ends: it picks
+// up definition changes made by other instances sharing the store, and
+// forgets responses kept for Idempotency-Keys after a day.
 func maintain(ctx context.Context, eng *engine.Engine, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
+	refresh := time.NewTicker(5 * time.Second)
+	defer refresh.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	pruneKeys := func() {
 		if n, err := eng.PruneIdempotency(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
 			log.Error("prune idempotency keys", "err", err)
 		} else if n > 0 {
 			log.Info("idempotency keys pruned", "count", n)
 		}
+	}
+	pruneKeys()
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-prune.C:
+			pruneKeys()
+		case <-refresh.C:
+			if changed, err := eng.Refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Error("refresh definitions", "err", err)
+			} else if changed {
+				log.Info("definitions changed by another instance: catalog reloaded")
+			}
 		}
 	}
 }
