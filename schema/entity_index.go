@@ -8,8 +8,9 @@ import (
 
 // Indexes lists the store indexes the entity needs: one per unique field,
 // per x-indexed field and per field indexed by its type (relation, user),
-// plus the system ones lists filter and sort by most: owner, created_at, and
-// owner with created_at ("my records, newest first").
+// plus the system ones lists filter and sort by most: created_at, and owner
+// with created_at ("my records, newest first"; it serves filters on owner
+// alone too, so owner needs no index of its own).
 func (e *Entity) Indexes() []IndexSpec {
 	var out []IndexSpec
 	for _, f := range e.Fields {
@@ -22,7 +23,6 @@ func (e *Entity) Indexes() []IndexSpec {
 		}
 	}
 	return append(out,
-		IndexSpec{Name: "i_owner", Fields: []string{"owner"}},
 		IndexSpec{Name: "i_created_at", Fields: []string{"created_at"}},
 		IndexSpec{Name: "i_owner_created_at", Fields: []string{"owner", "created_at"}},
 	)

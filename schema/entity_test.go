@@ -157,7 +157,7 @@ func TestCheckRefsAndIndexes(t *testing.T) {
 		}
 	}
 	want := map[string]string{"i_acct": "acct", "u_code": "code", "i_stage": "stage", "i_rep": "rep", "i_amount": "amount.amount",
-		"i_owner": "owner", "i_created_at": "created_at", "i_owner_created_at": "owner+created_at"}
+		"i_created_at": "created_at", "i_owner_created_at": "owner+created_at"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("indexes %v\nwant %v", got, want)
 	}
