@@ -70,6 +70,7 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e)
 	}}))
+	app.Use(s.logRequests)
 	for _, r := range s.routes() {
 		app.Add(r.method, r.path, r.handler)
 	}
@@ -78,6 +79,32 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	})
 	s.mountUI(app)
 	return app
+}
+
+// slowRequest is how long a request may take before it is logged as slow.
+const slowRequest = time.Second
+
+// logRequests logs every request at debug level, slow ones as warnings.
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	took := time.Since(start)
+	level := slog.LevelDebug
+	if took > slowRequest {
+		level = slog.LevelWarn
+	}
+	if s.log.Enabled(c.UserContext(), level) {
+		status := c.Response().StatusCode()
+		if err != nil {
+			status = morph.ErrorCode(err).Status()
+			if fe := (*fiber.Error)(nil); errors.As(err, &fe) {
+				status = fe.Code
+			}
+		}
+		s.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
+			"took", took.Round(time.Microsecond), "ip", c.IP())
+	}
+	return err
 }
 
 // routes is every route of the server, in one table.

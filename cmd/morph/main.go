@@ -69,22 +69,29 @@ func envOr(name, def string) string {
 
 // common are the flags every command that opens a store has.
 type common struct {
-	store   string
-	example string
-	logJSON bool
+	store    string
+	example  string
+	logJSON  bool
+	logLevel string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.store, "store", envOr("MORPH_STORE", "sqlite:./morph-data/morph.db"), "store URL: sqlite:PATH or mongodb://HOST:PORT/DB")
 	fs.StringVar(&c.example, "example", "sme-crm", "example app loaded into an empty store, or none")
 	fs.BoolVar(&c.logJSON, "log-json", false, "log as JSON lines instead of text")
+	fs.StringVar(&c.logLevel, "log-level", envOr("MORPH_LOG_LEVEL", "info"), "debug (every request), info, warn or error")
 }
 
 func (c *common) logger() *slog.Logger {
-	if c.logJSON {
-		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.logJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
 // open opens the store and the engine, loading the example into an empty store.
