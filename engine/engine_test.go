@@ -270,3 +270,27 @@ func TestRefreshSharesDefinitions(t *testing.T) {
 		t.Fatal("b still has the deleted entity")
 	}
 }
+
+// A field removed from a definition does not block changes to records that
+// still hold it, and its stored values are kept.
+func TestRemovedFieldKeepsData(t *testing.T) {
+	eng, st := open(t, filepath.Join(t.TempDir(), "m.db"))
+	defer st.Close()
+	ctx := context.Background()
+	put(t, eng, "product", `{"$id": "product", "type": "object", "properties": {"sku": {"type": "string"}, "legacy": {"type": "string"}}}`)
+	r, err := eng.Create(ctx, engine.System, "product", map[string]any{"sku": "A", "legacy": "old value"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, eng, "product", `{"$id": "product", "type": "object", "properties": {"sku": {"type": "string"}, "name": {"type": "string"}}}`)
+	r, err = eng.Update(ctx, engine.System, "product", r.ID, map[string]any{"name": "new"}, 0)
+	if err != nil {
+		t.Fatalf("update after a field was removed: %v", err)
+	}
+	if r.Data["legacy"] != "old value" || r.Data["name"] != "new" {
+		t.Fatalf("record after update: %v", r.Data)
+	}
+	if _, err := eng.Update(ctx, engine.System, "product", r.ID, map[string]any{"legacy": "x"}, 0); morph.ErrorCode(err) != morph.EInvalid {
+		t.Fatalf("writing a removed field: %v", err)
+	}
+}

@@ -40,17 +40,25 @@ func (e *Engine) Get(ctx context.Context, actor Actor, entity, id string) (Recor
 	return rec, nil
 }
 
-// userData returns the fields of a stored record that validation sees: the
-// entity's own fields (owner only when the entity declares it).
-func userData(ce *compiled, data map[string]any) map[string]any {
-	out := make(map[string]any, len(data))
+// userData splits a stored record's fields into those validation sees (the
+// entity's own fields; owner only when the entity declares it) and those the
+// current definition no longer has. The latter are kept as they are on
+// write: a field removed from a definition never takes stored data with it.
+func userData(ce *compiled, data map[string]any) (fields, retired map[string]any) {
+	fields = make(map[string]any, len(data))
 	for k, v := range data {
-		if isSystem(k) && (k != "owner" || ce.Field("owner") == nil) {
-			continue
+		switch {
+		case isSystem(k) && (k != "owner" || ce.Field("owner") == nil):
+		case ce.Field(k) == nil:
+			if retired == nil {
+				retired = map[string]any{}
+			}
+			retired[k] = v
+		default:
+			fields[k] = v
 		}
-		out[k] = v
 	}
-	return out
+	return fields, retired
 }
 
 // takeInput checks the request's keys that are not plain field values: id

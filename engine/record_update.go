@@ -53,7 +53,7 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 		if ifVersion > 0 && old.Version != ifVersion {
 			return Record{}, storeError(ce, store.ErrConflict)
 		}
-		data := userData(ce, old.Data)
+		data, retired := userData(ce, old.Data)
 		maps.Copy(data, patch)
 		w := &Write{Entity: entity, Actor: actor, Data: data, Old: &old}
 		if err := e.prepare(ctx, ce, w, nil); err != nil {
@@ -75,6 +75,11 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 		}
 		if owner != "" {
 			w.Data["owner"] = owner
+		}
+		for k, v := range retired {
+			if _, set := w.Data[k]; !set {
+				w.Data[k] = v
+			}
 		}
 		w.Data["updated_at"], w.Data["updated_by"] = e.now(), actor.ID
 		rec := Record{ID: id, Version: old.Version + 1, Data: w.Data}
