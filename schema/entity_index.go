@@ -6,20 +6,22 @@ import (
 	"github.com/morphcrm/morph/schema/lang"
 )
 
-// Indexes lists the store indexes the entity needs: one per unique field,
-// per x-indexed field and per field indexed by its type (relation, user),
-// plus the system ones lists filter and sort by most: created_at, and owner
-// with created_at ("my records, newest first"; it serves filters on owner
-// alone too, so owner needs no index of its own).
+// Indexes lists the store indexes the entity needs: one per unique field
+// ("u_email"), per x-indexed field and per field indexed by its type
+// (relation, one or many, and user: "i_account"), plus the system ones lists
+// filter and sort by most: created_at, and owner with created_at ("my
+// records, newest first"; it serves filters on owner alone too, so owner
+// needs no index of its own). Fields are store paths ("amount.amount"); the
+// index of a relation with x-many is Multi.
 func (e *Entity) Indexes() []IndexSpec {
-	var out []IndexSpec
+	out := make([]IndexSpec, 0, len(e.Fields)/2+2)
 	for _, f := range e.Fields {
 		path := f.Type.StorePath(f.Name)
 		switch {
 		case f.Unique:
 			out = append(out, IndexSpec{Name: "u_" + f.Name, Fields: []string{path}, Unique: true})
-		case f.Indexed && !f.Many && f.Name != "owner":
-			out = append(out, IndexSpec{Name: "i_" + f.Name, Fields: []string{path}})
+		case f.Indexed && f.Name != "owner":
+			out = append(out, IndexSpec{Name: "i_" + f.Name, Fields: []string{path}, Multi: f.Many})
 		}
 	}
 	return append(out,

@@ -29,6 +29,26 @@ var (
 	fieldRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 )
 
+// reservedWords cannot name a field: expressions could not refer to it. They
+// are the keywords of the expression language and the names its environment
+// gives to other things (the current user, the previous values, the clock).
+var reservedWords = map[string]bool{
+	"and": true, "or": true, "not": true, "in": true, "matches": true, "contains": true,
+	"let": true, "if": true, "else": true, "true": true, "false": true, "nil": true,
+	"user": true, "old": true, "now": true, "today": true,
+}
+
+// jsonError reports a definition that is not JSON, with the byte offset of
+// the problem when it is known (-1 otherwise).
+func jsonError(err error) *morph.Error {
+	fe := settingError("", "json", morph.T("The definition is not valid JSON: %s", "定义不是有效的 JSON：%s", err.Error()))
+	var se *json.SyntaxError
+	if errors.As(err, &se) && se.Offset > 0 {
+		fe.Offset = int(se.Offset) - 1 // the offending byte, 0-based
+	}
+	return &morph.Error{Code: morph.EInvalidJSON, Text: fe.Text, Fields: []morph.FieldError{fe}}
+}
+
 // Parse compiles an entity definition document (JSON). A definition that is
 // wrong returns a *morph.Error with code EInvalid (EInvalidJSON when it is not
 // JSON) whose Fields name every problem at once, keyed by JSON pointer into
@@ -39,7 +59,7 @@ func Parse(doc []byte) (*Entity, error) {
 	}
 	var raw any
 	if err := json.Unmarshal(doc, &raw); err != nil {
-		return nil, &morph.Error{Code: morph.EInvalidJSON, Text: morph.T("The definition is not valid JSON: %s", "定义不是有效的 JSON：%s", err.Error())}
+		return nil, jsonError(err)
 	}
 	root, ok := raw.(map[string]any)
 	if !ok {
@@ -47,7 +67,7 @@ func Parse(doc []byte) (*Entity, error) {
 	}
 	order, err := propertyOrder(doc)
 	if err != nil {
-		return nil, &morph.Error{Code: morph.EInvalidJSON, Text: morph.T("The definition is not valid JSON: %s", "定义不是有效的 JSON：%s", err.Error())}
+		return nil, jsonError(err)
 	}
 
 	var errs []morph.FieldError
@@ -71,18 +91,21 @@ func Parse(doc []byte) (*Entity, error) {
 		add("/properties", "type", morph.T("properties must be an object", "properties 必须是对象"))
 	}
 	if len(props) > MaxFields {
-		add("/properties", "too_many", morph.T("An entity may have at most %d fields", "实体最多 %d 个字段", MaxFields))
-		props = nil
+		return nil, morph.Invalid(settingError("/properties", "too_many", morph.T("An entity may have at most %d fields", "实体最多 %d 个字段", MaxFields)))
 	}
 	for _, name := range order {
 		pm, ok := props[name].(map[string]any)
-		path := "/properties/" + name
+		path := "/properties/" + escapePointer(name)
 		if !ok {
 			add(path, "type", morph.T("A field must be a JSON Schema object", "字段必须是 JSON Schema 对象"))
 			continue
 		}
 		if !fieldRE.MatchString(name) {
-			add(path, "name", morph.T("Field name %q must start with a lower-case letter and use only a-z, 0-9 and _", "字段名 %q 必须以小写字母开头，只含 a-z、0-9 和 _", name))
+			add(path, "name", morph.T("Field name %q must start with a lower-case letter and use only a-z, 0-9 and _ (at most 63)", "字段名 %q 必须以小写字母开头，只含 a-z、0-9 和 _（最多 63 个字符）", name))
+			continue
+		}
+		if reservedWords[name] {
+			add(path, "reserved", morph.T("%q is a word of the expression language; choose another field name", "%q 是表达式语言的保留字，请换一个字段名", name))
 			continue
 		}
 		f, ferrs := parseField(name, pm)
@@ -93,7 +116,11 @@ func Parse(doc []byte) (*Entity, error) {
 		if f == nil {
 			continue
 		}
-		if slices.Contains(SystemFields, name) && (name != "owner" || f.Type.Name() != "user") {
+		switch {
+		case name == "owner" && f.Type.Name() != "user":
+			add(path+"/x-type", "reserved", morph.T(`owner is the record's owner, a system field: it may be declared only with "x-type": "user"`, `owner 是记录的负责人（系统字段），只能声明为 "x-type": "user"`))
+			continue
+		case name != "owner" && slices.Contains(SystemFields, name):
 			add(path, "reserved", morph.T("%s is a system field every record has; choose another name", "%s 是每条记录都有的系统字段，请换一个名称", name))
 			continue
 		}
@@ -136,20 +163,55 @@ func Parse(doc []byte) (*Entity, error) {
 	out := encodeDoc(root, order)
 	validator, serrs := compileValidator(out)
 	errs = append(errs, serrs...)
+	if validator != nil && len(errs) == 0 {
+		e.validator = validator
+		errs = e.checkDefaults()
+	}
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
 		return nil, &morph.Error{Code: morph.EInvalid, Fields: errs,
 			Text: morph.T("The definition has %d problem(s)", "定义有 %d 处问题", len(errs))}
 	}
-	e.validator, e.json = validator, out
+	e.json = out
 	return e, nil
+}
+
+// checkDefaults reports default values that a record could not hold: each
+// is normalised and validated as a record created with it would be.
+func (e *Entity) checkDefaults() []morph.FieldError {
+	rec := map[string]any{}
+	for _, f := range e.Fields {
+		if f.Default != nil {
+			rec[f.Name] = cloneValue(f.Default)
+		}
+	}
+	if len(rec) == 0 {
+		return nil
+	}
+	problems := e.Normalize(rec)
+	if len(problems) == 0 {
+		problems = e.Validate(rec)
+	}
+	var errs []morph.FieldError
+	for _, fe := range problems {
+		name, rest, _ := strings.Cut(strings.TrimPrefix(fe.Path, "/"), "/")
+		if _, has := rec[name]; !has {
+			continue // a required field without a default
+		}
+		if rest != "" {
+			rest = "/" + rest
+		}
+		errs = append(errs, settingError("/properties/"+name+"/default"+rest, "default",
+			morph.Text{EN: "The default value does not fit the field: " + fe.Text.EN, ZH: "默认值不符合字段要求：" + fe.Text.ZH}))
+	}
+	return errs
 }
 
 func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 	var errs []morph.FieldError
 	tname, _ := pm["x-type"].(string)
 	if _, has := pm["x-type"]; !has {
-		tname = infer(pm)
+		tname = infer(name, pm)
 		pm["x-type"] = tname
 	}
 	t := types[tname]
@@ -157,15 +219,8 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 		return nil, []morph.FieldError{settingError("/x-type", "unknown_type",
 			morph.T("Unknown field type %q; known types: %s", "未知的字段类型 %q；可用类型：%s", tname, strings.Join(Types(), ", ")))}
 	}
-	if c, ok := t.(completer); ok {
-		c.Complete(pm)
-	}
 	f := &Field{Name: name, Type: t, Prop: pm, Default: pm["default"]}
 	f.Label = labelOf(pm, name, "", &errs)
-	f.Unique = pm["x-unique"] == true
-	f.Indexed = pm["x-indexed"] == true || t.IndexedByDefault()
-	f.Ref, _ = pm["x-ref"].(string)
-	f.Many = pm["x-many"] == true
 	for _, k := range []string{"x-unique", "x-indexed", "x-many"} {
 		if v, ok := pm[k]; ok {
 			if _, isBool := v.(bool); !isBool {
@@ -173,6 +228,17 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 			}
 		}
 	}
+	f.Unique = pm["x-unique"] == true
+	f.Indexed = pm["x-indexed"] == true || t.IndexedByDefault()
+	f.Ref, _ = pm["x-ref"].(string)
+	if pm["x-many"] == true {
+		if t.Name() == "relation" {
+			f.Many = true
+		} else {
+			errs = append(errs, settingError("/x-many", "many", morph.T("x-many applies to relation fields only", "x-many 只适用于关联字段")))
+		}
+	}
+	completeType(t, f)
 	if f.Unique && (f.Many || t.Name() == "currency" || (t.Kind() != lang.KindString && t.Kind() != lang.KindNumber && t.Kind() != lang.KindDate)) {
 		errs = append(errs, settingError("/x-unique", "unique", morph.T("A %s field cannot be unique", "%s 字段不能设为唯一", t.Name())))
 	}
@@ -185,22 +251,37 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 	}
 	errs = append(errs, t.Check(f)...)
 	if opts, ok := pm["x-options"]; ok {
-		m, ok := opts.(map[string]any)
-		if !ok {
-			errs = append(errs, settingError("/x-options", "type", morph.T("x-options must map each option to its labels", "x-options 必须为每个选项给出标签")))
-		}
-		for k := range m {
-			if !slices.Contains(f.Enum, k) {
-				errs = append(errs, settingError("/x-options/"+k, "unknown_option", morph.T("%q is not one of the field's options", "%q 不是该字段的选项", k)))
-			}
-		}
+		f.Options, errs = parseOptions(f, opts, errs)
 	}
 	return f, errs
 }
 
-// completer is a field type that fills in the parts of its JSON Schema a
-// definition may leave out.
-type completer interface{ Complete(prop map[string]any) }
+// parseOptions reads x-options: the labels of a select's values.
+func parseOptions(f *Field, opts any, errs []morph.FieldError) (map[string]morph.Text, []morph.FieldError) {
+	m, ok := opts.(map[string]any)
+	if !ok || f.Enum == nil {
+		return nil, append(errs, settingError("/x-options", "type", morph.T(
+			`x-options must map each option of a select field to its labels, such as {"vip": {"en": "VIP", "zh-CN": "贵宾"}}`,
+			`x-options 必须为单选或多选字段的每个选项给出标签，例如 {"vip": {"en": "VIP", "zh-CN": "贵宾"}}`)))
+	}
+	out := make(map[string]morph.Text, len(m))
+	for k, v := range m {
+		path := "/x-options/" + escapePointer(k)
+		if !slices.Contains(f.Enum, k) {
+			errs = append(errs, settingError(path, "unknown_option", morph.T("%q is not one of the field's options", "%q 不是该字段的选项", k)))
+			continue
+		}
+		lm, ok := v.(map[string]any)
+		if !ok {
+			errs = append(errs, settingError(path, "type", morph.T(`An option's labels must be an object such as {"en": "VIP", "zh-CN": "贵宾"}`, `选项标签必须是对象，例如 {"en": "VIP", "zh-CN": "贵宾"}`)))
+			continue
+		}
+		var t morph.Text
+		readLabels(&t, lm, path, &errs)
+		out[k] = fillLabel(t, k)
+	}
+	return out, errs
+}
 
 func stringList(v any) []string {
 	list, _ := v.([]any)
@@ -213,7 +294,8 @@ func stringList(v any) []string {
 	return out
 }
 
-// labelOf reads x-label (and title as the English fallback).
+// labelOf reads x-label (and title as the English fallback); name is the
+// label of last resort.
 func labelOf(m map[string]any, name, path string, errs *[]morph.FieldError) morph.Text {
 	var t morph.Text
 	if title, ok := m["title"].(string); ok {
@@ -224,20 +306,30 @@ func labelOf(m map[string]any, name, path string, errs *[]morph.FieldError) morp
 		if !ok {
 			*errs = append(*errs, settingError(path+"/x-label", "type", morph.T(`x-label must be an object such as {"en": "Name", "zh-CN": "名称"}`, `x-label 必须是对象，例如 {"en": "Name", "zh-CN": "名称"}`)))
 		}
-		for k, v := range lm {
-			s, ok := v.(string)
-			if !ok {
-				*errs = append(*errs, settingError(path+"/x-label/"+k, "type", morph.T("A label must be text", "标签必须是文本")))
-				continue
-			}
-			switch k {
-			case "en":
-				t.EN = s
-			case "zh-CN", "zh":
-				t.ZH = s
-			}
+		readLabels(&t, lm, path+"/x-label", errs)
+	}
+	return fillLabel(t, name)
+}
+
+// readLabels reads an {"en": …, "zh-CN": …} object into t.
+func readLabels(t *morph.Text, lm map[string]any, path string, errs *[]morph.FieldError) {
+	for k, v := range lm {
+		s, ok := v.(string)
+		if !ok {
+			*errs = append(*errs, settingError(path+"/"+escapePointer(k), "type", morph.T("A label must be text", "标签必须是文本")))
+			continue
+		}
+		switch k {
+		case "en":
+			t.EN = s
+		case "zh-CN", "zh":
+			t.ZH = s
 		}
 	}
+}
+
+// fillLabel completes a label: English falls back to name, Chinese to English.
+func fillLabel(t morph.Text, name string) morph.Text {
 	if t.EN == "" {
 		t.EN = name
 	}
@@ -381,7 +473,14 @@ func compileValidator(doc []byte) (*jsonschema.Schema, []morph.FieldError) {
 		}
 		return nil, dedupePaths(out)
 	}
-	return nil, []morph.FieldError{settingError("", "schema", morph.T("Not a usable JSON Schema: %s", "无法使用的 JSON Schema：%s", err.Error()))}
+	path := ""
+	var loop jsonschema.InfiniteLoopError
+	if errors.As(err, &loop) {
+		if _, frag, ok := strings.Cut(string(loop), "#"); ok {
+			path = frag
+		}
+	}
+	return nil, []morph.FieldError{settingError(path, "schema", morph.T("Not a usable JSON Schema: %s", "无法使用的 JSON Schema：%s", err.Error()))}
 }
 
 // leaves returns the innermost causes of a validation error.
@@ -422,4 +521,12 @@ func (e *Entity) CheckRefs(exists func(entity string) bool) []morph.FieldError {
 		}
 	}
 	return errs
+}
+
+// escapePointer escapes a key for use in a JSON pointer (RFC 6901).
+func escapePointer(k string) string {
+	if strings.ContainsAny(k, "~/") {
+		k = strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+	}
+	return k
 }

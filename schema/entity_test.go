@@ -3,6 +3,7 @@ package schema_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -59,24 +60,40 @@ func TestFieldOrderKept(t *testing.T) {
 // accepts it and validates records with it.
 func TestStoredDefinitionIsJSONSchema(t *testing.T) {
 	e, err := schema.Parse([]byte(`{"$id": "deal", "type": "object", "x-label": {"zh-CN": "交易"}, "properties": {
-		"stage": {"type": "string", "enum": ["a", "b"], "x-options": {"a": {"zh-CN": "甲"}}}, "amount": {"type": "object", "x-type": "currency"},
-		"owner_team": {"type": "string", "x-type": "user"}}, "required": ["stage"]}`))
+		"stage": {"type": "string", "enum": ["a", "b"], "x-options": {"a": {"zh-CN": "甲"}}}, "amount": {"x-type": "currency"},
+		"owner_team": {"type": "string", "x-type": "user"}, "items": {"x-type": "relation", "x-ref": "product", "x-many": true},
+		"note": {"type": ["string", "null"]}}, "required": ["stage"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	if err := c.AddResource("deal.json", bytes.NewReader(e.JSON())); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("deal.json")
-	if err != nil {
-		t.Fatalf("a standard validator refuses the stored definition: %v", err)
-	}
-	var rec any
-	json.Unmarshal([]byte(`{"stage": "c"}`), &rec)
-	if s.Validate(rec) == nil {
-		t.Fatal("the stored definition does not constrain records")
+	// Both the stored text and the Doc map, through a fresh compiler (which
+	// checks the meta-schema itself).
+	docJSON, _ := json.Marshal(e.Doc)
+	for i, def := range [][]byte{e.JSON(), docJSON} {
+		c := jsonschema.NewCompiler()
+		c.Draft = jsonschema.Draft2020
+		if err := c.AddResource("deal.json", bytes.NewReader(def)); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Compile("deal.json")
+		if err != nil {
+			t.Fatalf("%d: a standard validator refuses the stored definition: %v", i, err)
+		}
+		for _, tc := range []struct {
+			rec   string
+			valid bool
+		}{
+			{`{"stage": "a", "amount": {"amount": 5, "currency": "CNY"}, "items": ["p1"], "note": null}`, true},
+			{`{"stage": "c"}`, false},
+			{`{"stage": "a", "amount": 5}`, false},
+			{`{"stage": "a", "items": "p1"}`, false},
+		} {
+			var rec any
+			json.Unmarshal([]byte(tc.rec), &rec)
+			if err := s.Validate(rec); (err == nil) != tc.valid {
+				t.Errorf("%d: %s: %v", i, tc.rec, err)
+			}
+		}
 	}
 }
 
@@ -155,8 +172,11 @@ func TestCheckRefsAndIndexes(t *testing.T) {
 		if ix.Unique != strings.HasPrefix(ix.Name, "u_") {
 			t.Errorf("%s unique=%v", ix.Name, ix.Unique)
 		}
+		if ix.Multi != (ix.Name == "i_items") {
+			t.Errorf("%s multi=%v", ix.Name, ix.Multi)
+		}
 	}
-	want := map[string]string{"i_acct": "acct", "u_code": "code", "i_stage": "stage", "i_rep": "rep", "i_amount": "amount.amount",
+	want := map[string]string{"i_acct": "acct", "i_items": "items", "u_code": "code", "i_stage": "stage", "i_rep": "rep", "i_amount": "amount.amount",
 		"i_created_at": "created_at", "i_owner_created_at": "owner+created_at"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("indexes %v\nwant %v", got, want)
@@ -199,5 +219,150 @@ func TestEveryTypeHasBilingualLabel(t *testing.T) {
 		if _, err := schema.Parse(b); err != nil {
 			t.Errorf("%s: a field from its base schema does not parse: %v", n, err)
 		}
+	}
+}
+
+// Plain JSON Schema as integrators write it: nullable types, an owner, enums
+// without a type, lists of objects.
+func TestInferenceOfLooseSchemas(t *testing.T) {
+	e, err := schema.Parse([]byte(`{"$id": "ticket", "type": "object", "properties": {
+		"subject": {"type": ["string", "null"]}, "owner": {"type": "string"}, "prio": {"enum": ["low", "high"]},
+		"lines": {"type": "array", "items": {"type": "object"}}, "size": {"type": ["integer", "null"]},
+		"mixed": {"type": ["string", "number"]}, "call": {"x-type": "phone"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"subject": "text", "owner": "user", "prio": "select", "lines": "json", "size": "integer", "mixed": "json", "call": "phone"} {
+		if got := e.Field(name).Type.Name(); got != want {
+			t.Errorf("%s inferred as %s, want %s", name, got, want)
+		}
+	}
+	// A type left out is filled in from the field type, so values are checked.
+	if e.Field("call").Prop["type"] != "string" || e.Field("prio").Prop["type"] != "string" {
+		t.Fatalf("type not filled in: %v %v", e.Field("call").Prop, e.Field("prio").Prop)
+	}
+	if errs := e.Validate(map[string]any{"call": 13800138000.0}); len(errs) != 1 || errs[0].Code != "type" {
+		t.Fatalf("a number accepted as a phone: %v", errs)
+	}
+	if errs := e.Validate(map[string]any{"subject": nil, "size": 3.0}); len(errs) != 0 {
+		t.Fatalf("nullable fields: %v", errs)
+	}
+}
+
+func TestDefinitionNamesAndBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc, path, code string
+	}{
+		{"keyword as field", `{"$id": "x", "type": "object", "properties": {"and": {"type": "string"}}}`, "/properties/and", "reserved"},
+		{"env name as field", `{"$id": "x", "type": "object", "properties": {"user": {"type": "string", "x-type": "user"}}}`, "/properties/user", "reserved"},
+		{"owner as text", `{"$id": "x", "type": "object", "properties": {"owner": {"type": "string", "x-type": "text"}}}`, "/properties/owner/x-type", "reserved"},
+		{"system field", `{"$id": "x", "type": "object", "properties": {"version": {"type": "number"}}}`, "/properties/version", "reserved"},
+		{"field name too long", `{"$id": "x", "type": "object", "properties": {"` + strings.Repeat("a", 64) + `": {"type": "string"}}}`, "/properties/" + strings.Repeat("a", 64), "name"},
+		{"slash in a field name", `{"$id": "x", "type": "object", "properties": {"a/b": {"type": "string"}}}`, "/properties/a~1b", "name"},
+		{"entity name too long", `{"$id": "` + strings.Repeat("a", 41) + `", "type": "object", "properties": {}}`, "/$id", "name"},
+		{"$id not text", `{"$id": 5, "type": "object", "properties": {}}`, "/$id", "name"},
+		{"reference loop", `{"$id": "x", "type": "object", "properties": {"a": {"$ref": "#/properties/a"}}}`, "/properties/a/$ref", "schema"},
+		{"outside reference", `{"$id": "x", "type": "object", "properties": {"a": {"$ref": "https://example.com/s.json"}}}`, "", "schema"},
+		{"properties not an object", `{"$id": "x", "type": "object", "properties": []}`, "/properties", "type"},
+		{"field not an object", `{"$id": "x", "type": "object", "properties": {"a": 1}}`, "/properties/a", "type"},
+		{"default of the wrong type", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "default": 5}}}`, "/properties/a/default", "default"},
+		{"default not an option", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "enum": ["p"], "default": "q"}}}`, "/properties/a/default", "default"},
+		{"default not a phone", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-type": "phone", "default": "12"}}}`, "/properties/a/default", "default"},
+		{"default missing a part", `{"$id": "x", "type": "object", "properties": {"a": {"x-type": "currency", "default": {"currency": "CNY"}}}}`, "/properties/a/default/amount", "default"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := schema.Parse([]byte(tc.doc))
+			me := morph.AsError(err)
+			if me == nil {
+				t.Fatalf("accepted: %v", err)
+			}
+			for _, fe := range me.Fields {
+				if fe.Path == tc.path && fe.Code == tc.code {
+					return
+				}
+			}
+			t.Fatalf("errors %+v lack %q %s", me.Fields, tc.path, tc.code)
+		})
+	}
+
+	var b strings.Builder
+	b.WriteString(`{"$id": "x", "type": "object", "properties": {`)
+	for i := 0; i <= schema.MaxFields; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"f%d": {"type": "string"}`, i)
+	}
+	b.WriteString(`}}`)
+	_, err := schema.Parse([]byte(b.String()))
+	if me := morph.AsError(err); me == nil || len(me.Fields) != 1 || me.Fields[0].Code != "too_many" {
+		t.Fatalf("%d fields: %v", schema.MaxFields+1, err)
+	}
+
+	bad := `{"$id": "x", "type": "object", "properties": {"a": {"type": "string"},}}`
+	_, err = schema.Parse([]byte(bad))
+	me := morph.AsError(err)
+	if me == nil || me.Code != morph.EInvalidJSON || len(me.Fields) != 1 || me.Fields[0].Offset != strings.Index(bad, ",}")+1 {
+		t.Fatalf("syntax error: %+v", me)
+	}
+}
+
+func TestValidateNestedParts(t *testing.T) {
+	e := entityWith(t, `
+		"amount": {"type": "object", "x-type": "currency", "x-label": {"en": "Amount", "zh-CN": "金额"}},
+		"lines": {"type": "array", "items": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1}},
+			"required": ["sku", "qty"], "additionalProperties": false}},
+		"stage": {"type": "string", "enum": ["new", "won"], "x-options": {"new": {"en": "New", "zh-CN": "新建"}, "won": {"en": "Won", "zh-CN": "赢单"}},
+			"x-label": {"en": "Stage", "zh-CN": "阶段"}}`,
+		`, "x-label": {"en": "Deal", "zh-CN": "交易"}, "if": {"properties": {"stage": {"const": "won"}}, "required": ["stage"]}, "then": {"required": ["amount"]}`)
+	for _, tc := range []struct {
+		name string
+		data map[string]any
+		want map[string]string
+	}{
+		{"missing part", map[string]any{"amount": map[string]any{"currency": "CNY"}}, map[string]string{"/amount/amount": "required"}},
+		{"part not allowed", map[string]any{"amount": map[string]any{"amount": 1.0, "rate": 7.1}}, map[string]string{"/amount/rate": "unknown_field"}},
+		{"in a list", map[string]any{"lines": []any{map[string]any{"sku": "A"}, map[string]any{"sku": "B", "qty": 0.0, "x": true}}},
+			map[string]string{"/lines/0/qty": "required", "/lines/1/qty": "minimum", "/lines/1/x": "unknown_field"}},
+		{"Go values of their own", map[string]any{"lines": []map[string]any{{"sku": "A", "qty": 2}}, "amount": map[string]any{"amount": 3}}, nil},
+		{"Go values of their own, wrong", map[string]any{"lines": []map[string]any{{"sku": 1}}}, map[string]string{"/lines/0/sku": "type", "/lines/0/qty": "required"}},
+		{"required when", map[string]any{"stage": "won"}, map[string]string{"/amount": "required"}},
+		{"json.Number", map[string]any{"amount": map[string]any{"amount": json.Number("12.50")}, "lines": []any{map[string]any{"sku": "A", "qty": json.Number("2")}}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := map[string]string{}
+			for _, fe := range e.Validate(tc.data) {
+				got[fe.Path] = fe.Code
+			}
+			if len(tc.want) == 0 && len(got) == 0 {
+				return
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+
+	// Messages in Chinese name the field and its options by their labels.
+	for _, tc := range []struct {
+		data map[string]any
+		zh   string
+	}{
+		{map[string]any{"stage": "lost"}, "阶段必须是以下之一：新建、赢单"},
+		{map[string]any{"amount": map[string]any{"currency": "CNY"}}, "金额 › amount为必填项"},
+		{map[string]any{"amount": "100"}, `金额必须是金额，例如 {"amount": 100, "currency": "CNY"}`},
+		{map[string]any{"colour": "red"}, `交易没有字段 "colour"`},
+		{map[string]any{"lines": []any{"x"}}, "lines › 第 1 项必须是对象"},
+	} {
+		errs := e.Validate(tc.data)
+		if len(errs) != 1 || errs[0].Text.In("zh-CN") != tc.zh {
+			t.Errorf("%v: %+v, want %q", tc.data, errs, tc.zh)
+		}
+	}
+	if l := e.Field("stage").OptionLabel("won"); l.ZH != "赢单" || l.EN != "Won" {
+		t.Errorf("option label %+v", l)
+	}
+	if l := e.Field("stage").OptionLabel("other"); l.EN != "other" {
+		t.Errorf("label of an unlabelled value %+v", l)
 	}
 }

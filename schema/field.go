@@ -3,6 +3,7 @@ package schema
 import (
 	"maps"
 	"sort"
+	"strings"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/schema/lang"
@@ -59,14 +60,61 @@ func (b baseType) Normalize(_ *Field, v any) (any, *morph.FieldError) { return v
 func (b baseType) IndexedByDefault() bool                             { return b.indexed }
 
 // checkJSONType reports a property whose JSON Schema "type" does not fit the
-// field type.
+// field type. A type list may add "null" to the type (["string", "null"]).
 func checkJSONType(f *Field, want string) []morph.FieldError {
-	if t, ok := f.Prop["type"]; ok && t != want {
-		return []morph.FieldError{settingError("/type", "type",
-			morph.T("A %s field must have JSON Schema type %q", "%s 字段的 JSON Schema type 必须是 %q", f.Type.Name(), want))}
+	if _, ok := f.Prop["type"]; !ok {
+		return nil
 	}
-	return nil
+	if got, _ := jsonTypeOf(f.Prop); got == want || want == "number" && got == "integer" {
+		return nil
+	}
+	return []morph.FieldError{settingError("/type", "type",
+		morph.T("A %s field must have JSON Schema type %q", "%s 字段的 JSON Schema type 必须是 %q", f.Type.Name(), want))}
 }
+
+// jsonTypeOf returns the JSON Schema type of a property: its "type", or the
+// one type besides "null" of a type list. It is "" when there is none or
+// more than one.
+func jsonTypeOf(prop map[string]any) (typ string, nullable bool) {
+	switch t := prop["type"].(type) {
+	case string:
+		return t, t == "null"
+	case []any:
+		for _, e := range t {
+			s, _ := e.(string)
+			switch {
+			case s == "null":
+				nullable = true
+			case typ != "" || s == "":
+				return "", nullable
+			default:
+				typ = s
+			}
+		}
+		return typ, nullable
+	}
+	return "", false
+}
+
+// completeType gives a property the JSON Schema type its field type implies
+// when the definition leaves "type" out (and whatever else a completer type
+// fills in).
+func completeType(t FieldType, f *Field) {
+	if c, ok := t.(completer); ok {
+		c.Complete(f)
+		return
+	}
+	if _, ok := f.Prop["type"]; ok || t.Kind() == lang.KindObject {
+		return
+	}
+	if typ, ok := t.BaseSchema()["type"]; ok {
+		f.Prop["type"] = typ
+	}
+}
+
+// completer is a field type that fills in the parts of its JSON Schema a
+// definition may leave out.
+type completer interface{ Complete(f *Field) }
 
 func settingError(path, code string, t morph.Text) morph.FieldError {
 	return morph.FieldError{Path: path, Code: code, Text: t, Offset: -1}
@@ -86,10 +134,10 @@ func deepClone(m map[string]any) map[string]any {
 }
 
 // infer picks the field type of a property that has no x-type.
-func infer(prop map[string]any) string {
-	typ, _ := prop["type"].(string)
+func infer(name string, prop map[string]any) string {
+	typ, _ := jsonTypeOf(prop)
 	format, _ := prop["format"].(string)
-	_, hasEnum := prop["enum"]
+	enum, hasEnum := prop["enum"].([]any)
 	switch typ {
 	case "string":
 		switch {
@@ -103,6 +151,8 @@ func infer(prop map[string]any) string {
 			return "datetime"
 		case format == "uri" || format == "url":
 			return "url"
+		case name == "owner":
+			return "user"
 		}
 		return "text"
 	case "number":
@@ -116,16 +166,33 @@ func infer(prop map[string]any) string {
 			if _, ok := items["enum"]; ok {
 				return "multiselect"
 			}
-			if items["type"] == "string" {
+			if it, _ := jsonTypeOf(items); it == "string" {
 				return "tags"
 			}
 		}
 		return "json"
-	case "object":
-		return "json"
-	}
-	if hasEnum {
-		return "select"
+	case "":
+		if hasEnum && allStrings(enum) {
+			return "select"
+		}
 	}
 	return "json"
+}
+
+// allStrings reports whether a list holds strings (and nulls) only.
+func allStrings(list []any) bool {
+	for _, v := range list {
+		if _, ok := v.(string); !ok && v != nil {
+			return false
+		}
+	}
+	return len(list) > 0
+}
+
+// trimString trims a string value; other values are left for validation.
+func trimString(v any) any {
+	if s, ok := v.(string); ok {
+		return strings.TrimSpace(s)
+	}
+	return v
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/morphcrm/morph"
@@ -27,10 +28,10 @@ func init() {
 
 // Complete gives a currency property the shape of its value when the
 // definition leaves it out, so every currency value is validated alike.
-func (t currencyType) Complete(prop map[string]any) {
+func (t currencyType) Complete(f *Field) {
 	for k, v := range t.BaseSchema() {
-		if _, ok := prop[k]; !ok {
-			prop[k] = v
+		if _, ok := f.Prop[k]; !ok {
+			f.Prop[k] = v
 		}
 	}
 }
@@ -56,7 +57,7 @@ func (currencyType) Normalize(f *Field, v any) (any, *morph.FieldError) {
 		def = "CNY"
 	}
 	switch x := v.(type) {
-	case float64:
+	case float64, int, int64, json.Number:
 		return map[string]any{"amount": x, "currency": def}, nil
 	case map[string]any:
 		c, ok := x["currency"]

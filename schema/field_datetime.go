@@ -30,7 +30,8 @@ func (datetimeType) Normalize(_ *Field, v any) (any, *morph.FieldError) {
 	if !ok {
 		return v, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	// RFC 3339 allows a lower-case t and z; Go's parser wants them upper-case.
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(strings.TrimSpace(s)))
 	if err != nil {
 		return nil, &morph.FieldError{Code: "format", Offset: -1,
 			Text: morph.T("Not a date and time in RFC 3339 form, such as 2026-05-01T09:30:00+08:00", "不是 RFC 3339 格式的日期时间，例如 2026-05-01T09:30:00+08:00")}

@@ -1,7 +1,7 @@
 package schema
 
 import (
-	"strings"
+	"strconv"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/schema/lang"
@@ -29,16 +29,15 @@ func (selectType) Check(f *Field) []morph.FieldError {
 }
 
 func (selectType) Normalize(_ *Field, v any) (any, *morph.FieldError) {
-	if s, ok := v.(string); ok {
-		return strings.TrimSpace(s), nil
-	}
-	return v, nil
+	return trimString(v), nil
 }
 
+// checkEnumStrings reports options that are not non-empty strings. null
+// may be listed (a nullable select): it is "no value", not an option.
 func checkEnumStrings(enum []any, path string) []morph.FieldError {
-	for _, v := range enum {
-		if s, ok := v.(string); !ok || s == "" {
-			return []morph.FieldError{settingError(path, "enum",
+	for i, v := range enum {
+		if s, ok := v.(string); (!ok || s == "") && v != nil {
+			return []morph.FieldError{settingError(path+"/"+strconv.Itoa(i), "enum",
 				morph.T("Every option must be a non-empty string", "每个选项都必须是非空字符串"))}
 		}
 	}

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"strings"
-
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/schema/lang"
 )
@@ -20,8 +18,5 @@ func init() {
 func (textareaType) Check(f *Field) []morph.FieldError { return checkJSONType(f, "string") }
 
 func (textareaType) Normalize(_ *Field, v any) (any, *morph.FieldError) {
-	if s, ok := v.(string); ok {
-		return strings.TrimSpace(s), nil
-	}
-	return v, nil
+	return trimString(v), nil
 }

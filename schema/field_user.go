@@ -16,3 +16,5 @@ func init() {
 }
 
 func (userType) Check(f *Field) []morph.FieldError { return checkJSONType(f, "string") }
+
+func (userType) Normalize(_ *Field, v any) (any, *morph.FieldError) { return trimString(v), nil }

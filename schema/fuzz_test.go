@@ -1,9 +1,11 @@
 package schema_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
+	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/schema"
 )
@@ -29,6 +31,15 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		e, err := schema.Parse(doc)
 		if err != nil {
+			me := morph.AsError(err)
+			if me == nil {
+				t.Fatalf("not a *morph.Error: %v", err)
+			}
+			for _, fe := range me.Fields {
+				if fe.Text.EN == "" || fe.Text.ZH == "" || fe.Path != "" && fe.Path[0] != '/' {
+					t.Fatalf("malformed field error %+v", fe)
+				}
+			}
 			return
 		}
 		if _, err := schema.Parse(e.JSON()); err != nil {
@@ -62,7 +73,22 @@ func FuzzValidate(f *testing.F) {
 			return
 		}
 		e := ents[(which%len(ents)+len(ents))%len(ents)]
-		e.Normalize(data)
-		e.Validate(data)
+		if len(e.Normalize(data)) == 0 {
+			// Normalising is idempotent: a normalised record stays as it is.
+			b, _ := json.Marshal(data)
+			var again map[string]any
+			json.Unmarshal(b, &again)
+			if errs := e.Normalize(again); len(errs) > 0 {
+				t.Fatalf("a normalised record fails to normalise: %v", errs)
+			}
+			if b2, _ := json.Marshal(again); !bytes.Equal(b, b2) {
+				t.Fatalf("normalising twice changes the record:\n%s\n%s", b, b2)
+			}
+		}
+		for _, fe := range e.Validate(data) {
+			if fe.Code == "" || fe.Text.EN == "" || fe.Text.ZH == "" || fe.Path == "" || fe.Path[0] != '/' {
+				t.Fatalf("malformed field error %+v", fe)
+			}
+		}
 	})
 }

@@ -10,20 +10,31 @@
 //
 // and of a property (a field):
 //
-//	x-type         the field type (see Types); inferred from plain JSON Schema when absent
+//	x-type         the field type (see Types); inferred from plain JSON Schema when absent:
+//	               string → text (email/date/date-time/uri formats → email/date/datetime/url),
+//	               number, integer, boolean, enum → select, array of enum → multiselect,
+//	               array of strings → tags, object → json; a string "owner" → user
 //	x-label        {"en": …, "zh-CN": …}; title is the English label when x-label has none
 //	x-unique       true: no two records share a value (a unique index)
 //	x-indexed      true: an index for filters and sorts
 //	x-ref          relation: the target entity
-//	x-many         relation: an array of ids instead of one id
+//	x-many         relation only: an array of ids instead of one id
 //	x-options      select/multiselect: {"value": {"en": …, "zh-CN": …}} labels of enum values
 //	x-currency     currency: the default ISO 4217 code (CNY when absent)
 //	x-autonumber   autonumber: {"prefix": "CT-", "digits": 6}
 //	default        a standard JSON Schema default, applied on create
 //
+// Parse also fills in the JSON Schema "type" a field's x-type implies when
+// the property leaves it out, so that records are validated alike whatever
+// the definition spells out. A "type" may be given as ["string", "null"]:
+// null always means "no value" (see Entity.Validate).
+//
 // System fields (id, version, created_at, created_by, updated_at, updated_by,
 // owner) are added by the engine; a definition may not declare them, except
-// owner which it may label.
+// owner which it may declare as a user field (to label it, or to make it
+// required). Field names must also not be words of the expression language
+// (and, or, not, in, true, nil, user, now …), or expressions could not name
+// them.
 package schema
 
 import (
@@ -57,12 +68,13 @@ type Field struct {
 	Label    morph.Text
 	Required bool
 	Unique   bool
-	Indexed  bool           // x-indexed, or indexed by its type (relation, user)
-	Ref      string         // relation target entity
-	Many     bool           // relation (many)
-	Enum     []string       // select, multiselect
-	Default  any            // applied on create when the field is absent
-	Prop     map[string]any // the property's JSON Schema as stored
+	Indexed  bool                  // x-indexed, or indexed by its type (relation, user)
+	Ref      string                // relation target entity
+	Many     bool                  // relation (many)
+	Enum     []string              // select, multiselect: the allowed values
+	Options  map[string]morph.Text // select, multiselect: labels of values (x-options)
+	Default  any                   // applied on create when the field is absent
+	Prop     map[string]any        // the property's JSON Schema as stored
 }
 
 // FieldType is one kind of field. Each lives in its own file and registers
@@ -92,7 +104,20 @@ type IndexSpec struct {
 	Name   string
 	Fields []string // store paths
 	Unique bool
+	// Multi is set when the field holds an array (a relation with x-many):
+	// the index is over its elements (a multikey index in MongoDB). A store
+	// that cannot index array elements may skip such an index.
+	Multi bool
 }
 
 // Field returns the named field, or nil.
 func (e *Entity) Field(name string) *Field { return e.byName[name] }
+
+// OptionLabel is the label of a select or multiselect value: its x-options
+// entry, or the value itself.
+func (f *Field) OptionLabel(value string) morph.Text {
+	if t, ok := f.Options[value]; ok {
+		return t
+	}
+	return morph.Text{EN: value, ZH: value}
+}

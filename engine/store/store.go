@@ -33,6 +33,10 @@ type Index struct {
 	Name   string // unique within the collection: [a-z0-9_]+
 	Fields []string
 	Unique bool
+	// Multi marks an index over a field that holds a list, to find records
+	// by one of its elements. Adapters that cannot index list elements may
+	// leave such an index out.
+	Multi bool
 }
 
 // Store is the storage port.

@@ -216,6 +216,9 @@ func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.I
 		if !collRE.MatchString(ix.Name) || len(ix.Fields) == 0 {
 			return fmt.Errorf("%w: index %q", store.ErrInvalid, ix.Name)
 		}
+		if ix.Multi {
+			continue // an expression index holds a list as one value: no help for element lookups
+		}
 		var cols []string
 		for _, f := range ix.Fields {
 			c, err := column(f)
