@@ -1,9 +1,28 @@
-// Package mongo is the MongoDB store, on the official driver: one
-// collection per store collection, documents {_id, _v, ...fields}.
+// Package mongo is the MongoDB store, on the official driver (v1).
 //
-// It keeps to what MongoDB and FerretDB v1 both support: no transactions,
-// no $lookup, $facet, $expr or $avg. Every write is one document guarded by
-// its version, so none needs a transaction.
+// Each store collection is a MongoDB collection named "c_<name>" holding
+// documents {_id: id, _v: version, ...fields}. Counters live in "_sequences".
+//
+// The adapter keeps to what MongoDB and FerretDB v1 both support: no
+// transactions, no $lookup, $facet, $expr or $avg. Every write is one
+// document guarded by its version, so none needs a transaction.
+//
+// FerretDB v1 differs from MongoDB in ways the adapter works around once it
+// has recognised the server (buildInfo reports a ferretdbVersion):
+//   - an update or findAndModify is a query followed by a write, so a filter
+//     on the version does not make it atomic: a guarded write first claims
+//     the version it replaces by inserting a document with a unique _id into
+//     "_claims", and a counter hands out numbers by inserting one document
+//     per number (see sequence.go);
+//   - $group has $sum and $count but not $min and $max: such groups are
+//     computed here from the matching documents (see aggregate.go);
+//   - indexes take no partialFilterExpression: unique indexes are plain
+//     ones, where a missing field never clashes (SQLite treats the missing
+//     value as NULL, and NULLs are distinct).
+//
+// Unique indexes ignore records where any indexed field is missing. A field
+// stored with an explicit null counts as a value on both servers; the engine
+// omits absent fields rather than storing null, so this does not arise.
 package mongo
 
 import (
@@ -11,12 +30,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 	"go.mongodb.org/mongo-driver/mongo/readpref"
@@ -31,21 +49,28 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 
-	mu      sync.RWMutex
-	indexes map[string]map[string]store.Index // collection → index name → index
-	partial bool                              // the server takes partialFilterExpression
-	aggInGo bool                              // the server lacks $min/$max in $group: aggregate here
+	// ferret is set when the server is FerretDB (see the package comment).
+	ferret bool
 
-	// FerretDB v1 applies an update as a query followed by a write of each
-	// matching document, so a filter on the version does not make an update
-	// atomic there. On such a server a guarded write first claims the version
-	// it replaces with a unique insert: only one writer can hold the claim.
-	claims bool
+	mu      sync.RWMutex
+	indexes map[string]map[string]store.Index // collection → MongoDB index name → index
 }
 
 var _ store.Store = (*Store)(nil)
 
-var collRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+const (
+	collPrefix      = "c_"         // store collection name → MongoDB collection name
+	indexPrefix     = "x_"         // store index name → MongoDB index name
+	sequencesColl   = "_sequences" // counters: {_id: name, n: last value}
+	numbersColl     = "_sequence_numbers"
+	claimsColl      = "_claims"
+	defaultDatabase = "morph"
+)
+
+var (
+	collRE  = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+	indexRE = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+)
 
 // Open connects to the MongoDB server of a URI such as
 // mongodb://host:27017/morph; the database is the URI's path ("morph" when
@@ -57,34 +82,42 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 	}
 	dbName := cs.Database
 	if dbName == "" {
-		dbName = "morph"
+		dbName = defaultDatabase
 	}
 	client, err := mongo.Connect(ctx, options.Client().ApplyURI(uri))
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connect: %w", err)
 	}
+	s := &Store{client: client, db: client.Database(dbName), indexes: map[string]map[string]store.Index{}}
 	if err := client.Ping(ctx, readpref.Primary()); err != nil {
-		client.Disconnect(context.Background())
-		return nil, fmt.Errorf("mongo: %s does not answer: %w", cs.Hosts, err)
+		s.Close()
+		return nil, fmt.Errorf("mongo: %s does not answer: %w", strings.Join(cs.Hosts, ","), err)
 	}
-	s := &Store{client: client, db: client.Database(dbName), indexes: map[string]map[string]store.Index{}, partial: true}
 	var info bson.M
-	if err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
-		_, s.claims = info["ferretdbVersion"]
+	if err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("mongo: buildInfo: %w", err)
 	}
+	_, s.ferret = info["ferretdbVersion"]
 	return s, nil
 }
 
-// Close disconnects from the server.
-func (s *Store) Close() error { return s.client.Disconnect(context.Background()) }
+// Close disconnects from the server, waiting at most ten seconds for
+// operations in flight.
+func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.client.Disconnect(ctx)
+}
 
 func (s *Store) coll(name string) (*mongo.Collection, error) {
 	if !collRE.MatchString(name) {
 		return nil, fmt.Errorf("%w: collection name %q", store.ErrInvalid, name)
 	}
-	return s.db.Collection("c_" + name), nil
+	return s.db.Collection(collPrefix + name), nil
 }
 
+// field maps a query path to the document's field.
 func field(path string) (string, error) {
 	switch path {
 	case "id":
@@ -98,7 +131,16 @@ func field(path string) (string, error) {
 	return path, nil
 }
 
-const indexPrefix = "x_"
+// path is field's inverse.
+func path(field string) string {
+	switch field {
+	case "_id":
+		return "id"
+	case "_v":
+		return "version"
+	}
+	return field
+}
 
 // EnsureCollection creates the collection and makes its indexes exactly idx.
 func (s *Store) EnsureCollection(ctx context.Context, name string, idx []store.Index) error {
@@ -106,18 +148,9 @@ func (s *Store) EnsureCollection(ctx context.Context, name string, idx []store.I
 	if err != nil {
 		return err
 	}
-	names, err := s.db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: c.Name()}})
-	if err != nil {
-		return fmt.Errorf("mongo: list collections: %w", err)
-	}
-	if len(names) == 0 {
-		if err := s.db.CreateCollection(ctx, c.Name()); err != nil && !isNamespaceExists(err) {
-			return fmt.Errorf("mongo: create %s: %w", name, err)
-		}
-	}
 	want := map[string]store.Index{}
 	for _, ix := range idx {
-		if !collRE.MatchString(ix.Name) || len(ix.Fields) == 0 {
+		if !indexRE.MatchString(ix.Name) || len(ix.Fields) == 0 {
 			return fmt.Errorf("%w: index %q", store.ErrInvalid, ix.Name)
 		}
 		for _, f := range ix.Fields {
@@ -125,29 +158,32 @@ func (s *Store) EnsureCollection(ctx context.Context, name string, idx []store.I
 				return err
 			}
 		}
+		if _, dup := want[indexPrefix+ix.Name]; dup {
+			return fmt.Errorf("%w: index %q listed twice", store.ErrInvalid, ix.Name)
+		}
 		want[indexPrefix+ix.Name] = ix
 	}
-	cur, err := c.Indexes().List(ctx)
+	names, err := s.db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: c.Name()}})
+	if err != nil {
+		return fmt.Errorf("mongo: list collections: %w", err)
+	}
+	if len(names) == 0 {
+		if err := s.db.CreateCollection(ctx, c.Name()); err != nil && !isCode(err, 48) { // NamespaceExists
+			return fmt.Errorf("mongo: create %s: %w", name, err)
+		}
+	}
+	have, err := listIndexes(ctx, c)
 	if err != nil {
 		return fmt.Errorf("mongo: list indexes of %s: %w", name, err)
 	}
-	var have []bson.M
-	if err := cur.All(ctx, &have); err != nil {
-		return fmt.Errorf("mongo: list indexes of %s: %w", name, err)
-	}
 	existing := map[string]bool{}
-	for _, h := range have {
-		iname, _ := h["name"].(string)
-		if !strings.HasPrefix(iname, indexPrefix) {
-			continue
-		}
-		ix, ok := want[iname]
-		if ok && sameIndex(h, ix) {
+	for iname, h := range have {
+		if ix, ok := want[iname]; ok && sameIndex(h, ix) {
 			existing[iname] = true
 			continue
 		}
 		if _, err := c.Indexes().DropOne(ctx, iname); err != nil {
-			return fmt.Errorf("mongo: drop index %s: %w", iname, err)
+			return fmt.Errorf("mongo: drop index %s of %s: %w", iname, name, err)
 		}
 	}
 	for iname, ix := range want {
@@ -158,23 +194,68 @@ func (s *Store) EnsureCollection(ctx context.Context, name string, idx []store.I
 			if isDuplicate(err) {
 				return &store.UniqueError{Collection: name, Index: ix.Name, Fields: ix.Fields}
 			}
-			return fmt.Errorf("mongo: create index %s: %w", iname, err)
+			return fmt.Errorf("mongo: create index %s of %s: %w", iname, name, err)
 		}
 	}
 	s.mu.Lock()
-	specs := map[string]store.Index{}
-	for k, v := range want {
-		specs[k] = v
-	}
-	s.indexes[name] = specs
+	s.indexes[name] = want
 	s.mu.Unlock()
 	return nil
 }
 
+// listIndexes returns the collection's own indexes (those named with
+// indexPrefix) by name, as store indexes.
+func listIndexes(ctx context.Context, c *mongo.Collection) (map[string]store.Index, error) {
+	cur, err := c.Indexes().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var specs []bson.D
+	if err := cur.All(ctx, &specs); err != nil {
+		return nil, err
+	}
+	out := map[string]store.Index{}
+	for _, spec := range specs {
+		var ix store.Index
+		var iname string
+		for _, e := range spec {
+			switch e.Key {
+			case "name":
+				iname, _ = e.Value.(string)
+			case "unique":
+				ix.Unique, _ = e.Value.(bool)
+			case "key":
+				keys, _ := e.Value.(bson.D)
+				for _, k := range keys {
+					ix.Fields = append(ix.Fields, path(k.Key))
+				}
+			}
+		}
+		if !strings.HasPrefix(iname, indexPrefix) {
+			continue
+		}
+		ix.Name = strings.TrimPrefix(iname, indexPrefix)
+		out[iname] = ix
+	}
+	return out, nil
+}
+
+func sameIndex(a, b store.Index) bool {
+	if a.Unique != b.Unique || len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for i := range a.Fields {
+		if a.Fields[i] != b.Fields[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // createIndex creates one index. A unique index covers only records that
-// have the field, so records without a value never clash; servers that do
-// not take partial indexes (FerretDB v1) already treat missing values as
-// distinct in unique indexes.
+// have every indexed field, so records without a value never clash. FerretDB
+// takes no partial indexes; there a plain unique index already lets missing
+// values through.
 func (s *Store) createIndex(ctx context.Context, c *mongo.Collection, iname string, ix store.Index) error {
 	keys := bson.D{}
 	for _, f := range ix.Fields {
@@ -184,67 +265,45 @@ func (s *Store) createIndex(ctx context.Context, c *mongo.Collection, iname stri
 	opts := options.Index().SetName(iname)
 	if ix.Unique {
 		opts.SetUnique(true)
-		s.mu.RLock()
-		partial := s.partial
-		s.mu.RUnlock()
-		if partial {
+		if !s.ferret {
 			pf := bson.D{}
-			for _, f := range ix.Fields {
-				fp, _ := field(f)
-				pf = append(pf, bson.E{Key: fp, Value: bson.D{{Key: "$exists", Value: true}}})
+			for _, k := range keys {
+				pf = append(pf, bson.E{Key: k.Key, Value: bson.D{{Key: "$exists", Value: true}}})
 			}
-			popts := *opts
-			popts.SetPartialFilterExpression(pf)
-			_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys, Options: &popts})
-			if err == nil || isDuplicate(err) || !isNotImplemented(err) {
-				return err
-			}
-			s.mu.Lock()
-			s.partial = false
-			s.mu.Unlock()
+			opts.SetPartialFilterExpression(pf)
 		}
 	}
 	_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys, Options: opts})
 	return err
 }
 
-func sameIndex(h bson.M, ix store.Index) bool {
-	unique, _ := h["unique"].(bool)
-	if unique != ix.Unique {
-		return false
-	}
-	key, ok := h["key"].(bson.M)
-	if !ok || len(key) != len(ix.Fields) {
-		if d, ok := h["key"].(bson.D); ok && len(d) == len(ix.Fields) {
-			for i, e := range d {
-				if fp, _ := field(ix.Fields[i]); e.Key != fp {
-					return false
-				}
-			}
-			return true
+// uniqueIndexes returns the collection's unique indexes by MongoDB name:
+// those of the last EnsureCollection, or the server's when this process has
+// made none for the collection or reload is set (another instance may have
+// changed them).
+func (s *Store) uniqueIndexes(ctx context.Context, name string, reload bool) (map[string]store.Index, error) {
+	s.mu.RLock()
+	specs, known := s.indexes[name]
+	s.mu.RUnlock()
+	if !known || reload {
+		c, err := s.coll(name)
+		if err != nil {
+			return nil, err
 		}
-		return false
+		if specs, err = listIndexes(ctx, c); err != nil {
+			return nil, fmt.Errorf("mongo: list indexes of %s: %w", name, err)
+		}
+		s.mu.Lock()
+		s.indexes[name] = specs
+		s.mu.Unlock()
 	}
-	for _, f := range ix.Fields {
-		fp, _ := field(f)
-		if _, ok := key[fp]; !ok {
-			return false
+	out := map[string]store.Index{}
+	for iname, ix := range specs {
+		if ix.Unique {
+			out[iname] = ix
 		}
 	}
-	return true
-}
-
-func isNamespaceExists(err error) bool {
-	var ce mongo.CommandError
-	return errors.As(err, &ce) && ce.Code == 48
-}
-
-func isNotImplemented(err error) bool {
-	var ce mongo.CommandError
-	if errors.As(err, &ce) {
-		return ce.Code == 238 || ce.Code == 2 || ce.Code == 115 || strings.Contains(strings.ToLower(ce.Message), "not implemented") || strings.Contains(strings.ToLower(ce.Message), "not supported")
-	}
-	return false
+	return out, nil
 }
 
 // DropCollection drops the collection.
@@ -262,170 +321,7 @@ func (s *Store) DropCollection(ctx context.Context, name string) error {
 	return nil
 }
 
-var dupIndexRE = regexp.MustCompile(`index: (\S+)`)
-
-// writeError maps a duplicate key error to the store's errors.
-func (s *Store) writeError(name string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("mongo: %s: %w", name, err)
-	}
-	return s.dupError(name, err.Error())
-}
-
-func (s *Store) dupError(name, msg string) error {
-	m := dupIndexRE.FindStringSubmatch(msg)
-	if m == nil {
-		if strings.Contains(msg, "_id") {
-			return store.ErrDuplicateID
-		}
-		return &store.UniqueError{Collection: name}
-	}
-	iname := strings.TrimRight(m[1], ",")
-	if iname == "_id_" {
-		return store.ErrDuplicateID
-	}
-	ue := &store.UniqueError{Collection: name, Index: strings.TrimPrefix(iname, indexPrefix)}
-	s.mu.RLock()
-	ix, ok := s.indexes[name][iname]
-	s.mu.RUnlock()
-	if ok {
-		ue.Index, ue.Fields = ix.Name, ix.Fields
-	}
-	return ue
-}
-
-// duplicate finds out which unique index a write violated. MongoDB names
-// the index in its message; FerretDB v1 does not, so the record's values are
-// looked up in each unique index instead (and its id, for an insert).
-func (s *Store) duplicate(ctx context.Context, name string, c *mongo.Collection, rec store.Record, msg string, insert bool) error {
-	if dupIndexRE.MatchString(msg) {
-		return s.dupError(name, msg)
-	}
-	if insert {
-		n, err := c.CountDocuments(ctx, bson.D{{Key: "_id", Value: rec.ID}})
-		if err != nil {
-			return fmt.Errorf("mongo: %s: %w", name, err)
-		}
-		if n > 0 {
-			return store.ErrDuplicateID
-		}
-	}
-	s.mu.RLock()
-	specs := s.indexes[name]
-	s.mu.RUnlock()
-	names := make([]string, 0, len(specs))
-	for n := range specs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, iname := range names {
-		ix := specs[iname]
-		if !ix.Unique {
-			continue
-		}
-		f := bson.D{{Key: "_id", Value: bson.D{{Key: "$ne", Value: rec.ID}}}}
-		complete := true
-		for _, fld := range ix.Fields {
-			v := store.Lookup(rec.Data, fld)
-			if v == nil {
-				complete = false
-				break
-			}
-			f = append(f, bson.E{Key: fld, Value: v})
-		}
-		if !complete {
-			continue
-		}
-		n, err := c.CountDocuments(ctx, f)
-		if err != nil {
-			return fmt.Errorf("mongo: %s: %w", name, err)
-		}
-		if n > 0 {
-			return &store.UniqueError{Collection: name, Index: ix.Name, Fields: ix.Fields}
-		}
-	}
-	return &store.UniqueError{Collection: name}
-}
-
-func document(rec store.Record) bson.D {
-	d := make(bson.D, 0, len(rec.Data)+2)
-	d = append(d, bson.E{Key: "_id", Value: rec.ID}, bson.E{Key: "_v", Value: rec.Version})
-	keys := make([]string, 0, len(rec.Data))
-	for k := range rec.Data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		d = append(d, bson.E{Key: k, Value: rec.Data[k]})
-	}
-	return d
-}
-
-// record turns a decoded document back into a store record with plain values.
-func record(m bson.M) store.Record {
-	var rec store.Record
-	rec.ID, _ = m["_id"].(string)
-	switch v := m["_v"].(type) {
-	case int64:
-		rec.Version = v
-	case int32:
-		rec.Version = int64(v)
-	case float64:
-		rec.Version = int64(v)
-	}
-	rec.Data = make(map[string]any, len(m))
-	for k, v := range m {
-		if k != "_id" && k != "_v" {
-			rec.Data[k] = plain(v)
-		}
-	}
-	return rec
-}
-
-// plain converts BSON values to the store's JSON-like values.
-func plain(v any) any {
-	switch x := v.(type) {
-	case bson.M:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = plain(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = plain(e)
-		}
-		return out
-	case bson.D:
-		out := make(map[string]any, len(x))
-		for _, e := range x {
-			out[e.Key] = plain(e.Value)
-		}
-		return out
-	case bson.A:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	case int32:
-		return float64(x)
-	case int64:
-		return float64(x)
-	case primitive.DateTime:
-		return x.Time().UTC().Format("2006-01-02T15:04:05.000Z")
-	case primitive.Null, primitive.Undefined:
-		return nil
-	}
-	return v
+func isCode(err error, code int32) bool {
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && ce.Code == code
 }

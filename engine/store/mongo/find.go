@@ -1,0 +1,216 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
+)
+
+// maxFilterDepth bounds the nesting of And, Or and Not in a filter.
+const maxFilterDepth = 64
+
+// Find returns the matching records in order.
+func (s *Store) Find(ctx context.Context, name string, q query.Query) ([]store.Record, error) {
+	c, err := s.coll(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := filter(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	if q.Limit < 0 {
+		return nil, fmt.Errorf("%w: limit %d", store.ErrInvalid, q.Limit)
+	}
+	opts := options.Find()
+	if len(q.Sort) > 0 {
+		sd := bson.D{}
+		for _, so := range q.Sort {
+			fp, err := field(so.Field)
+			if err != nil {
+				return nil, err
+			}
+			dir := 1
+			if so.Desc {
+				dir = -1
+			}
+			sd = append(sd, bson.E{Key: fp, Value: dir})
+		}
+		opts.SetSort(sd)
+	}
+	if q.Limit > 0 {
+		opts.SetLimit(int64(q.Limit))
+	}
+	cur, err := c.Find(ctx, f, opts)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
+	}
+	defer cur.Close(ctx)
+	var out []store.Record
+	for cur.Next(ctx) {
+		var m bson.M
+		if err := cur.Decode(&m); err != nil {
+			return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
+		}
+		out = append(out, record(m))
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// Count returns how many records match.
+func (s *Store) Count(ctx context.Context, name string, expr query.Expr) (int64, error) {
+	c, err := s.coll(name)
+	if err != nil {
+		return 0, err
+	}
+	f, err := filter(expr)
+	if err != nil {
+		return 0, err
+	}
+	n, err := c.CountDocuments(ctx, f)
+	if err != nil {
+		return 0, fmt.Errorf("mongo: count in %s: %w", name, err)
+	}
+	return n, nil
+}
+
+// matchNothing is a filter no document matches.
+var matchNothing = bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{}}}}}
+
+// filter translates the query form to a MongoDB filter.
+func filter(e query.Expr) (bson.D, error) { return translate(e, 0) }
+
+func translate(e query.Expr, depth int) (bson.D, error) {
+	if depth > maxFilterDepth {
+		return nil, fmt.Errorf("%w: filter nested deeper than %d", store.ErrInvalid, maxFilterDepth)
+	}
+	switch x := e.(type) {
+	case nil:
+		return bson.D{}, nil
+	case query.And:
+		if len(x) == 0 {
+			return bson.D{}, nil
+		}
+		parts, err := translateAll(x, depth)
+		if err != nil {
+			return nil, err
+		}
+		return bson.D{{Key: "$and", Value: parts}}, nil
+	case query.Or:
+		if len(x) == 0 {
+			return matchNothing, nil
+		}
+		parts, err := translateAll(x, depth)
+		if err != nil {
+			return nil, err
+		}
+		return bson.D{{Key: "$or", Value: parts}}, nil
+	case query.Not:
+		inner, err := translate(x.X, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		return bson.D{{Key: "$nor", Value: bson.A{inner}}}, nil
+	case query.Cmp:
+		return cmp(x)
+	}
+	return nil, fmt.Errorf("%w: unknown filter node %T", store.ErrInvalid, e)
+}
+
+func translateAll(parts []query.Expr, depth int) (bson.A, error) {
+	out := make(bson.A, len(parts))
+	for i, p := range parts {
+		f, err := translate(p, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// value checks a comparison value. Numbers are compared by value whatever
+// their stored type (int32, int64 or double), on MongoDB and FerretDB alike.
+func value(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, bool, string, float64, int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	}
+	return nil, fmt.Errorf("%w: value of type %T", store.ErrInvalid, v)
+}
+
+// cmp translates one comparison. MongoDB's own semantics give the
+// contract's: {f: {$eq: null}} matches missing or null, {$ne: null} present
+// and not null, and $nin matches documents without the field.
+func cmp(c query.Cmp) (bson.D, error) {
+	fp, err := field(c.Field)
+	if err != nil {
+		return nil, err
+	}
+	op := func(o string, v any) (bson.D, error) {
+		val, err := value(v)
+		if err != nil {
+			return nil, err
+		}
+		return bson.D{{Key: fp, Value: bson.D{{Key: o, Value: val}}}}, nil
+	}
+	switch c.Op {
+	case query.Eq:
+		return op("$eq", c.Value)
+	case query.Ne:
+		return op("$ne", c.Value)
+	case query.Lt, query.Lte, query.Gt, query.Gte:
+		if c.Value == nil {
+			return matchNothing, nil
+		}
+		return op("$"+string(c.Op), c.Value)
+	case query.In, query.Nin:
+		list, ok := c.Value.([]any)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s on %q needs a list", store.ErrInvalid, c.Op, c.Field)
+		}
+		arr := make(bson.A, len(list))
+		for i, v := range list {
+			if arr[i], err = value(v); err != nil {
+				return nil, err
+			}
+		}
+		return bson.D{{Key: fp, Value: bson.D{{Key: "$" + string(c.Op), Value: arr}}}}, nil
+	case query.Contains, query.StartsWith:
+		s, ok := c.Value.(string)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s on %q needs text", store.ErrInvalid, c.Op, c.Field)
+		}
+		re := regexp.QuoteMeta(s)
+		if c.Op == query.StartsWith {
+			re = "^" + re
+		}
+		return bson.D{{Key: fp, Value: bson.D{{Key: "$regex", Value: re}}}}, nil
+	case query.Has:
+		if fp != c.Field {
+			return nil, fmt.Errorf("%w: has on %s", store.ErrInvalid, c.Field)
+		}
+		if c.Value == nil {
+			return matchNothing, nil // no element equals null
+		}
+		val, err := value(c.Value)
+		if err != nil {
+			return nil, err
+		}
+		// $elemMatch, unlike plain equality, does not match a scalar field
+		// that equals the value: only an array holding it.
+		return bson.D{{Key: fp, Value: bson.D{{Key: "$elemMatch", Value: bson.D{{Key: "$eq", Value: val}}}}}}, nil
+	}
+	return nil, fmt.Errorf("%w: operator %q", store.ErrInvalid, c.Op)
+}
