@@ -86,6 +86,15 @@ func TestListFilterSortPage(t *testing.T) {
 			t.Errorf("cursor with another sort: %d", r.Status)
 		}
 
+		// A page sent on as stored equals the same page decoded and projected
+		// to every field.
+		all := "id,version,name,tier,amount,visits,tags,company,address,created_at,created_by,updated_at,updated_by,owner"
+		plain := s.do("GET", "/api/records/customer?sort=name&limit=5", "").JSON(t)
+		projected := s.do("GET", "/api/records/customer?sort=name&limit=5&fields="+all, "").JSON(t)
+		if fmt.Sprint(plain) != fmt.Sprint(projected) {
+			t.Fatalf("pages differ:\n%v\n%v", plain, projected)
+		}
+
 		// fields and expand.
 		r := s.do("GET", "/api/records/customer?filter="+urlq(`name == "c01"`)+"&fields=name,company&expand=company", "")
 		item := r.JSON(t)["items"].([]any)[0].(map[string]any)

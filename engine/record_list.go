@@ -37,6 +37,10 @@ type ListResult struct {
 	Total    int64            // when requested; -1 otherwise
 	Expanded []map[string]any // per record: relation field → record or records (nil without Expand)
 	Fields   map[string]bool  // the requested projection, nil for all fields
+	// Raw, when set instead of Records, holds the page as stored JSON
+	// documents: the store could hand them over undecoded and the request
+	// needs nothing changed in them (no projection, no expansion).
+	Raw []store.RawRecord
 }
 
 // List returns one page of the records of an entity that match the request.
@@ -59,6 +63,9 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 	}
 	limit := q.Limit
 	q.Limit = limit + 1
+	if rf, ok := e.st.(store.RawFinder); ok && fields == nil && len(req.Expand) == 0 {
+		return e.listRaw(ctx, rf, ce, q, filter, sorts, limit, req.Count)
+	}
 	recs, err := e.st.Find(ctx, entity, q)
 	if err != nil {
 		return ListResult{}, storeError(ce, err)
@@ -77,6 +84,35 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 	if len(req.Expand) > 0 {
 		if res.Expanded, err = e.expand(ctx, ce, recs, req.Expand); err != nil {
 			return ListResult{}, err
+		}
+	}
+	return res, nil
+}
+
+// listRaw is List for pages sent on as stored: only the last record is
+// decoded, for the cursor.
+func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, q query.Query, filter query.Expr, sorts []query.Sort, limit int, count bool) (ListResult, error) {
+	raws, err := rf.FindRaw(ctx, ce.Name, q)
+	if err != nil {
+		return ListResult{}, storeError(ce, err)
+	}
+	res := ListResult{Total: -1, Raw: raws}
+	if len(raws) > limit {
+		raws = raws[:limit]
+		res.Raw = raws
+		last := raws[len(raws)-1]
+		rec := Record{ID: last.ID, Version: last.Version}
+		if err := json.Unmarshal(last.JSON, &rec.Data); err != nil {
+			return ListResult{}, fmt.Errorf("engine: decode record %s: %w", last.ID, err)
+		}
+		res.Next = encodeCursor(sorts, rec)
+	}
+	if res.Raw == nil {
+		res.Raw = []store.RawRecord{}
+	}
+	if count {
+		if res.Total, err = e.st.Count(ctx, ce.Name, filter); err != nil {
+			return ListResult{}, storeError(ce, err)
 		}
 	}
 	return res, nil

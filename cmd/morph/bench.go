@@ -24,6 +24,7 @@ import (
 	"github.com/morphcrm/morph/api"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/examples/demo"
 )
 
@@ -126,7 +127,13 @@ func benchCmd(ctx context.Context, args []string) error {
 	}
 	storePage := func(i int, total bool) error {
 		f := query.Cmp{Field: "owner", Op: query.Eq, Value: users[i%len(users)]}
-		_, err := st.Find(ctx, "account", query.Query{Filter: f, Sort: []query.Sort{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}, Limit: 21})
+		q := query.Query{Filter: f, Sort: []query.Sort{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}, Limit: 21}
+		var err error
+		if rf, ok := st.(store.RawFinder); ok {
+			_, err = rf.FindRaw(ctx, "account", q) // what the engine asks of such a store
+		} else {
+			_, err = st.Find(ctx, "account", q)
+		}
 		if err == nil && total {
 			_, err = st.Count(ctx, "account", f)
 		}

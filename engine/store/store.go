@@ -144,3 +144,18 @@ func Lookup(data map[string]any, path string) any {
 		cur, path = m[head], rest
 	}
 }
+
+// RawRecord is a record as its stored JSON document (an object without id
+// and version), for answers that pass documents on without looking inside.
+type RawRecord struct {
+	ID      string
+	Version int64
+	JSON    []byte
+}
+
+// RawFinder is implemented by adapters that can return a query's documents
+// as JSON without decoding them. It has Find's contract otherwise. The engine
+// uses it for list pages it sends on unchanged.
+type RawFinder interface {
+	FindRaw(ctx context.Context, coll string, q query.Query) ([]RawRecord, error)
+}

@@ -212,6 +212,49 @@ func (s *Store) Find(ctx context.Context, coll string, q query.Query) ([]store.R
 	return s.query(ctx, coll, sqlText, args)
 }
 
+var _ store.RawFinder = (*Store)(nil)
+
+// FindRaw is Find returning each document as its JSON text, undecoded.
+func (s *Store) FindRaw(ctx context.Context, coll string, q query.Query) ([]store.RawRecord, error) {
+	tbl, err := table(coll)
+	if err != nil {
+		return nil, err
+	}
+	cond, args, err := buildWhere(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	order, err := orderBy(q.Sort)
+	if err != nil {
+		return nil, err
+	}
+	sqlText := `SELECT id, version, json(data) FROM "` + tbl + `"` + cond + order
+	if q.Limit > 0 {
+		sqlText += " LIMIT " + strconv.Itoa(q.Limit)
+	}
+	st, err := s.stmt(ctx, false, sqlText)
+	if err != nil {
+		return nil, s.readError(coll, err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, s.readError(coll, err)
+	}
+	defer rows.Close()
+	var out []store.RawRecord
+	for rows.Next() {
+		var r store.RawRecord
+		if err := rows.Scan(&r.ID, &r.Version, &r.JSON); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.readError(coll, err)
+	}
+	return out, nil
+}
+
 func (s *Store) query(ctx context.Context, coll, q string, args []any) ([]store.Record, error) {
 	st, err := s.stmt(ctx, false, q)
 	if err != nil {
