@@ -193,21 +193,9 @@ func affected(ctx context.Context, tx *sql.Tx, coll, tbl, id string, res sql.Res
 
 // Find returns the matching records in order.
 func (s *Store) Find(ctx context.Context, coll string, q query.Query) ([]store.Record, error) {
-	tbl, err := table(coll)
+	sqlText, args, err := selectSQL(coll, q)
 	if err != nil {
 		return nil, err
-	}
-	cond, args, err := buildWhere(q.Filter)
-	if err != nil {
-		return nil, err
-	}
-	order, err := orderBy(q.Sort)
-	if err != nil {
-		return nil, err
-	}
-	sqlText := `SELECT id, version, json(data) FROM "` + tbl + `"` + cond + order
-	if q.Limit > 0 {
-		sqlText += " LIMIT " + strconv.Itoa(q.Limit)
 	}
 	return s.query(ctx, coll, sqlText, args)
 }
@@ -216,67 +204,76 @@ var _ store.RawFinder = (*Store)(nil)
 
 // FindRaw is Find returning each document as its JSON text, undecoded.
 func (s *Store) FindRaw(ctx context.Context, coll string, q query.Query) ([]store.RawRecord, error) {
-	tbl, err := table(coll)
+	sqlText, args, err := selectSQL(coll, q)
 	if err != nil {
 		return nil, err
+	}
+	var out []store.RawRecord
+	err = s.rows(ctx, coll, sqlText, args, func(rows *sql.Rows) error {
+		var r store.RawRecord
+		if err := rows.Scan(&r.ID, &r.Version, &r.JSON); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// selectSQL is the statement of a Find and its arguments.
+func selectSQL(coll string, q query.Query) (string, []any, error) {
+	tbl, err := table(coll)
+	if err != nil {
+		return "", nil, err
 	}
 	cond, args, err := buildWhere(q.Filter)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	order, err := orderBy(q.Sort)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	sqlText := `SELECT id, version, json(data) FROM "` + tbl + `"` + cond + order
 	if q.Limit > 0 {
 		sqlText += " LIMIT " + strconv.Itoa(q.Limit)
 	}
-	st, err := s.stmt(ctx, false, sqlText)
+	return sqlText, args, nil
+}
+
+// rows runs a read statement and calls each for every row.
+func (s *Store) rows(ctx context.Context, coll, q string, args []any, each func(*sql.Rows) error) error {
+	st, err := s.stmt(ctx, false, q)
 	if err != nil {
-		return nil, s.readError(coll, err)
+		return s.readError(coll, err)
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, s.readError(coll, err)
+		return s.readError(coll, err)
 	}
 	defer rows.Close()
-	var out []store.RawRecord
 	for rows.Next() {
-		var r store.RawRecord
-		if err := rows.Scan(&r.ID, &r.Version, &r.JSON); err != nil {
-			return nil, err
+		if err := each(rows); err != nil {
+			return err
 		}
-		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.readError(coll, err)
+		return s.readError(coll, err)
 	}
-	return out, nil
+	return nil
 }
 
 func (s *Store) query(ctx context.Context, coll, q string, args []any) ([]store.Record, error) {
-	st, err := s.stmt(ctx, false, q)
-	if err != nil {
-		return nil, s.readError(coll, err)
-	}
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, s.readError(coll, err)
-	}
-	defer rows.Close()
 	var out []store.Record
-	for rows.Next() {
+	err := s.rows(ctx, coll, q, args, func(rows *sql.Rows) error {
 		rec, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, rec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.readError(coll, err)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // readError reports a query on a collection that does not exist as an
