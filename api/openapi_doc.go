@@ -1,188 +1,645 @@
 package api
 
 import (
-	"maps"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/schema"
+	exprlang "github.com/morphcrm/morph/schema/lang"
 )
 
 type obj = map[string]any
 
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
-// OpenAPI returns the OpenAPI 3.1 description of the API for the entities of
-// a catalog: one schema per entity (its record, its input, its patch) and
-// the routes of every entity, generated from the definitions.
-func OpenAPI(cat *engine.Catalog) map[string]any {
-	schemas := obj{
-		"Error": obj{"type": "object", "required": []any{"status", "code", "message"}, "properties": obj{
-			"status":  obj{"type": "integer"},
-			"code":    obj{"type": "string", "description": "A stable code such as invalid, duplicate_value, version_mismatch"},
-			"message": obj{"type": "string", "description": "In the language of Accept-Language (en or zh-CN)"},
-			"fields": obj{"type": "array", "items": obj{"type": "object", "required": []any{"path", "code", "message"}, "properties": obj{
-				"path":    obj{"type": "string", "description": "JSON pointer into the body, or the query parameter"},
-				"code":    obj{"type": "string"},
-				"message": obj{"type": "string"},
-				"offset":  obj{"type": "integer", "description": "Position inside an expression"},
-			}}},
-		}},
-		"EntityDefinition": obj{"type": "object", "description": "A JSON Schema (draft 2020-12) document with Morph's x- vocabulary",
-			"required": []any{"$id", "type", "properties"}},
-		"EntityList": obj{"type": "object", "properties": obj{"items": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
-			"name": obj{"type": "string"}, "label": obj{"type": "object"}, "version": obj{"type": "integer"}, "definition": ref("EntityDefinition"),
-		}}}}},
-	}
-	errResp := func(desc string) obj {
-		return obj{"description": desc, "content": obj{"application/json": obj{"schema": ref("Error")}}}
-	}
-	jsonBody := func(s obj) obj { return obj{"application/json": obj{"schema": s}} }
-	param := func(name, in, desc string, s obj) obj {
-		return obj{"name": name, "in": in, "description": desc, "schema": s}
-	}
-	lang := param("Accept-Language", "header", "en or zh-CN: the language of messages", obj{"type": "string"})
-	ifMatchP := param("If-Match", "header", "The version the change is based on; a stale one is refused with 412", obj{"type": "string"})
-	idemP := param("Idempotency-Key", "header", "Repeating a request with the same key returns the first response", obj{"type": "string", "maxLength": 255})
-	etagH := obj{"ETag": obj{"description": "The record's version", "schema": obj{"type": "string"}}}
-	std := func(responses obj, codes ...string) obj {
-		msgs := map[string]string{"400": "Bad input", "404": "Unknown entity or record", "409": "A unique value is taken, or the change clashes",
-			"412": "Stale version", "413": "Body too large", "415": "Not JSON", "422": "A related record does not exist"}
-		for _, c := range codes {
-			responses[c] = errResp(msgs[c])
-		}
-		return responses
-	}
+// The schemas and operations every entity gets, by suffix and prefix of
+// the entity's base name.
+var (
+	entitySchemaSuffixes = []string{"", "Input", "Patch", "Page", "Bulk", "BulkResult", "Definition"}
+	entityOpPrefixes     = []string{"list", "create", "bulk", "get", "update", "delete"}
+)
 
-	paths := obj{
-		"/healthz": obj{"get": obj{"operationId": "healthz", "summary": "Whether the server and its store answer",
-			"responses": obj{"200": obj{"description": "Healthy"}, "503": obj{"description": "The store does not answer"}}}},
-		"/api/openapi.json": obj{"get": obj{"operationId": "openapi", "summary": "This description",
-			"responses": obj{"200": obj{"description": "OpenAPI 3.1 document", "content": jsonBody(obj{"type": "object"})}}}},
-		"/api/entities": obj{"get": obj{"operationId": "listEntities", "summary": "Every entity definition", "parameters": []any{lang},
-			"responses": obj{"200": obj{"description": "The entities", "content": jsonBody(ref("EntityList"))}}}},
-		"/api/entities/{name}": obj{
-			"parameters": []any{obj{"name": "name", "in": "path", "required": true, "schema": obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}}, lang},
-			"get": obj{"operationId": "getEntity", "summary": "One entity definition",
-				"responses": std(obj{"200": obj{"description": "The definition", "headers": etagH, "content": jsonBody(ref("EntityDefinition"))}}, "404")},
-			"put": obj{"operationId": "putEntity", "summary": "Create or change an entity definition", "parameters": []any{ifMatchP},
-				"requestBody": obj{"required": true, "content": jsonBody(ref("EntityDefinition"))},
-				"responses": std(obj{"200": obj{"description": "Changed", "headers": etagH, "content": jsonBody(ref("EntityDefinition"))},
-					"201": obj{"description": "Created", "headers": etagH, "content": jsonBody(ref("EntityDefinition"))}}, "400", "409", "412", "413", "415")},
-			"delete": obj{"operationId": "deleteEntity", "summary": "Delete an entity and its records (refused while others refer to it)",
-				"responses": std(obj{"204": obj{"description": "Deleted"}}, "404", "409")},
-		},
+// OpenAPI returns the OpenAPI 3.1 description of the API for the entities of
+// a catalog, generated from their definitions: per entity the schema of its
+// record, of the body that creates one (Input), of the body that changes one
+// (Patch), of a list page and of a bulk call, and its own paths. The same
+// catalog always gives the same document. The document shares nothing with
+// the catalog: a caller may change it.
+func OpenAPI(cat *engine.Catalog) map[string]any {
+	names := cat.Names()
+	schemas := commonSchemas()
+	paths := commonPaths()
+	bases := entityBases(names, schemas, paths)
+	parameters, headers, resps := sharedComponents()
+	tags := []any{
+		obj{"name": "Entities", "description": "Entity definitions"},
+		obj{"name": "System", "description": "Health and this description"},
 	}
-	for _, name := range cat.Names() {
+	tagTaken := map[string]bool{"Entities": true, "System": true}
+	for _, name := range names {
 		ent := cat.Entity(name)
-		op := camel(name)
-		rec, input, patch := entitySchemas(ent)
-		schemas[op], schemas[op+"Input"], schemas[op+"Patch"] = rec, input, patch
-		schemas[op+"Page"] = obj{"type": "object", "required": []any{"items"}, "properties": obj{
-			"items": obj{"type": "array", "items": ref(op)}, "next": obj{"type": "string", "description": "Cursor of the next page (after=)"},
-			"total": obj{"type": "integer"}}}
-		schemas[op+"Bulk"] = obj{"type": "object", "required": []any{"items"}, "properties": obj{
-			"key":   obj{"type": "string", "description": "A unique field: items whose value matches a record update it"},
-			"items": obj{"type": "array", "maxItems": engine.MaxBulk, "items": ref(op + "Input")}}}
-		schemas[op+"BulkResult"] = obj{"type": "object", "properties": obj{
-			"items": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
-				"index": obj{"type": "integer"}, "status": obj{"type": "integer"}, "id": obj{"type": "string"},
-				"record": ref(op), "error": ref("Error")}}},
-			"failed": obj{"type": "integer"}, "succeeded": obj{"type": "integer"}}}
-		label := ent.Label.EN
-		idP := obj{"name": "id", "in": "path", "required": true, "schema": obj{"type": "string"}}
-		paths["/api/records/"+name] = obj{
-			"parameters": []any{lang},
-			"get": obj{"operationId": "list" + op, "summary": "List " + label + " records", "tags": []any{label},
-				"parameters": []any{
-					param("filter", "query", `An expression such as stage == "won" && amount > 10000`, obj{"type": "string", "maxLength": 4096}),
-					param("sort", "query", "Fields to sort by, - for descending: -amount,name", obj{"type": "string"}),
-					param("after", "query", "The next cursor of the previous page", obj{"type": "string"}),
-					param("limit", "query", "Page size", obj{"type": "integer", "minimum": 1, "maximum": engine.MaxLimit, "default": engine.DefaultLimit}),
-					param("count", "query", "Also return the total of matching records", obj{"type": "boolean"}),
-					param("fields", "query", "Only these fields: name,phone", obj{"type": "string"}),
-					param("expand", "query", "Relation fields whose records to embed under _expand", obj{"type": "string"}),
-				},
-				"responses": std(obj{"200": obj{"description": "A page", "content": jsonBody(ref(op + "Page"))}}, "400", "404")},
-			"post": obj{"operationId": "create" + op, "summary": "Create a " + label + " record", "tags": []any{label}, "parameters": []any{idemP},
-				"requestBody": obj{"required": true, "content": jsonBody(ref(op + "Input"))},
-				"responses":   std(obj{"201": obj{"description": "Created", "headers": etagH, "content": jsonBody(ref(op))}}, "400", "404", "409", "413", "415", "422")},
+		if ent == nil {
+			continue
 		}
-		paths["/api/records/"+name+"/bulk"] = obj{
-			"parameters": []any{lang},
-			"post": obj{"operationId": "bulk" + op, "summary": "Create or upsert many " + label + " records", "tags": []any{label}, "parameters": []any{idemP},
-				"requestBody": obj{"required": true, "content": jsonBody(ref(op + "Bulk"))},
-				"responses":   std(obj{"200": obj{"description": "One result per item", "content": jsonBody(ref(op + "BulkResult"))}}, "400", "404", "413", "415")},
+		base := bases[name]
+		tag := entityTag(ent, tagTaken)
+		t := obj{"name": tag}
+		if ent.Label.ZH != "" && ent.Label.ZH != tag {
+			t["description"] = ent.Label.ZH
 		}
-		paths["/api/records/"+name+"/{id}"] = obj{
-			"parameters": []any{idP, lang},
-			"get": obj{"operationId": "get" + op, "summary": "One " + label + " record", "tags": []any{label},
-				"responses": std(obj{"200": obj{"description": "The record", "headers": etagH, "content": jsonBody(ref(op))}}, "404")},
-			"patch": obj{"operationId": "update" + op, "summary": "Change a " + label + " record (null clears a field)", "tags": []any{label}, "parameters": []any{ifMatchP},
-				"requestBody": obj{"required": true, "content": jsonBody(ref(op + "Patch"))},
-				"responses":   std(obj{"200": obj{"description": "Changed", "headers": etagH, "content": jsonBody(ref(op))}}, "400", "404", "409", "412", "413", "415", "422")},
-			"delete": obj{"operationId": "delete" + op, "summary": "Delete a " + label + " record", "tags": []any{label}, "parameters": []any{ifMatchP},
-				"responses": std(obj{"204": obj{"description": "Deleted"}}, "404", "412")},
+		tags = append(tags, t)
+		for suffix, s := range entitySchemas(ent, base, bases) {
+			schemas[base+suffix] = s
+		}
+		for p, item := range entityPaths(ent, base, tag) {
+			paths[p] = item
 		}
 	}
 	return obj{
 		"openapi":           "3.1.0",
 		"jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-		"info": obj{"title": "Morph API", "version": "1",
-			"description": "The generic REST API of a Morph CRM, generated from its entity definitions."},
+		"info": obj{
+			"title":   "Morph API",
+			"version": "1",
+			"description": "The generic REST API of a Morph CRM, generated from its entity definitions. " +
+				"Messages follow Accept-Language (en or zh-CN). A change carries the version it is based on " +
+				"(If-Match); a POST may carry an Idempotency-Key.",
+		},
 		"servers":    []any{obj{"url": "/"}},
 		"paths":      paths,
-		"components": obj{"schemas": schemas},
+		"components": obj{"schemas": schemas, "parameters": parameters, "headers": headers, "responses": resps},
+		"tags":       tags,
 	}
 }
 
-// entitySchemas returns the schemas of a record as returned, of the body
-// that creates one and of the body that changes one.
-func entitySchemas(ent *schema.Entity) (record, input, patch obj) {
-	props := obj{}
-	patchProps := obj{}
-	for _, f := range ent.Fields {
-		p := maps.Clone(f.Prop)
-		if f.Label.EN != "" && p["title"] == nil {
-			p["title"] = f.Label.EN
-		}
-		props[f.Name] = p
-		patchProps[f.Name] = obj{"anyOf": []any{p, obj{"type": "null"}}}
+// entityBases gives each entity the base of its schema names and operation
+// ids (sales_order → SalesOrder). Bases are unique across the document: when
+// one of the names derived from a base is already taken, by the given
+// schemas and the operations of the given paths or by an earlier entity (an
+// entity named "error" would take the Error schema; "a_b" and "a__b" would
+// share AB), the later entity in name order gets a number (Error2).
+func entityBases(names []string, schemas, paths obj) map[string]string {
+	taken := map[string]bool{}
+	for s := range schemas {
+		taken["s:"+s] = true
 	}
+	for _, o := range operationIDs(paths) {
+		taken["o:"+o] = true
+	}
+	derived := func(base string) []string {
+		out := make([]string, 0, len(entitySchemaSuffixes)+len(entityOpPrefixes))
+		for _, s := range entitySchemaSuffixes {
+			out = append(out, "s:"+base+s)
+		}
+		for _, p := range entityOpPrefixes {
+			out = append(out, "o:"+p+base)
+		}
+		return out
+	}
+	free := func(base string) bool {
+		for _, k := range derived(base) {
+			if taken[k] {
+				return false
+			}
+		}
+		return true
+	}
+	bases := make(map[string]string, len(names))
+	for _, name := range names {
+		c := camel(name)
+		base := c
+		for i := 2; !free(base); i++ {
+			base = c + strconv.Itoa(i)
+		}
+		for _, k := range derived(base) {
+			taken[k] = true
+		}
+		bases[name] = base
+	}
+	return bases
+}
+
+// operationIDs lists the operation ids of paths.
+func operationIDs(paths obj) []string {
+	var ids []string
+	for _, item := range paths {
+		for _, op := range item.(obj) {
+			if op, ok := op.(obj); ok {
+				if id, ok := op["operationId"].(string); ok {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// entityTag is the tag that groups an entity's operations: its English
+// label, or the label with the entity name when another entity has the label.
+func entityTag(ent *schema.Entity, taken map[string]bool) string {
+	tag := ent.Label.EN
+	if tag == "" {
+		tag = ent.Name
+	}
+	if taken[tag] {
+		tag += " (" + ent.Name + ")"
+	}
+	taken[tag] = true
+	return tag
+}
+
+// commonSchemas are the schemas that do not depend on the definitions.
+func commonSchemas() obj {
+	str := func(desc string) obj { return obj{"type": "string", "description": desc} }
+	return obj{
+		"Error": obj{
+			"type":        "object",
+			"description": "The one shape of every failure",
+			"required":    []any{"status", "code", "message"},
+			"properties": obj{
+				"status": obj{"type": "integer", "description": "The HTTP status"},
+				"code": str("A stable code to branch on: invalid, invalid_json, invalid_filter, not_found, conflict, " +
+					"duplicate_value, version_mismatch, body_too_large, unsupported_media, unprocessable, internal …"),
+				"message": str("In the language of Accept-Language (en or zh-CN)"),
+				"fields": obj{
+					"type":        "array",
+					"description": "What is wrong with each part of the input",
+					"items": obj{
+						"type":     "object",
+						"required": []any{"path", "code", "message"},
+						"properties": obj{
+							"path":    str("A JSON pointer into the body (/phone), or the name of a query parameter or header (filter, If-Match)"),
+							"code":    str("What is wrong: required, type, format, unique, unknown_field, read_only …"),
+							"message": str("In the language of Accept-Language"),
+							"offset":  obj{"type": "integer", "minimum": 0, "description": "The position inside an expression (filter, sort, fields, expand)"},
+						},
+					},
+				},
+			},
+		},
+		"Label": obj{
+			"type":        "object",
+			"description": "A label in each language Morph speaks",
+			"properties":  obj{"en": obj{"type": "string"}, "zh-CN": obj{"type": "string"}},
+		},
+		"EntityDefinition": obj{
+			"type": "object",
+			"description": "An entity definition: a JSON Schema (draft 2020-12) document with Morph's x- vocabulary " +
+				"(x-type, x-label, x-ref, x-unique, x-indexed, x-options …). $id is the entity name.",
+			"required": []any{"$id", "type", "properties"},
+			"properties": obj{
+				"$id":        obj{"type": "string", "pattern": entityNamePattern},
+				"title":      obj{"type": "string"},
+				"type":       obj{"const": "object"},
+				"properties": obj{"type": "object", "additionalProperties": obj{"type": "object"}},
+				"required":   obj{"type": "array", "items": obj{"type": "string"}},
+			},
+		},
+		"EntityList": obj{
+			"type":     "object",
+			"required": []any{"items"},
+			"properties": obj{"items": obj{"type": "array", "items": obj{
+				"type":     "object",
+				"required": []any{"name", "label", "version", "definition"},
+				"properties": obj{
+					"name":       obj{"type": "string"},
+					"label":      ref("Label"),
+					"version":    obj{"type": "integer", "minimum": 1},
+					"definition": ref("EntityDefinition"),
+				},
+			}}},
+		},
+	}
+}
+
+const entityNamePattern = "^[a-z][a-z0-9_]{0,39}$"
+
+// The parameters, headers and responses the paths share, as components.
+func sharedComponents() (parameters, headers, responses obj) {
+	header := func(name, desc string, s obj) obj {
+		return obj{"name": name, "in": "header", "description": desc, "schema": s}
+	}
+	query := func(name, desc string, s obj) obj {
+		return obj{"name": name, "in": "query", "description": desc, "schema": s}
+	}
+	parameters = obj{
+		"AcceptLanguage": header("Accept-Language", "en or zh-CN: the language of messages", obj{"type": "string"}),
+		"IfMatch": header("If-Match", "The version the change is based on (the ETag of what it changes); "+
+			"a stale one is refused with 412. Without it the change applies to the current version.", obj{"type": "string"}),
+		"IdempotencyKey": header("Idempotency-Key", "Repeating a request with the same key returns the first response "+
+			"instead of running it again", obj{"type": "string", "minLength": 1, "maxLength": 255}),
+		"Filter": query("filter", fmt.Sprintf(`An expression over the fields, such as stage == "won" && amount > 10000 (at most %d bytes)`,
+			exprlang.MaxFilterLen), obj{"type": "string", "maxLength": exprlang.MaxFilterLen}),
+		"Sort": query("sort", fmt.Sprintf("Fields to sort by, - for descending: -amount,name (at most %d)", exprlang.MaxSortKeys),
+			obj{"type": "string", "maxLength": exprlang.MaxListLen}),
+		"After": query("after", "The next cursor of the previous page", obj{"type": "string", "maxLength": 4096}),
+		"Limit": query("limit", "The page size", obj{"type": "integer", "minimum": 1, "maximum": engine.MaxLimit, "default": engine.DefaultLimit}),
+		"Count": query("count", "Also return the number of matching records (total)", obj{"type": "boolean", "default": false}),
+		"Fields": query("fields", "Only these fields (with id and version), comma-separated",
+			obj{"type": "string", "maxLength": exprlang.MaxListLen}),
+		"Expand": query("expand", "Relation fields whose records to embed under _expand, comma-separated",
+			obj{"type": "string", "maxLength": exprlang.MaxListLen}),
+	}
+	headers = obj{
+		"ETag":            obj{"description": "The version, to send back in If-Match", "schema": obj{"type": "string"}},
+		"ContentLanguage": obj{"description": "The language of the message", "schema": obj{"type": "string"}},
+		"Location":        obj{"description": "The URL of what was created", "schema": obj{"type": "string"}},
+		"IdempotentReplayed": obj{"description": "true when the response is the stored one of an earlier request with the same Idempotency-Key",
+			"schema": obj{"type": "string", "enum": []any{"true"}}},
+	}
+	responses = obj{}
+	for _, r := range errorResponses {
+		responses[r.name] = obj{
+			"description": r.desc,
+			"headers":     obj{"Content-Language": componentRef("headers", "ContentLanguage")},
+			"content":     jsonContent(ref("Error")),
+		}
+	}
+	return parameters, headers, responses
+}
+
+// errorResponses are the failures, by status.
+var errorResponses = map[string]struct{ name, desc string }{
+	"400":     {"BadRequest", "Bad input: malformed JSON, a wrong field value, an invalid filter"},
+	"404":     {"NotFound", "Unknown entity or record"},
+	"409":     {"Conflict", "A unique value is taken, or the change clashes with the current state"},
+	"412":     {"PreconditionFailed", "The version in If-Match is stale"},
+	"413":     {"TooLarge", "The body is too large"},
+	"415":     {"UnsupportedMedia", "The body is not JSON"},
+	"422":     {"Unprocessable", "A related record does not exist"},
+	"default": {"Unexpected", "An unexpected failure"},
+}
+
+func componentRef(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/" + name} }
+
+func param(name string) obj { return componentRef("parameters", name) }
+
+func etagHeader() obj { return obj{"ETag": componentRef("headers", "ETag")} }
+
+func jsonContent(s obj) obj { return obj{"application/json": obj{"schema": s}} }
+
+// responses returns the given responses with the error responses of codes
+// and the default one added.
+func responses(ok obj, codes ...string) obj {
+	for _, c := range append(codes, "default") {
+		ok[c] = componentRef("responses", errorResponses[c].name)
+	}
+	return ok
+}
+
+// commonPaths are the routes that do not depend on the definitions.
+func commonPaths() obj {
+	nameParam := obj{"name": "name", "in": "path", "required": true, "description": "The entity name",
+		"schema": obj{"type": "string", "pattern": entityNamePattern}}
+	definition := func(desc string) obj {
+		return obj{"description": desc, "headers": etagHeader(), "content": jsonContent(ref("EntityDefinition"))}
+	}
+	health := obj{"type": "object", "required": []any{"status"}, "properties": obj{"status": obj{"enum": []any{"ok", "unavailable"}}}}
+	return obj{
+		"/healthz": obj{"get": obj{
+			"operationId": "healthz", "summary": "Whether the server and its store answer", "tags": []any{"System"},
+			"responses": obj{
+				"200": obj{"description": "Healthy", "content": jsonContent(health)},
+				"503": obj{"description": "The store does not answer", "content": jsonContent(health)},
+			},
+		}},
+		"/api/openapi.json": obj{"get": obj{
+			"operationId": "openapi", "summary": "This description, generated from the current definitions", "tags": []any{"System"},
+			"responses": obj{"200": obj{"description": "An OpenAPI 3.1 document", "content": jsonContent(obj{"type": "object"})}},
+		}},
+		"/api/entities": obj{
+			"parameters": []any{param("AcceptLanguage")},
+			"get": obj{
+				"operationId": "listEntities", "summary": "Every entity definition", "tags": []any{"Entities"},
+				"responses": responses(obj{"200": obj{"description": "The entities, by name", "content": jsonContent(ref("EntityList"))}}),
+			},
+		},
+		"/api/entities/{name}": obj{
+			"parameters": []any{nameParam, param("AcceptLanguage")},
+			"get": obj{
+				"operationId": "getEntity", "summary": "One entity definition", "tags": []any{"Entities"},
+				"responses": responses(obj{"200": definition("The definition as stored")}, "404"),
+			},
+			"put": obj{
+				"operationId": "putEntity", "summary": "Create or change an entity definition", "tags": []any{"Entities"},
+				"description": "The definition is checked completely before it is saved; errors are keyed by the JSON pointer of the part that is wrong.",
+				"parameters":  []any{param("IfMatch")},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("EntityDefinition"))},
+				"responses": responses(obj{"200": definition("Changed"), "201": definition("Created")},
+					"400", "409", "412", "413", "415"),
+			},
+			"delete": obj{
+				"operationId": "deleteEntity", "summary": "Delete an entity and its records", "tags": []any{"Entities"},
+				"description": "Refused with 409 while relation fields of other entities refer to it.",
+				"responses":   responses(obj{"204": obj{"description": "Deleted"}}, "404", "409"),
+			},
+		},
+	}
+}
+
+// entityPaths returns the paths of one entity's records.
+func entityPaths(ent *schema.Entity, base, tag string) obj {
+	label := ent.Label.EN
+	if label == "" {
+		label = ent.Name
+	}
+	tags := func() []any { return []any{tag} }
+	idParam := obj{"name": "id", "in": "path", "required": true, "description": "The record id",
+		"schema": obj{"type": "string", "format": "uuid"}}
+	record := func(desc string) obj {
+		return obj{"description": desc, "headers": etagHeader(), "content": jsonContent(ref(base))}
+	}
+	created := record("Created")
+	created["headers"].(obj)["Location"] = componentRef("headers", "Location")
+	created["headers"].(obj)["Idempotent-Replayed"] = componentRef("headers", "IdempotentReplayed")
+	bulkOK := obj{"description": "One result per item, in order; the call succeeds even when items fail",
+		"headers": obj{"Idempotent-Replayed": componentRef("headers", "IdempotentReplayed")}, "content": jsonContent(ref(base + "BulkResult"))}
+
+	coll := "/api/records/" + ent.Name
+	return obj{
+		coll: obj{
+			"parameters": []any{param("AcceptLanguage")},
+			"get": obj{
+				"operationId": "list" + base, "summary": "List " + label + " records", "tags": tags(),
+				"parameters": []any{param("Filter"), param("Sort"), param("After"), param("Limit"), param("Count"),
+					param("Fields"), param("Expand")},
+				"responses": responses(obj{"200": obj{"description": "A page of records", "content": jsonContent(ref(base + "Page"))}}, "400", "404"),
+			},
+			"post": obj{
+				"operationId": "create" + base, "summary": "Create a " + label + " record", "tags": tags(),
+				"parameters":  []any{param("IdempotencyKey")},
+				"requestBody": obj{"required": true, "content": jsonContent(ref(base + "Input"))},
+				"responses":   responses(obj{"201": created}, "400", "404", "409", "413", "415", "422"),
+			},
+		},
+		coll + "/bulk": obj{
+			"parameters": []any{param("AcceptLanguage")},
+			"post": obj{
+				"operationId": "bulk" + base, "summary": "Create or upsert many " + label + " records", "tags": tags(),
+				"description": "With key, an item whose key value matches a stored record changes that record (as a PATCH would); " +
+					"the others are created. One item's failure does not stop the others.",
+				"parameters":  []any{param("IdempotencyKey")},
+				"requestBody": obj{"required": true, "content": jsonContent(ref(base + "Bulk"))},
+				"responses":   responses(obj{"200": bulkOK}, "400", "404", "413", "415"),
+			},
+		},
+		coll + "/{id}": obj{
+			"parameters": []any{idParam, param("AcceptLanguage")},
+			"get": obj{
+				"operationId": "get" + base, "summary": "One " + label + " record", "tags": tags(),
+				"responses": responses(obj{"200": record("The record")}, "404"),
+			},
+			"patch": obj{
+				"operationId": "update" + base, "summary": "Change a " + label + " record", "tags": tags(),
+				"description": "A JSON merge patch: the fields given change, null clears a field, the others keep their values.",
+				"parameters":  []any{param("IfMatch")},
+				"requestBody": obj{"required": true, "content": jsonContent(ref(base + "Patch"))},
+				"responses":   responses(obj{"200": record("Changed")}, "400", "404", "409", "412", "413", "415", "422"),
+			},
+			"delete": obj{
+				"operationId": "delete" + base, "summary": "Delete a " + label + " record", "tags": tags(),
+				"parameters": []any{param("IfMatch")},
+				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "400", "404", "412"),
+			},
+		},
+	}
+}
+
+// entitySchemas returns an entity's schemas by suffix: the record as
+// returned (""), the body that creates one (Input), the body that changes one
+// (Patch), a list page (Page), a bulk call (Bulk) and its result
+// (BulkResult); and, when its fields refer to parts of the definition
+// ("$ref": "#/$defs/address"), the definition those references now point
+// into (Definition). bases maps entity names to their base names, for the
+// records embedded under _expand.
+func entitySchemas(ent *schema.Entity, base string, bases map[string]string) map[string]obj {
+	props := obj{}      // as the definition has them
+	inProps := obj{}    // as a create body may give them
+	patchProps := obj{} // as a patch may give them
 	var required []any
+	expand := obj{}
+	defRef := "#/components/schemas/" + base + "Definition"
+	refers := false
 	for _, f := range ent.Fields {
-		if f.Required {
+		p := fieldSchema(f)
+		refers = rebaseRefs(p, ent.Name, defRef) || refers
+		props[f.Name] = p
+		switch f.Type.Name() {
+		case "autonumber":
+			continue // assigned by the engine, refused in input
+		case "currency":
+			// A bare number is an amount in the field's default currency.
+			p = obj{"anyOf": []any{p, obj{"type": "number", "description": "An amount in the default currency"}}}
+		case "relation":
+			if tb, ok := bases[f.Ref]; ok {
+				var target any = ref(tb)
+				if f.Many {
+					target = obj{"type": "array", "items": ref(tb)}
+				}
+				expand[f.Name] = target
+			}
+		}
+		inProps[f.Name] = p
+		patchProps[f.Name] = obj{"anyOf": []any{deepCopy(p), obj{"type": "null"}}}
+		// A default fills a missing value, and a declared owner defaults to the caller.
+		if f.Required && f.Default == nil && f.Name != "owner" {
 			required = append(required, f.Name)
 		}
 	}
-	input = obj{"type": "object", "title": ent.Label.EN, "properties": withOwner(props), "additionalProperties": false}
+
+	title := ent.Label.EN
+	if title == "" {
+		title = ent.Name
+	}
+	str := func(desc string) obj { return obj{"type": "string", "readOnly": true, "description": desc} }
+	dt := func(desc string) obj {
+		return obj{"type": "string", "format": "date-time", "readOnly": true, "description": desc}
+	}
+	owner := obj{"type": "string", "maxLength": 128, "description": "The id of the user who owns the record (default: the caller)"}
+
+	recProps := deepCopy(props)
+	recProps["id"] = obj{"type": "string", "format": "uuid", "readOnly": true}
+	recProps["version"] = obj{"type": "integer", "minimum": 1, "readOnly": true,
+		"description": "Counts the changes of the record; send it back in If-Match"}
+	recProps["created_at"], recProps["updated_at"] = dt("When the record was created"), dt("When the record was last changed")
+	recProps["created_by"], recProps["updated_by"] = str("The id of the user who created the record"), str("The id of the user who last changed it")
+	if _, ok := recProps["owner"]; !ok {
+		recProps["owner"] = deepCopy(owner)
+	}
+	recProps["_expand"] = obj{"type": "object", "readOnly": true, "properties": expand,
+		"description": "The related records asked for with expand, by relation field"}
+	record := obj{"type": "object", "title": title, "properties": recProps,
+		"required":    []any{"id", "version"},
+		"description": "A " + title + " record. A list asked for some fields returns only those with id and version."}
+	if ent.Label.ZH != "" {
+		record["x-label"] = obj{"en": ent.Label.EN, "zh-CN": ent.Label.ZH}
+	}
+
+	if _, ok := inProps["owner"]; !ok {
+		inProps["owner"] = deepCopy(owner)
+		patchProps["owner"] = deepCopy(owner)
+	}
+	inProps["id"] = obj{"type": "string", "format": "uuid",
+		"description": "The new record's id, a lower-case UUID; generated when absent"}
+	input := obj{"type": "object", "title": title + " (create)", "properties": inProps, "additionalProperties": false}
 	if len(required) > 0 {
 		input["required"] = required
 	}
-	patch = obj{"type": "object", "properties": withOwner(patchProps), "additionalProperties": false}
-	recProps := maps.Clone(props)
-	str := obj{"type": "string"}
-	dt := obj{"type": "string", "format": "date-time"}
-	recProps["id"] = obj{"type": "string", "format": "uuid"}
-	recProps["version"] = obj{"type": "integer", "minimum": 1}
-	recProps["created_at"], recProps["updated_at"] = dt, dt
-	recProps["created_by"], recProps["updated_by"], recProps["owner"] = str, str, str
-	recProps["_expand"] = obj{"type": "object", "description": "Related records asked for with expand"}
-	record = obj{"type": "object", "title": ent.Label.EN, "properties": recProps,
-		"required": []any{"id", "version", "created_at", "updated_at"}}
-	return record, input, patch
-}
+	patch := obj{"type": "object", "title": title + " (change)", "properties": patchProps, "additionalProperties": false}
 
-func withOwner(props obj) obj {
-	if _, ok := props["owner"]; !ok {
-		props = maps.Clone(props)
-		props["owner"] = obj{"type": "string", "description": "The user who owns the record (default: the caller)"}
+	bulk := obj{"type": "object", "required": []any{"items"}, "properties": obj{
+		"items": obj{"type": "array", "maxItems": engine.MaxBulk, "items": ref(base + "Input")},
+	}}
+	var keys []any
+	for _, f := range ent.Fields {
+		if f.Unique {
+			keys = append(keys, f.Name)
+		}
 	}
-	return props
+	if len(keys) > 0 {
+		bulk["properties"].(obj)["key"] = obj{"type": "string", "enum": keys,
+			"description": "A unique field: an item whose value of it matches a stored record changes that record"}
+	}
+
+	out := map[string]obj{
+		"":      record,
+		"Input": input,
+		"Patch": patch,
+		"Page": obj{"type": "object", "required": []any{"items"}, "properties": obj{
+			"items": obj{"type": "array", "items": ref(base)},
+			"next":  obj{"type": "string", "description": "The cursor of the next page (after=); absent on the last page"},
+			"total": obj{"type": "integer", "minimum": 0, "description": "The number of matching records, when count=true"},
+		}},
+		"Bulk": bulk,
+		"BulkResult": obj{"type": "object", "required": []any{"items", "failed", "succeeded"}, "properties": obj{
+			"items": obj{"type": "array", "items": obj{
+				"type":     "object",
+				"required": []any{"index", "status"},
+				"properties": obj{
+					"index":  obj{"type": "integer", "minimum": 0, "description": "The item's position in the request"},
+					"status": obj{"type": "integer", "description": "201 created, 200 changed, or the status of the item's error"},
+					"id":     obj{"type": "string", "format": "uuid"},
+					"record": ref(base),
+					"error":  ref("Error"),
+				},
+			}},
+			"failed":    obj{"type": "integer", "minimum": 0},
+			"succeeded": obj{"type": "integer", "minimum": 0},
+		}},
+	}
+	if refers {
+		def := deepCopy(ent.Doc)
+		delete(def, "$id") // an $id would make the references inside resolve against it
+		delete(def, "$schema")
+		rebaseRefs(def, ent.Name, defRef)
+		out["Definition"] = def
+	}
+	return out
 }
 
-// camel turns an entity name into the name used in operation ids:
-// sales_order → SalesOrder.
+// rebaseRefs rewrites, in place, the references of a schema taken out of an
+// entity definition to parts of that definition ("#/$defs/address", also
+// spelled "account#/$defs/address") so that they point into the copy of the
+// definition at defRef. It reports whether there were any. Values that are
+// data, not schemas (enum, const, default, examples, x- keywords), are left
+// alone.
+func rebaseRefs(s map[string]any, entity, defRef string) bool {
+	found := false
+	for k, v := range s {
+		switch x := v.(type) {
+		case string:
+			if k != "$ref" {
+				continue
+			}
+			frag, ok := strings.CutPrefix(x, "#")
+			if !ok {
+				frag, ok = strings.CutPrefix(x, entity+"#")
+			}
+			if ok && (frag == "" || frag[0] == '/') {
+				s[k] = defRef + frag
+				found = true
+			}
+		case map[string]any:
+			switch {
+			case schemaMapKeyword(k): // keyed by names, which may look like keywords
+				for _, e := range x {
+					if m, ok := e.(map[string]any); ok {
+						found = rebaseRefs(m, entity, defRef) || found
+					}
+				}
+			case !dataKeyword(k):
+				found = rebaseRefs(x, entity, defRef) || found
+			}
+		case []any:
+			if dataKeyword(k) {
+				continue
+			}
+			for _, e := range x {
+				if m, ok := e.(map[string]any); ok {
+					found = rebaseRefs(m, entity, defRef) || found
+				}
+			}
+		}
+	}
+	return found
+}
+
+// schemaMapKeyword reports whether a keyword's value maps names to schemas.
+func schemaMapKeyword(k string) bool {
+	switch k {
+	case "properties", "patternProperties", "$defs", "definitions", "dependentSchemas":
+		return true
+	}
+	return false
+}
+
+func dataKeyword(k string) bool {
+	switch k {
+	case "enum", "const", "default", "examples", "example":
+		return true
+	}
+	return strings.HasPrefix(k, "x-")
+}
+
+// fieldSchema is a field's JSON Schema as the definition has it (x-
+// keywords included: OpenAPI 3.1 schemas allow extensions), with its English
+// label as title when it has none.
+func fieldSchema(f *schema.Field) obj {
+	p := deepCopy(f.Prop)
+	if _, ok := p["title"]; !ok && f.Label.EN != "" {
+		p["title"] = f.Label.EN
+	}
+	return p
+}
+
+// deepCopy copies a decoded JSON object, so that the document shares no
+// map or slice with the catalog.
+func deepCopy(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = copyValue(v)
+	}
+	return out
+}
+
+func copyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return deepCopy(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = copyValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// camel turns an entity name into the base of its schema names and
+// operation ids: sales_order → SalesOrder.
 func camel(name string) string {
 	var b strings.Builder
 	for _, part := range strings.Split(name, "_") {
