@@ -82,6 +82,7 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 		return nil, fmt.Errorf("sqlite: commit: %w", err)
 	}
 	s.bump(tbl)
+	s.writerCheckpoint()
 	return errs, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -42,6 +43,10 @@ type Store struct {
 	ck     *sql.DB       // the checkpointer's connection
 	ckStop chan struct{} // closed to stop the checkpointer
 	ckDone chan struct{} // closed when it has stopped
+	// ckWriter asks the writer to finish a checkpoint itself: set when the
+	// log has grown past walRestartFrames because writes never paused long
+	// enough for the checkpointer to catch up.
+	ckWriter atomic.Bool
 
 	// gen counts committed writes per table; cached counts are valid while
 	// their table's generation is unchanged.
@@ -71,9 +76,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
-	// The writer does not checkpoint the write-ahead log itself: a
-	// checkpointer connection does, beside it, so commits stay short.
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
+	// The writer does not checkpoint the write-ahead log after every commit:
+	// a checkpointer connection does, beside it, so commits stay short (see
+	// checkpointer). journal_size_limit shrinks the log file back when it
+	// restarts after a burst.
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -113,6 +120,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // from the write-ahead log into the database file.
 const checkpointInterval = 100 * time.Millisecond
 
+// walRestartFrames is the log length (in pages, 4 KiB each) past which the
+// writer finishes a checkpoint itself. A variable for the tests.
+var walRestartFrames = 4096
+
+// checkpointer copies committed pages into the database file while the
+// writer goes on. A checkpoint running beside the writer never catches up
+// with a writer that never pauses, and the log only starts again from its
+// beginning once every frame in it has been copied: under a steady stream
+// of writes it would grow without bound (and every write would extend the
+// file). So when the log is long the checkpointer asks the writer to finish
+// the job between two commits, when no frame can be added; the checkpointer
+// has already copied most of the pages by then.
 func (s *Store) checkpointer() {
 	defer close(s.ckDone)
 	t := time.NewTicker(checkpointInterval)
@@ -122,8 +141,27 @@ func (s *Store) checkpointer() {
 		case <-s.ckStop:
 			return
 		case <-t.C:
-			s.ck.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			var busy, log, done int
+			err := s.ck.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
+			if err == nil && log >= walRestartFrames {
+				s.ckWriter.Store(true)
+			}
 		}
+	}
+}
+
+// writerCheckpoint runs on the writer's connection between transactions
+// when the checkpointer asked for it. With no write in progress it copies
+// every frame no reader still needs, and the next transaction starts the
+// log again from its beginning.
+func (s *Store) writerCheckpoint() {
+	if !s.ckWriter.Load() {
+		return
+	}
+	var busy, log, done int
+	err := s.w.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
+	if err == nil && busy == 0 && done == log {
+		s.ckWriter.Store(false)
 	}
 }
 

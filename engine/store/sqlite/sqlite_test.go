@@ -3,9 +3,12 @@ package sqlite_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/morphcrm/morph/engine/query"
@@ -95,5 +98,57 @@ func TestFindRawMatchesFind(t *testing.T) {
 		if raws[i].ID != recs[i].ID || raws[i].Version != recs[i].Version || !reflect.DeepEqual(data, recs[i].Data) {
 			t.Fatalf("raw %d: %s %d %s, want %+v", i, raws[i].ID, raws[i].Version, raws[i].JSON, recs[i])
 		}
+	}
+}
+
+// Under a stream of writes that never pauses, the write-ahead log still
+// starts again from its beginning now and then instead of growing with
+// every write.
+func TestWALBoundedUnderSteadyWrites(t *testing.T) {
+	defer sqlite.SetWALRestartFrames(256)() // 1 MiB
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "morph.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.EnsureCollection(ctx, "w", nil); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 1500
+	pad := strings.Repeat("x", 4000)
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("%d-%d", w, i)
+				if err := s.Insert(ctx, "w", store.Record{ID: id, Version: 1, Data: map[string]any{"pad": pad + id}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// The 12,000 writes of over 4 KB each write about 140 MB of log frames
+	// (the log's size if it never restarts); a log that restarts holds what
+	// was written between two restarts, about a tenth of a second's worth.
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 64<<20 {
+		t.Fatalf("write-ahead log is %d bytes after %d writes", fi.Size(), writers*each)
+	}
+	if n, err := s.Count(ctx, "w", nil); err != nil || n != writers*each {
+		t.Fatalf("count %d, %v", n, err)
 	}
 }

@@ -71,6 +71,7 @@ func (s *Store) writer() {
 			}
 		}
 		s.commitGroup(group)
+		s.writerCheckpoint()
 	}
 }
 
