@@ -19,6 +19,7 @@ const (
 	EForbidden        Code = "forbidden"           // 403
 	ENotFound         Code = "not_found"           // 404: no such entity or record
 	EMethod           Code = "method_not_allowed"  // 405
+	ETimeout          Code = "request_timeout"     // 408: the request did not arrive in time
 	EConflict         Code = "conflict"            // 409: the change clashes with the current state
 	EDuplicate        Code = "duplicate_value"     // 409: a unique field's value is taken
 	EVersion          Code = "version_mismatch"    // 412: If-Match names a stale version
@@ -27,14 +28,15 @@ const (
 	EUnprocessable    Code = "unprocessable"       // 422: well-formed but refers to what does not exist
 	EPreconditionReq  Code = "precondition_needed" // 428
 	ERateLimited      Code = "rate_limited"        // 429
+	EHeadersTooLarge  Code = "headers_too_large"   // 431
 	EInternal         Code = "internal"            // 500: logged, never detailed to the caller
 	EUnavailable      Code = "unavailable"         // 503
 )
 
 var statuses = map[Code]int{
 	EInvalid: 400, EInvalidJSON: 400, EInvalidFilter: 400, EUnauthorized: 401, EForbidden: 403,
-	ENotFound: 404, EMethod: 405, EConflict: 409, EDuplicate: 409, EVersion: 412, ETooLarge: 413,
-	EUnsupportedMedia: 415, EUnprocessable: 422, EPreconditionReq: 428, ERateLimited: 429,
+	ENotFound: 404, EMethod: 405, ETimeout: 408, EConflict: 409, EDuplicate: 409, EVersion: 412, ETooLarge: 413,
+	EUnsupportedMedia: 415, EUnprocessable: 422, EPreconditionReq: 428, ERateLimited: 429, EHeadersTooLarge: 431,
 	EInternal: 500, EUnavailable: 503,
 }
 

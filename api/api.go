@@ -34,7 +34,17 @@ type Options struct {
 	UI fs.FS
 	// Timeout bounds the store work of one request. Default 15 s.
 	Timeout time.Duration
+	// ReadTimeout bounds the reading of one request, from its first byte (or
+	// the connection's opening) to the end of its body. Default 30 s.
+	ReadTimeout time.Duration
+	// IdleTimeout is how long a keep-alive connection may wait for its next
+	// request before it is closed (without a response). Default 120 s.
+	IdleTimeout time.Duration
 }
+
+// maxHeaders bounds a request's line and headers: room for a filter of
+// 4 KiB, URL-encoded.
+const maxHeaders = 16 << 10
 
 // Server holds what the handlers share.
 type Server struct {
@@ -56,16 +66,22 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 15 * time.Second
 	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = 30 * time.Second
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 120 * time.Second
+	}
 	s := &Server{eng: eng, log: opts.Logger, opts: opts}
 	app := fiber.New(fiber.Config{
 		AppName:               "Morph",
 		BodyLimit:             MaxBulkBody,
-		ReadBufferSize:        16 << 10, // request line and headers: a filter of 4 KiB, URL-encoded
+		ReadBufferSize:        maxHeaders,
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		IdleTimeout:           opts.IdleTimeout,
 	})
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e)

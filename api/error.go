@@ -70,6 +70,10 @@ func fiberError(fe *fiber.Error) *morph.Error {
 		return morph.Errorf(morph.EUnsupportedMedia, "The body must be JSON", "请求体必须是 JSON")
 	case fiber.StatusBadRequest:
 		return morph.Errorf(morph.EInvalid, "Bad request", "请求无效")
+	case fiber.StatusRequestTimeout:
+		return morph.Errorf(morph.ETimeout, "The request did not arrive in time", "请求未在规定时间内到达")
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		return morph.Errorf(morph.EHeadersTooLarge, "The request line and headers are larger than %d KiB", "请求行和请求头超过 %d KiB", maxHeaders>>10)
 	}
 	if fe.Code >= 400 && fe.Code < 500 {
 		return &morph.Error{Code: morph.EInvalid, Text: morph.T(fe.Message, fe.Message)}

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
 
 	"github.com/morphcrm/morph/api"
@@ -163,8 +162,9 @@ func benchCmd(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "measurement\tops/s\tp50 ms\tp99 ms\terrors\n")
+	// Fixed widths rather than a tabwriter: each row shows as soon as it is measured.
+	const row = "%-28s %8s %7s %7s %6s\n"
+	fmt.Printf(row, "measurement", "ops/s", "p50 ms", "p99 ms", "errors")
 	for _, r := range runs {
 		if !strings.Contains(r.name, *only) {
 			continue
@@ -173,8 +173,7 @@ func benchCmd(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.name, err)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%d\n", r.name, res.rate, res.p50, res.p99, res.errors)
-		tw.Flush()
+		fmt.Printf(row, r.name, fmt.Sprintf("%.0f", res.rate), fmt.Sprintf("%.2f", res.p50), fmt.Sprintf("%.2f", res.p99), fmt.Sprint(res.errors))
 	}
 	fmt.Printf("\nstore %s, %d accounts, %d clients, %s each, GOMAXPROCS from %d CPUs\n", c.store, *records, *conc, *duration, numCPU())
 	return nil
