@@ -8,8 +8,8 @@ import (
 // Counts of large filtered sets cost a scan of every matching index entry,
 // yet lists ask for the same total again and again while nothing changes.
 // A count is therefore kept until its table's next committed write. The
-// database file belongs to one process, so every write passes through this
-// store and bumps the table's generation.
+// database file belongs to one store (Open locks it), so every write passes
+// through this store and bumps the table's generation.
 
 type countKey struct {
 	table, where, args string

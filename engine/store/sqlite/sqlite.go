@@ -40,6 +40,8 @@ type Store struct {
 	done   chan struct{} // closed when writer has stopped
 	closed sync.Once
 
+	unlock func() // releases the database file's lock
+
 	ck     *sql.DB       // the checkpointer's connection
 	ckStop chan struct{} // closed to stop the checkpointer
 	ckDone chan struct{} // closed when it has stopped
@@ -67,50 +69,65 @@ var _ store.Store = (*Store)(nil)
 
 var collRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
-// Open opens (creating if needed) the database file at path.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Open opens (creating if needed) the database file at path. The file
+// belongs to the store until Close: a second Open of it, in this process
+// or another, fails.
+func Open(ctx context.Context, path string) (_ *Store, err error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
+	unlock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var opened []*sql.DB
+	defer func() {
+		if err != nil {
+			for _, db := range opened {
+				db.Close()
+			}
+			unlock()
+		}
+	}()
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
+	open := func(dsn string, conns int) (*sql.DB, error) {
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		opened = append(opened, db)
+		db.SetMaxOpenConns(conns)
+		db.SetMaxIdleConns(conns)
+		db.SetConnMaxLifetime(0)
+		return db, nil
+	}
 	// The writer does not checkpoint the write-ahead log after every commit:
 	// a checkpointer connection does, beside it, so commits stay short (see
 	// checkpointer). journal_size_limit shrinks the log file back when it
 	// restarts after a burst.
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
+	w, err := open(dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)", 1)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	r, err := open(dsn+"&_pragma=query_only(1)", max(4, runtime.GOMAXPROCS(0)*2))
 	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, err
 	}
-	n := max(4, runtime.GOMAXPROCS(0)*2)
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
-	r.SetConnMaxLifetime(0)
-	s := &Store{w: w, r: r, indexes: map[string]map[string]store.Index{}, stmts: map[stmtKey]*sql.Stmt{},
-		writes: make(chan *writeOp, 256), done: make(chan struct{}), gen: map[string]uint64{}, counts: map[countKey]countEntry{}}
+	ck, err := open(dsn, 1)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS morph_sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`); err != nil {
-		w.Close()
-		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	ck, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		w.Close()
-		r.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
-	ck.SetMaxOpenConns(1)
-	s.ck, s.ckStop, s.ckDone = ck, make(chan struct{}), make(chan struct{})
+	s := &Store{w: w, r: r, ck: ck, unlock: unlock,
+		indexes: map[string]map[string]store.Index{}, stmts: map[stmtKey]*sql.Stmt{},
+		writes: make(chan *writeOp, 256), done: make(chan struct{}),
+		ckStop: make(chan struct{}), ckDone: make(chan struct{}),
+		gen: map[string]uint64{}, counts: map[countKey]countEntry{}}
 	go s.writer()
 	go s.checkpointer()
 	return s, nil
@@ -181,7 +198,9 @@ func (s *Store) Close() error {
 	}
 	s.stmts = map[stmtKey]*sql.Stmt{}
 	s.mu.Unlock()
-	return errors.Join(s.r.Close(), s.ck.Close(), s.w.Close())
+	err := errors.Join(s.r.Close(), s.ck.Close(), s.w.Close())
+	s.unlock()
+	return err
 }
 
 // stmt returns a cached prepared statement for q on the write or read pool.

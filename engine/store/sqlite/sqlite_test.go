@@ -152,3 +152,28 @@ func TestWALBoundedUnderSteadyWrites(t *testing.T) {
 		t.Fatalf("count %d, %v", n, err)
 	}
 }
+
+// The database file belongs to one store at a time: counts are cached on
+// the promise that every write passes through it.
+func TestOneStorePerFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "morph.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := sqlite.Open(ctx, path); err == nil {
+		s2.Close()
+		t.Fatal("a second store opened the same file")
+	} else if !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	s.Close()
+}
