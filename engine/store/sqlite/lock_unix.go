@@ -20,7 +20,7 @@ func lockFile(path string) (release func(), err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("sqlite: %s is in use by another process (or another store in this one)", path)
+			return nil, fmt.Errorf("sqlite: %s is in use by another process (a running morph?) or by another store in this one", path)
 		}
 		return nil, fmt.Errorf("sqlite: lock %s: %w", path, err)
 	}

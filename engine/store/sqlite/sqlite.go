@@ -91,7 +91,7 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 			unlock()
 		}
 	}()
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
 	open := func(dsn string, conns int) (*sql.DB, error) {
 		db, err := sql.Open("sqlite", dsn)
@@ -137,6 +137,13 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 // from the write-ahead log into the database file.
 const checkpointInterval = 100 * time.Millisecond
 
+// busyTimeout is how long a connection waits for a lock; restartWait is
+// how long the writer waits for readers to let the log restart.
+const (
+	busyTimeout = 10 * time.Second
+	restartWait = 10 * time.Millisecond
+)
+
 // walRestartFrames is the log length (in pages, 4 KiB each) past which the
 // writer finishes a checkpoint itself. A variable for the tests.
 var walRestartFrames = 4096
@@ -169,17 +176,23 @@ func (s *Store) checkpointer() {
 
 // writerCheckpoint runs on the writer's connection between transactions
 // when the checkpointer asked for it. With no write in progress it copies
-// every frame no reader still needs, and the next transaction starts the
-// log again from its beginning.
+// the frames left, waits a moment for readers of older snapshots to finish,
+// and so lets the next transaction start the log again from its beginning.
+// It runs at most once per request of the checkpointer, and waits for
+// readers at most restartWait: a long read never stalls the writes.
 func (s *Store) writerCheckpoint() {
-	if !s.ckWriter.Load() {
+	if !s.ckWriter.CompareAndSwap(true, false) {
 		return
 	}
-	var busy, log, done int
-	err := s.w.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
-	if err == nil && busy == 0 && done == log {
-		s.ckWriter.Store(false)
+	ctx := context.Background()
+	c, err := s.w.Conn(ctx)
+	if err != nil {
+		return
 	}
+	defer c.Close()
+	c.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout(%d)`, restartWait.Milliseconds()))
+	c.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
+	c.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout(%d)`, busyTimeout.Milliseconds()))
 }
 
 // Close stops the writer and the checkpointer, checkpoints the whole log
