@@ -95,6 +95,29 @@ func TestListFilterSortPage(t *testing.T) {
 			t.Fatalf("pages differ:\n%v\n%v", plain, projected)
 		}
 
+		// A projected page pages on by a field it does not show.
+		var names []any
+		for after := ""; len(names) < 6; {
+			page := s.do("GET", "/api/records/customer?sort=-amount&limit=3&fields=name&after="+after, "").JSON(t)
+			for _, it := range page["items"].([]any) {
+				item := it.(map[string]any)
+				if len(item) != 3 || item["id"] == nil || item["version"] == nil {
+					t.Fatalf("fields=name gave %v", item)
+				}
+				names = append(names, item["name"])
+			}
+			if after, _ = page["next"].(string); after == "" && len(names) < 6 {
+				t.Fatalf("projected pages ended after %v", names)
+			}
+		}
+		var want []any
+		for _, it := range s.do("GET", "/api/records/customer?sort=-amount&limit=6", "").JSON(t)["items"].([]any) {
+			want = append(want, it.(map[string]any)["name"])
+		}
+		if fmt.Sprint(names) != fmt.Sprint(want) {
+			t.Fatalf("projected pages %v, unprojected page %v", names, want)
+		}
+
 		// fields and expand.
 		r := s.do("GET", "/api/records/customer?filter="+urlq(`name == "c01"`)+"&fields=name,company&expand=company", "")
 		item := r.JSON(t)["items"].([]any)[0].(map[string]any)

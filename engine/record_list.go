@@ -63,8 +63,8 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 	}
 	limit := q.Limit
 	q.Limit = limit + 1
-	if rf, ok := e.st.(store.RawFinder); ok && fields == nil && len(req.Expand) == 0 {
-		return e.listRaw(ctx, rf, ce, q, filter, sorts, limit, req.Count)
+	if rf, ok := e.st.(store.RawFinder); ok && len(req.Expand) == 0 {
+		return e.listRaw(ctx, rf, ce, q, filter, sorts, limit, req.Count, fields)
 	}
 	recs, err := e.st.Find(ctx, entity, q)
 	if err != nil {
@@ -89,9 +89,9 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 	return res, nil
 }
 
-// listRaw is List for pages sent on as stored: only the last record is
-// decoded, for the cursor.
-func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, q query.Query, filter query.Expr, sorts []query.Sort, limit int, count bool) (ListResult, error) {
+// listRaw is List for pages sent on as stored (or projected to fields
+// without decoding): only the last record is decoded, for the cursor.
+func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, q query.Query, filter query.Expr, sorts []query.Sort, limit int, count bool, fields map[string]bool) (ListResult, error) {
 	raws, err := rf.FindRaw(ctx, ce.Name, q)
 	if err != nil {
 		return ListResult{}, storeError(ce, err)
@@ -109,6 +109,11 @@ func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, 
 	}
 	if res.Raw == nil {
 		res.Raw = []store.RawRecord{}
+	}
+	if fields != nil {
+		if err := projectRaw(res.Raw, fields); err != nil {
+			return ListResult{}, err
+		}
 	}
 	if count {
 		if res.Total, err = e.st.Count(ctx, ce.Name, filter); err != nil {

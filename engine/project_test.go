@@ -1,0 +1,50 @@
+package engine
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/morphcrm/morph/engine/store"
+)
+
+// Projecting stored JSON gives what decoding it and dropping the other
+// fields gives, whatever the values hold.
+func TestProjectRaw(t *testing.T) {
+	docs := []string{
+		`{"name":"深圳\"鹏程\"电子\\有限公司\u00e9\n","tier":"vip","amount":12.5e3,"tags":["a","b\"c"],"address":{"city":"杭州","geo":[1,2]},"ok":true,"gone":null}`,
+		`{"tier":"normal"}`,
+		`{}`,
+		`{"name":"","amount":-0.5,"address":{},"tags":[],"ok":false,"tier":null}`,
+		`  { "name" : "spaced" , "extra" : { "name" : "inner" } }  `,
+	}
+	fields := map[string]bool{"name": true, "amount": true, "tags": true, "address": true, "ok": true, "tier": true, "missing": true}
+	raws := make([]store.RawRecord, len(docs))
+	for i, d := range docs {
+		raws[i] = store.RawRecord{ID: string(rune('a' + i)), JSON: []byte(d)}
+	}
+	if err := projectRaw(raws, fields); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range docs {
+		var want map[string]any
+		if err := json.Unmarshal([]byte(d), &want); err != nil {
+			t.Fatal(err)
+		}
+		for k := range want {
+			if !fields[k] {
+				delete(want, k)
+			}
+		}
+		var got map[string]any
+		if err := json.Unmarshal(raws[i].JSON, &got); err != nil {
+			t.Fatalf("doc %d: projection is not JSON: %v\n%s", i, err, raws[i].JSON)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("doc %d:\n got %v\nwant %v", i, got, want)
+		}
+	}
+	if err := projectRaw([]store.RawRecord{{ID: "x", JSON: []byte(`{"name": "unterminated}`)}}, fields); err == nil {
+		t.Error("broken JSON projected without an error")
+	}
+}
