@@ -163,7 +163,7 @@ func benchCmd(ctx context.Context, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	// Fixed widths rather than a tabwriter: each row shows as soon as it is measured.
-	const row = "%-28s %8s %7s %7s %6s\n"
+	const row = "%-28s %8s %7s %7s %7s\n"
 	fmt.Printf(row, "measurement", "ops/s", "p50 ms", "p99 ms", "errors")
 	for _, r := range runs {
 		if !strings.Contains(r.name, *only) {
