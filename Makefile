@@ -33,6 +33,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./schema/
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./schema/
 	$(GO) test -run '^$$' -fuzz '^FuzzRecordBody$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./api/
+	$(GO) test -run '^$$' -fuzz '^FuzzProjectRaw$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./engine/
 
 clean:
 	rm -rf bin

@@ -48,3 +48,34 @@ func TestProjectRaw(t *testing.T) {
 		t.Error("broken JSON projected without an error")
 	}
 }
+
+// FuzzProjectRaw: for any JSON object, the projection is JSON and decodes to
+// the object's kept fields.
+func FuzzProjectRaw(f *testing.F) {
+	for _, s := range []string{`{"name":"a","b":[1,{"name":2}],"c":{"d":"\u4e2d"}}`, `{}`, `{"name":null,"name":"x"}`, `{"n\u0061me":"esc"}`, `{"tier":"a\"b\\c"}`} {
+		f.Add([]byte(s))
+	}
+	fields := map[string]bool{"name": true, "tier": true, "b": true}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var want map[string]any
+		if err := json.Unmarshal(doc, &want); err != nil || want == nil {
+			return
+		}
+		for k := range want {
+			if !fields[k] {
+				delete(want, k)
+			}
+		}
+		raws := []store.RawRecord{{ID: "x", JSON: doc}}
+		if err := projectRaw(raws, fields); err != nil {
+			t.Fatalf("valid JSON %q: %v", doc, err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(raws[0].JSON, &got); err != nil {
+			t.Fatalf("projection of %q is %q: %v", doc, raws[0].JSON, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("projection of %q is %q", doc, raws[0].JSON)
+		}
+	})
+}
