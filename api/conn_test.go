@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -12,24 +11,12 @@ import (
 	"time"
 
 	"github.com/morphcrm/morph/api"
-	"github.com/morphcrm/morph/engine"
-	"github.com/morphcrm/morph/engine/store/sqlite"
 )
 
 // listen serves the API on a loopback port and returns its address.
 func listen(t *testing.T, opts api.Options) string {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir()+"/morph.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	eng, err := engine.New(ctx, st, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := api.New(eng, opts)
+	app := api.New(newServer(t, "sqlite").eng, opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
