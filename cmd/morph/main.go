@@ -3,6 +3,7 @@
 //	morph serve   run the HTTP server (the default command)
 //	morph demo    fill the example CRM with generated data
 //	morph bench   measure the server under load
+//	morph backup  copy the embedded store, also while the server runs
 package main
 
 import (
@@ -27,6 +28,7 @@ Usage:
   morph serve [--addr 127.0.0.1:8080] [--store sqlite:./morph-data/morph.db] [--example sme-crm|none]
   morph demo  [--store URL] [--records N] [--seed S]
   morph bench [--store URL] [--records N] [--duration 10s] [--concurrency N]
+  morph backup [--store sqlite:PATH] [--to FILE]
 
 Environment: MORPH_ADDR and MORPH_STORE stand for --addr and --store.
 `
@@ -47,6 +49,8 @@ func main() {
 		err = demoCmd(ctx, args)
 	case "bench":
 		err = benchCmd(ctx, args)
+	case "backup":
+		err = backupCmd(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -284,3 +284,39 @@ func TestDemoData(t *testing.T) {
 		t.Fatalf("the same seed gave different data:\n%s\n%s", a, b)
 	}
 }
+
+// A backup taken while the server runs holds the records it had, and a
+// server started on the copy serves them.
+func TestBackupWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	store := "sqlite:" + filepath.Join(dir, "m.db")
+	s := start(t, store)
+	status, out, err := s.post("/api/records/account", map[string]any{"name": "备份测试有限公司", "region": "华东"})
+	if err != nil || status != 201 {
+		t.Fatalf("create: %d %s %v", status, out, err)
+	}
+	var created struct{ ID string }
+	json.Unmarshal(out, &created)
+
+	dest := filepath.Join(dir, "copy.db")
+	if out, err := exec.Command(binary, "backup", "--store", store, "--to", dest).CombinedOutput(); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(binary, "backup", "--store", store, "--to", dest).CombinedOutput(); err == nil || !strings.Contains(string(out), "already exists") {
+		t.Fatalf("a backup over an existing file: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(binary, "backup", "--store", "mongodb://127.0.0.1:1/x").CombinedOutput(); err == nil || !strings.Contains(string(out), "mongodump") {
+		t.Fatalf("a backup of MongoDB: %v\n%s", err, out)
+	}
+
+	c := start(t, "sqlite:"+dest)
+	res, err := http.Get(c.base + "/api/records/account/" + created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "备份测试有限公司") {
+		t.Fatalf("the record in the copy: %d %s", res.StatusCode, b)
+	}
+}

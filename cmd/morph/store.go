@@ -14,9 +14,8 @@ import (
 func openStore(ctx context.Context, url string) (store.Store, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
-		path := strings.TrimPrefix(url, "sqlite:")
-		path = strings.TrimPrefix(path, "//")
-		if path == "" {
+		path, ok := sqlitePath(url)
+		if !ok {
 			return nil, fmt.Errorf("store URL %q names no file", url)
 		}
 		return sqlite.Open(ctx, path)

@@ -3,13 +3,16 @@ package sqlite_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
@@ -176,4 +179,81 @@ func TestOneStorePerFile(t *testing.T) {
 		t.Fatalf("open after close: %v", err)
 	}
 	s.Close()
+}
+
+// A backup taken while a store writes holds every write acknowledged
+// before it began, opens as a store of its own, and is refused over an
+// existing file.
+func TestBackupWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "morph.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.EnsureCollection(ctx, "b", []store.Index{{Name: "n", Fields: []string{"n"}, Unique: true}}); err != nil {
+		t.Fatal(err)
+	}
+	var acked atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if err := s.Insert(ctx, "b", store.Record{ID: fmt.Sprint(i), Version: 1, Data: map[string]any{"n": float64(i)}}); err != nil {
+				done <- err
+				return
+			}
+			acked.Store(int64(i + 1))
+		}
+	}()
+	for acked.Load() < 500 {
+		time.Sleep(time.Millisecond)
+	}
+	before := acked.Load()
+	dest := filepath.Join(dir, "backups", "copy.db")
+	if err := sqlite.Backup(ctx, filepath.Join(dir, "morph.db"), dest); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlite.Backup(ctx, filepath.Join(dir, "morph.db"), dest); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("backup over an existing file: %v", err)
+	}
+
+	b, err := sqlite.Open(ctx, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.EnsureCollection(ctx, "b", []store.Index{{Name: "n", Fields: []string{"n"}, Unique: true}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := b.Count(ctx, "b", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < before || n > acked.Load() {
+		t.Fatalf("backup holds %d records; %d were acknowledged before it began, %d in all", n, before, acked.Load())
+	}
+	// The records are whole, and the unique index came along.
+	if r, err := b.Get(ctx, "b", "0"); err != nil || r.Data["n"] != 0.0 {
+		t.Fatalf("record 0 in the backup: %+v %v", r, err)
+	}
+	if err := b.Insert(ctx, "b", store.Record{ID: "dup", Version: 1, Data: map[string]any{"n": 0.0}}); !isUnique(err) {
+		t.Fatalf("unique index in the backup: %v", err)
+	}
+}
+
+func isUnique(err error) bool {
+	var ue *store.UniqueError
+	return errors.As(err, &ue)
 }
