@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -138,6 +139,34 @@ func TestBadInput(t *testing.T) {
 			t.Fatalf("bad input changed the record: %v", r)
 		}
 	})
+}
+
+// A request with several wrong fields gets every one of them back, each
+// once and in path order, whatever step of the pipeline finds it.
+func TestEveryWrongFieldAtOnce(t *testing.T) {
+	s := newServer(t, "sqlite", companyDef, customerDef)
+	id := s.create("customer", `{"name": "Existing"}`)["id"].(string)
+	paths := func(r response) []string {
+		t.Helper()
+		if r.Status != 400 {
+			t.Fatalf("status %d, want 400: %s", r.Status, r.Body)
+		}
+		var got []string
+		for _, f := range r.JSON(t)["fields"].([]any) {
+			got = append(got, f.(map[string]any)["path"].(string))
+		}
+		return got
+	}
+	bad := `"phone": "call me", "colour": "red", "tier": "gold", "visits": -1, "version": 3`
+	if got, want := paths(s.do("POST", "/api/records/customer", `{`+bad+`}`)), []string{"/colour", "/name", "/phone", "/tier", "/version", "/visits"}; !slices.Equal(got, want) {
+		t.Errorf("create: field errors at %v, want %v", got, want)
+	}
+	if got, want := paths(s.do("PATCH", "/api/records/customer/"+id, `{`+bad+`, "name": ""}`)), []string{"/colour", "/name", "/phone", "/tier", "/version", "/visits"}; !slices.Equal(got, want) {
+		t.Errorf("patch: field errors at %v, want %v", got, want)
+	}
+	if r := s.do("GET", "/api/records/customer/"+id, "").JSON(t); r["version"] != float64(1) || r["name"] != "Existing" {
+		t.Errorf("a refused patch changed the record: %v", r)
+	}
 }
 
 func TestConcurrentPatches(t *testing.T) {

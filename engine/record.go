@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -128,16 +130,33 @@ func (e *Engine) prepare(ctx context.Context, ce *compiled, w *Write, pre []morp
 		}
 	}
 	dropNulls(w.Data)
-	if len(errs) == 0 {
-		errs = ce.Validate(w.Data)
-	}
+	// Validation runs even when earlier steps failed, so that one response
+	// names every wrong field; a field already reported is not reported twice.
+	errs = addNew(errs, ce.Validate(w.Data))
 	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b morph.FieldError) int { return strings.Compare(a.Path, b.Path) })
 		return morph.Invalid(errs...)
 	}
 	if h := e.opts.Hooks.AfterValidate; h != nil {
 		return h(ctx, w)
 	}
 	return nil
+}
+
+// addNew appends to errs those of more whose path is neither one of errs'
+// paths nor inside one ("/amount/currency" is inside "/amount").
+func addNew(errs, more []morph.FieldError) []morph.FieldError {
+	n := len(errs)
+next:
+	for _, fe := range more {
+		for _, have := range errs[:n] {
+			if fe.Path == have.Path || strings.HasPrefix(fe.Path, have.Path+"/") {
+				continue next
+			}
+		}
+		errs = append(errs, fe)
+	}
+	return errs
 }
 
 // storeError turns a store error into a *morph.Error when it is one the

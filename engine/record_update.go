@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/store"
 )
 
@@ -30,14 +29,6 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 		}
 		owner = o
 	}
-	if len(pre) > 0 {
-		return Record{}, morph.Invalid(pre...)
-	}
-	// Normalise the patch once; merged values of other fields are stored
-	// values, already canonical.
-	if errs := ce.Normalize(patch); len(errs) > 0 {
-		return Record{}, morph.Invalid(errs...)
-	}
 	changedRel := map[string]bool{}
 	for _, f := range ce.relations {
 		if v, ok := patch[f.Name]; ok && v != nil {
@@ -56,7 +47,7 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 		data, retired := userData(ce, old.Data)
 		maps.Copy(data, patch)
 		w := &Write{Entity: entity, Actor: actor, Data: data, Old: &old}
-		if err := e.prepare(ctx, ce, w, nil); err != nil {
+		if err := e.prepare(ctx, ce, w, pre); err != nil {
 			return Record{}, err
 		}
 		if len(changedRel) > 0 && attempt == 0 {
