@@ -107,3 +107,16 @@ func ifMatch(c *fiber.Ctx) (int64, error) {
 }
 
 func etag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
+
+// noneMatch reports whether an If-None-Match header names tag: "*", or tag
+// in its comma-separated list, weak or strong (RFC 9110 compares weakly for
+// a GET).
+func noneMatch(header, tag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == tag {
+			return true
+		}
+	}
+	return false
+}

@@ -228,6 +228,8 @@ func sharedComponents() (parameters, headers, responses obj) {
 		"AcceptLanguage": header("Accept-Language", "en or zh-CN: the language of messages", obj{"type": "string"}),
 		"IfMatch": header("If-Match", "The version the change is based on (the ETag of what it changes); "+
 			"a stale one is refused with 412. Without it the change applies to the current version.", obj{"type": "string"}),
+		"IfNoneMatch": header("If-None-Match", "The ETag of a copy the client holds: while the record is still at "+
+			"that version the answer is 304 without a body", obj{"type": "string"}),
 		"IdempotencyKey": header("Idempotency-Key", "Repeating a request with the same key returns the first response "+
 			"instead of running it again", obj{"type": "string", "minLength": 1, "maxLength": 255}),
 		"Filter": query("filter", fmt.Sprintf(`An expression over the fields, such as stage == "won" && amount > 10000 (at most %d bytes)`,
@@ -389,7 +391,9 @@ func entityPaths(ent *schema.Entity, base, tag string) obj {
 			"parameters": []any{idParam, param("AcceptLanguage")},
 			"get": obj{
 				"operationId": "get" + base, "summary": "One " + label + " record", "tags": tags(),
-				"responses": responses(obj{"200": record("The record")}, "404"),
+				"parameters": []any{param("IfNoneMatch")},
+				"responses": responses(obj{"200": record("The record"),
+					"304": obj{"description": "The record is still at the version given in If-None-Match", "headers": etagHeader()}}, "404"),
 			},
 			"patch": obj{
 				"operationId": "update" + base, "summary": "Change a " + label + " record", "tags": tags(),

@@ -19,7 +19,11 @@ func (s *Server) getRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderETag, etag(rec.Version))
+	tag := etag(rec.Version)
+	c.Set(fiber.HeaderETag, tag)
+	if noneMatch(c.Get(fiber.HeaderIfNoneMatch), tag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
 	return writeJSON(c, fiber.StatusOK, engine.Flatten(rec, nil))
 }
 

@@ -52,6 +52,17 @@ func TestRecordCRUD(t *testing.T) {
 		if _, has := u["phone"]; has {
 			t.Errorf("null did not clear phone: %v", u)
 		}
+		// A conditional GET: 304 while the client's copy is current, the
+		// record again once it changed.
+		for _, tc := range []struct {
+			inm  string
+			want int
+		}{{`"2"`, 304}, {`W/"2"`, 304}, {`"1", "2"`, 304}, {`*`, 304}, {`"1"`, 200}} {
+			cg := s.do("GET", "/api/records/customer/"+id, "", "If-None-Match: "+tc.inm)
+			if cg.Status != tc.want || cg.Header.Get("ETag") != `"2"` || (tc.want == 304) != (cg.Body == "") {
+				t.Errorf("If-None-Match %s: %d, ETag %q, body %q; want %d", tc.inm, cg.Status, cg.Header.Get("ETag"), cg.Body, tc.want)
+			}
+		}
 		if u["created_at"] != c["created_at"] {
 			t.Errorf("created_at changed: %v -> %v", c["created_at"], u["created_at"])
 		}
