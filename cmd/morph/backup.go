@@ -16,7 +16,7 @@ import (
 // running. MongoDB has its own tools for this.
 func backupCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	storeURL := fs.String("store", envOr("MORPH_STORE", "sqlite:./morph-data/morph.db"), "store URL of the embedded store: sqlite:PATH")
+	storeURL := fs.String("store", envOr("MORPH_STORE", defaultStore), "store URL of the embedded store: sqlite:PATH")
 	to := fs.String("to", "", "the new file (default: backups/morph-TIME.db beside the database file)")
 	if err := fs.Parse(args); err != nil {
 		return err

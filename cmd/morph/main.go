@@ -72,6 +72,9 @@ func envOr(name, def string) string {
 }
 
 // common are the flags every command that opens a store has.
+// defaultStore is the store of every command without --store or MORPH_STORE.
+const defaultStore = "sqlite:./morph-data/morph.db"
+
 type common struct {
 	store    string
 	example  string
@@ -80,7 +83,7 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.store, "store", envOr("MORPH_STORE", "sqlite:./morph-data/morph.db"), "store URL: sqlite:PATH or mongodb://HOST:PORT/DB")
+	fs.StringVar(&c.store, "store", envOr("MORPH_STORE", defaultStore), "store URL: sqlite:PATH or mongodb://HOST:PORT/DB")
 	fs.StringVar(&c.example, "example", "sme-crm", "example app loaded into an empty store, or none")
 	fs.BoolVar(&c.logJSON, "log-json", false, "log as JSON lines instead of text")
 	fs.StringVar(&c.logLevel, "log-level", envOr("MORPH_LOG_LEVEL", "info"), "debug (every request), info, warn or error")

@@ -22,5 +22,5 @@ func openStore(ctx context.Context, url string) (store.Store, error) {
 	case strings.HasPrefix(url, "mongodb://"), strings.HasPrefix(url, "mongodb+srv://"):
 		return mongo.Open(ctx, url)
 	}
-	return nil, fmt.Errorf("unknown store URL %q: use sqlite:./morph-data/morph.db or mongodb://host:27017/morph", url)
+	return nil, fmt.Errorf("unknown store URL %q: use %s or mongodb://host:27017/morph", url, defaultStore)
 }
