@@ -29,9 +29,17 @@ type Record struct {
 
 // Index is an index a collection must have. Fields are dotted paths.
 // Unique indexes ignore records where any of the fields is missing or null.
+//
+// Adapters end every non-unique index with the record id, in the direction
+// of the index's last field, so that a page filtered on the leading fields
+// and sorted by the following ones (then by id, as the engine always sorts)
+// is read in index order, forwards or backwards, without a sort step.
 type Index struct {
 	Name   string // unique within the collection: [a-z0-9_]+
 	Fields []string
+	// Desc marks, by position, the fields kept in descending order; a
+	// missing entry is ascending. nil: every field ascending.
+	Desc   []bool
 	Unique bool
 	// Multi marks an index over a field that holds a list, to find records
 	// by one of its elements. Adapters that cannot index list elements may
@@ -159,3 +167,6 @@ type RawRecord struct {
 type RawFinder interface {
 	FindRaw(ctx context.Context, coll string, q query.Query) ([]RawRecord, error)
 }
+
+// Descending reports whether the index keeps its i-th field in descending order.
+func (ix Index) Descending(i int) bool { return i < len(ix.Desc) && ix.Desc[i] }
