@@ -271,6 +271,33 @@ func table(coll string) (string, error) {
 // sqliteIndexName is the SQLite name of a store index.
 func sqliteIndexName(tbl, name string) string { return "x_" + tbl + "__" + name }
 
+// indexColumns are the indexed expressions of ix, each followed by DESC
+// where the field is descending. Lists end their order with the id, in the
+// direction of the last sort key, so a non-unique index ends with the id in
+// the direction of its last field: it then serves "filter, sort, then id"
+// pages, read forwards or backwards, without a sort step.
+func indexColumns(ix store.Index) ([]string, error) {
+	cols := make([]string, 0, len(ix.Fields)+1)
+	for i, f := range ix.Fields {
+		c, err := column(f)
+		if err != nil {
+			return nil, err
+		}
+		if ix.Descending(i) {
+			c += " DESC"
+		}
+		cols = append(cols, c)
+	}
+	if !ix.Unique {
+		id := "id"
+		if ix.Descending(len(ix.Fields) - 1) {
+			id += " DESC"
+		}
+		cols = append(cols, id)
+	}
+	return cols, nil
+}
+
 // EnsureCollection creates the table and makes its indexes exactly idx.
 func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.Index) error {
 	tbl, err := table(coll)
@@ -289,22 +316,14 @@ func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.I
 		if ix.Multi {
 			continue // an expression index holds a list as one value: no help for element lookups
 		}
-		var cols []string
-		for _, f := range ix.Fields {
-			c, err := column(f)
-			if err != nil {
-				return err
-			}
-			cols = append(cols, c)
+		cols, err := indexColumns(ix)
+		if err != nil {
+			return err
 		}
 		name := sqliteIndexName(tbl, ix.Name)
 		unique := ""
 		if ix.Unique {
 			unique = "UNIQUE "
-		} else {
-			// Lists end their order with the id, so an index that ends with
-			// it serves "filter, sort, then id" pages without a sort step.
-			cols = append(cols, "id")
 		}
 		want[name] = fmt.Sprintf(`CREATE %sINDEX "%s" ON "%s" (%s)`, unique, name, tbl, strings.Join(cols, ", "))
 		specs[name] = ix

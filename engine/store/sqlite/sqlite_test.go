@@ -257,3 +257,66 @@ func isUnique(err error) bool {
 	var ue *store.UniqueError
 	return errors.As(err, &ue)
 }
+
+// A page filtered on an index's leading field and sorted by the following
+// ones, with the engine's id tiebreak in the last key's direction, is read
+// in index order: no sort step, also for mixed directions and for the
+// keyset condition of the next page. A changed index is rebuilt; a removed
+// one dropped.
+func TestCompositeIndexServesPages(t *testing.T) {
+	ctx := context.Background()
+	s := open(t).(*sqlite.Store)
+	byAmount := store.Index{Name: "k_owner_amount", Fields: []string{"owner", "amount.amount"}, Desc: []bool{false, true}}
+	byClose := store.Index{Name: "k_stage_close", Fields: []string{"stage", "expected_close"}, Desc: []bool{false, true}}
+	if err := s.EnsureCollection(ctx, "deals", []store.Index{byAmount, byClose}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		data := map[string]any{"owner": fmt.Sprintf("u%d", i%5), "stage": fmt.Sprintf("s%d", i%3),
+			"amount": map[string]any{"amount": float64(i * 7 % 13)}, "expected_close": fmt.Sprintf("2026-01-%02d", i%28+1)}
+		if err := s.Insert(ctx, "deals", store.Record{ID: fmt.Sprintf("r%02d", i), Version: 1, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine := query.Cmp{Field: "owner", Op: query.Eq, Value: "u1"}
+	byAmountDesc := []query.Sort{{Field: "amount.amount", Desc: true}, {Field: "id", Desc: true}}
+	for _, tc := range []struct {
+		name  string
+		q     query.Query
+		index string
+	}{
+		{"owner, -amount", query.Query{Filter: mine, Sort: byAmountDesc, Limit: 21}, "k_owner_amount"},
+		{"owner, amount (backwards)", query.Query{Filter: mine, Sort: []query.Sort{{Field: "amount.amount"}, {Field: "id"}}, Limit: 21}, "k_owner_amount"},
+		{"next page", query.Query{Filter: query.And{mine, query.After(byAmountDesc, []any{5.0, "r20"})}, Sort: byAmountDesc, Limit: 21}, "k_owner_amount"},
+		{"stage, -close", query.Query{Filter: query.Cmp{Field: "stage", Op: query.Eq, Value: "s1"},
+			Sort: []query.Sort{{Field: "expected_close", Desc: true}, {Field: "id", Desc: true}}, Limit: 21}, "k_stage_close"},
+		{"stage then -close, mixed", query.Query{
+			Sort: []query.Sort{{Field: "stage"}, {Field: "expected_close", Desc: true}, {Field: "id", Desc: true}}, Limit: 21}, "k_stage_close"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := sqlite.QueryPlan(ctx, s, "deals", tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(plan, "\n")
+			if !strings.Contains(text, "x_c_deals__"+tc.index) || strings.Contains(text, "TEMP B-TREE") {
+				t.Fatalf("plan does not read %s in order:\n%s", tc.index, text)
+			}
+		})
+	}
+
+	// Changed: rebuilt with the new directions. Removed: dropped.
+	asc := store.Index{Name: "k_owner_amount", Fields: byAmount.Fields}
+	if err := s.EnsureCollection(ctx, "deals", []store.Index{asc}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"k_owner_amount": `CREATE INDEX "x_c_deals__k_owner_amount" ON "c_deals" (data->>'$.owner', data->>'$.amount.amount', id)`,
+		"k_stage_close":  "",
+	} {
+		got, err := sqlite.IndexSQL(ctx, s, "deals", name)
+		if err != nil || got != want {
+			t.Fatalf("%s: %q %v, want %q", name, got, err, want)
+		}
+	}
+}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Aggregate", testAggregate},
 		{"Unique", testUnique},
 		{"IndexesFollow", testIndexesFollow},
+		{"CompositeIndex", testCompositeIndex},
 		{"Versions", testVersions},
 		{"Sequence", testSequence},
 		{"InsertMany", testInsertMany},
@@ -430,6 +431,66 @@ func testIndexesFollow(t *testing.T, s store.Store) {
 	must(t, err)
 	if n != 2 {
 		t.Fatalf("count %d", n)
+	}
+}
+
+// A composite index with a descending field is built, serves pages in its
+// order (forwards and backwards, id last in the last key's direction), is
+// rebuilt when it changes and dropped when it is no longer listed.
+func testCompositeIndex(t *testing.T, s store.Store) {
+	c := ctx(t)
+	byAmount := store.Index{Name: "k_owner_amount", Fields: []string{"owner", "amount.amount"}, Desc: []bool{false, true}}
+	unique := byAmount
+	unique.Unique = true
+	money := func(id, owner string, amount float64) store.Record {
+		return rec(id, map[string]any{"owner": owner, "amount": map[string]any{"amount": amount, "currency": "CNY"}})
+	}
+	ensure(t, s, "deals", unique)
+	must(t, s.Insert(c, "deals", money("a", "u1", 5)))
+	must(t, s.Insert(c, "deals", money("b", "u1", 9)))
+	must(t, s.Insert(c, "deals", money("x", "u2", 9)))
+	uniqueErr(t, s.Insert(c, "deals", money("c", "u1", 9)), "k_owner_amount") // built
+
+	ensure(t, s, "deals") // dropped: the same keys are allowed again
+	must(t, s.Insert(c, "deals", money("c", "u1", 9)))
+
+	ensure(t, s, "deals", byAmount)
+	ensure(t, s, "deals", byAmount) // idempotent
+	must(t, s.Insert(c, "deals", money("d", "u1", 1)))
+	must(t, s.Insert(c, "deals", rec("f", map[string]any{"owner": "u1"})))
+	mine := query.Cmp{Field: "owner", Op: query.Eq, Value: "u1"}
+	desc := []query.Sort{{Field: "amount.amount", Desc: true}, {Field: "id", Desc: true}}
+	asc := []query.Sort{{Field: "amount.amount"}, {Field: "id"}}
+	for _, tc := range []struct {
+		name string
+		idx  store.Index
+		sort []query.Sort
+		want []string
+	}{
+		{"descending", byAmount, desc, []string{"c", "b", "a", "d", "f"}},
+		{"backwards", byAmount, asc, []string{"f", "d", "a", "b", "c"}},
+		{"rebuilt ascending", store.Index{Name: "k_owner_amount", Fields: byAmount.Fields}, desc, []string{"c", "b", "a", "d", "f"}},
+		{"rebuilt ascending, backwards", store.Index{Name: "k_owner_amount", Fields: byAmount.Fields}, asc, []string{"f", "d", "a", "b", "c"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ensure(t, s, "deals", tc.idx)
+			got, err := s.Find(c, "deals", query.Query{Filter: mine, Sort: tc.sort})
+			must(t, err)
+			if !reflect.DeepEqual(ids(got), tc.want) {
+				t.Fatalf("got %v, want %v", ids(got), tc.want)
+			}
+			page, err := s.Find(c, "deals", query.Query{Filter: mine, Sort: tc.sort, Limit: 2})
+			must(t, err)
+			if !reflect.DeepEqual(ids(page), tc.want[:2]) {
+				t.Fatalf("first page: got %v", ids(page))
+			}
+			next := query.After(tc.sort, []any{page[1].Data["amount"].(map[string]any)["amount"], page[1].ID})
+			rest, err := s.Find(c, "deals", query.Query{Filter: query.And{mine, next}, Sort: tc.sort, Limit: 2})
+			must(t, err)
+			if !reflect.DeepEqual(ids(rest), tc.want[2:4]) {
+				t.Fatalf("second page: got %v, want %v", ids(rest), tc.want[2:4])
+			}
+		})
 	}
 }
 
