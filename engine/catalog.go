@@ -89,7 +89,7 @@ func errUnknownEntity(name string) error {
 func compile(ent *schema.Entity, def string) *compiled {
 	ce := &compiled{Entity: ent, def: def, uniqueIdx: map[string]string{}}
 	for _, ix := range ent.Indexes() {
-		ce.indexes = append(ce.indexes, store.Index{Name: ix.Name, Fields: ix.Fields, Unique: ix.Unique, Multi: ix.Multi})
+		ce.indexes = append(ce.indexes, store.Index{Name: ix.Name, Fields: ix.Fields, Desc: ix.Desc, Unique: ix.Unique, Multi: ix.Multi})
 	}
 	for _, f := range ent.Fields {
 		switch f.Type.Name() {

@@ -158,6 +158,8 @@ func Parse(doc []byte) (*Entity, error) {
 		}
 	}
 
+	errs = append(errs, e.checkIndexes(root["x-indexes"])...)
+
 	// The meta-schema: the document must be a valid JSON Schema. The
 	// validator is compiled from the document with x-type filled in.
 	out := encodeDoc(root, order)

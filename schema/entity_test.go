@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -364,5 +365,135 @@ func TestValidateNestedParts(t *testing.T) {
 	}
 	if l := e.Field("stage").OptionLabel("other"); l.EN != "other" {
 		t.Errorf("label of an unlabelled value %+v", l)
+	}
+}
+
+func TestCompositeIndexes(t *testing.T) {
+	const props = `"properties": {"name": {"type": "string"}, "amount": {"x-type": "currency"}, "stage": {"type": "string", "enum": ["new", "won"]},
+		"close": {"type": "string", "format": "date"}, "vip": {"type": "boolean"}, "tags": {"type": "array", "items": {"type": "string"}},
+		"extra": {"type": "object"}, "acct": {"type": "string", "x-type": "relation", "x-ref": "account"},
+		"contacts": {"type": "array", "items": {"type": "string"}, "x-type": "relation", "x-ref": "contact", "x-many": true}}`
+	doc := func(xi string) string {
+		return `{"$id": "deal", "type": "object", ` + props + `, "x-indexes": ` + xi + `}`
+	}
+
+	e, err := schema.Parse([]byte(doc(`[["owner", "-amount"], ["stage", "close", "vip"], ["acct", "-updated_at"]]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type spec struct {
+		fields string
+		desc   []bool
+	}
+	got := map[string]spec{}
+	for _, ix := range e.Indexes() {
+		if strings.HasPrefix(ix.Name, "k_") {
+			got[ix.Name[:len(ix.Name)-9]] = spec{strings.Join(ix.Fields, "+"), ix.Desc}
+			if ix.Unique || ix.Multi || len(ix.Name) > schema.MaxIndexName {
+				t.Errorf("%+v", ix)
+			}
+		}
+	}
+	want := map[string]spec{
+		"k_owner_amount":    {"owner+amount.amount", []bool{false, true}},
+		"k_stage_close_vip": {"stage+close+vip", nil},
+		"k_acct_updated_at": {"acct+updated_at", []bool{false, true}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("composite indexes %v\nwant %v", got, want)
+	}
+	// Names are stable, and differ with the directions.
+	again, _ := schema.Parse([]byte(doc(`[["acct", "-updated_at"], ["owner", "-amount"]]`)))
+	flipped, _ := schema.Parse([]byte(doc(`[["owner", "amount"]]`)))
+	name := func(e *schema.Entity, prefix string) string {
+		for _, ix := range e.Indexes() {
+			if strings.HasPrefix(ix.Name, prefix) {
+				return ix.Name
+			}
+		}
+		return ""
+	}
+	if n := name(e, "k_owner_amount"); n == "" || n != name(again, "k_owner_amount") || n == name(flipped, "k_owner_amount") {
+		t.Fatalf("names %q %q %q", n, name(again, "k_owner_amount"), name(flipped, "k_owner_amount"))
+	}
+
+	for _, tc := range []struct {
+		name, xi string
+		want     map[string]string // path → code
+	}{
+		{"not a list", `{"owner": 1}`, map[string]string{"/x-indexes": "type"}},
+		{"index not a list", `["owner"]`, map[string]string{"/x-indexes/0": "type"}},
+		{"empty index", `[[]]`, map[string]string{"/x-indexes/0": "type"}},
+		{"key not text", `[["owner", 3]]`, map[string]string{"/x-indexes/0/1": "type"}},
+		{"bare minus", `[["owner", "-"]]`, map[string]string{"/x-indexes/0/1": "type"}},
+		{"unknown field", `[["stage"], ["owner", "-nosuch"]]`, map[string]string{"/x-indexes/1/1": "unknown_field"}},
+		{"id is not a key", `[["stage", "id"]]`, map[string]string{"/x-indexes/0/1": "unknown_field"}},
+		{"json", `[["stage", "extra"]]`, map[string]string{"/x-indexes/0/1": "not_indexable"}},
+		{"tags", `[["tags"]]`, map[string]string{"/x-indexes/0/0": "not_indexable"}},
+		{"to-many relation", `[["owner", "-contacts"]]`, map[string]string{"/x-indexes/0/1": "not_indexable"}},
+		{"field twice", `[["stage", "close", "-stage"]]`, map[string]string{"/x-indexes/0/2": "duplicate"}},
+		{"index twice", `[["stage", "-close"], ["owner"], ["stage", "-close"]]`, map[string]string{"/x-indexes/2": "duplicate"}},
+		{"index reversed", `[["stage", "-close"], ["-stage", "close"]]`, map[string]string{"/x-indexes/1": "duplicate"}},
+		{"implied index", `[["-owner", "-created_at"]]`, map[string]string{"/x-indexes/0": "duplicate"}},
+		{"implied by the type", `[["acct"]]`, map[string]string{"/x-indexes/0": "duplicate"}},
+		{"too many fields", `[["stage", "close", "vip", "name", "owner"]]`, map[string]string{"/x-indexes/0": "too_many"}},
+		{"too many indexes", `[` + strings.Repeat(`["stage"],`, schema.MaxIndexes) + `["close"]]`, map[string]string{"/x-indexes": "too_many"}},
+		{"several at once", `[["nosuch"], ["tags", "stage", "stage"]]`,
+			map[string]string{"/x-indexes/0/0": "unknown_field", "/x-indexes/1/0": "not_indexable", "/x-indexes/1/2": "duplicate"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := schema.Parse([]byte(doc(tc.xi)))
+			me := morph.AsError(err)
+			if me == nil || me.Code != morph.EInvalid {
+				t.Fatalf("accepted or wrong error: %v", err)
+			}
+			got := map[string]string{}
+			for _, f := range me.Fields {
+				got[f.Path] = f.Code
+				if f.Text.EN == "" || f.Text.ZH == "" {
+					t.Errorf("%s lacks a message: %+v", f.Path, f.Text)
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("errors %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// Every field name Parse accepts gives index names that both stores take
+// (at most 63 of [a-z0-9_]); names are distinct, and a field named like
+// the cut name of another is refused at its path.
+func TestLongFieldNamesGetIndexNames(t *testing.T) {
+	long := func(n int, c string) string { return "f" + strings.Repeat(c, n-1) }
+	e, err := schema.Parse([]byte(fmt.Sprintf(`{"$id": "x", "type": "object", "properties": {
+		%q: {"type": "string", "x-unique": true}, %q: {"type": "string", "x-indexed": true},
+		%q: {"type": "string", "x-unique": true}, %q: {"type": "number", "x-indexed": true}},
+		"x-indexes": [[%q, %q, %q]]}`, long(63, "a"), long(63, "b"), long(62, "a"), long(62, "b"), long(63, "b"), "-"+long(62, "b"), long(63, "a"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nameRE := regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	seen := map[string]bool{}
+	for _, ix := range e.Indexes() {
+		if !nameRE.MatchString(ix.Name) || seen[ix.Name] {
+			t.Errorf("index name %q (%d)", ix.Name, len(ix.Name))
+		}
+		seen[ix.Name] = true
+	}
+	if len(seen) != 7 {
+		t.Fatalf("%d indexes: %v", len(seen), seen)
+	}
+
+	one, err := schema.Parse([]byte(fmt.Sprintf(`{"$id": "x", "type": "object", "properties": {%q: {"type": "string", "x-unique": true}}}`, long(63, "a"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clash := strings.TrimPrefix(one.Indexes()[0].Name, "u_") // a field whose index name is that cut name
+	_, err = schema.Parse([]byte(fmt.Sprintf(`{"$id": "x", "type": "object", "properties": {
+		%q: {"type": "string", "x-unique": true}, %q: {"type": "string", "x-unique": true}}}`, long(63, "a"), clash)))
+	me := morph.AsError(err)
+	if me == nil || len(me.Fields) != 1 || me.Fields[0].Path != "/properties/"+clash || me.Fields[0].Code != "index_name" {
+		t.Fatalf("a clashing index name: %v %+v", err, me)
 	}
 }

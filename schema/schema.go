@@ -7,6 +7,9 @@
 //	$id            the entity name: [a-z][a-z0-9_]{0,39}, immutable
 //	title          the English label; x-label: {"en": …, "zh-CN": …} overrides
 //	x-title-field  the field shown as a record's title (default: first text field)
+//	x-indexes      composite indexes for the lists users ask for most: a list of
+//	               field lists, "-" before a field for descending order
+//	               ([["owner", "-amount"], ["stage", "expected_close"]])
 //
 // and of a property (a field):
 //
@@ -56,6 +59,7 @@ type Entity struct {
 	Doc        map[string]any // the definition as stored (x-type filled in where it was inferred)
 
 	byName    map[string]*Field
+	composite []IndexSpec // x-indexes
 	required  []*Field
 	validator *jsonschema.Schema // the record validator, compiled once
 	json      []byte             // Doc as JSON text, properties in their order
@@ -103,11 +107,14 @@ type FieldType interface {
 type IndexSpec struct {
 	Name   string
 	Fields []string // store paths
+	Desc   []bool   // by position: the field is in descending order (nil: none is)
 	Unique bool
 	// Multi is set when the field holds an array (a relation with x-many):
 	// the index is over its elements (a multikey index in MongoDB). A store
 	// that cannot index array elements may skip such an index.
 	Multi bool
+
+	from string // the pointer of the definition part that asks for the index
 }
 
 // Field returns the named field, or nil.
