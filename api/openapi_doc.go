@@ -187,7 +187,7 @@ func commonSchemas() obj {
 		"EntityDefinition": obj{
 			"type": "object",
 			"description": "An entity definition: a JSON Schema (draft 2020-12) document with Morph's x- vocabulary " +
-				"(x-type, x-label, x-ref, x-unique, x-indexed, x-options …). $id is the entity name.",
+				"(x-type, x-label, x-ref, x-unique, x-indexed, x-options, x-indexes …). $id is the entity name.",
 			"required": []any{"$id", "type", "properties"},
 			"properties": obj{
 				"$id":        obj{"type": "string", "pattern": entityNamePattern},
@@ -195,6 +195,13 @@ func commonSchemas() obj {
 				"type":       obj{"const": "object"},
 				"properties": obj{"type": "object", "additionalProperties": obj{"type": "object"}},
 				"required":   obj{"type": "array", "items": obj{"type": "string"}},
+				"x-indexes": obj{
+					"type": "array", "maxItems": schema.MaxIndexes,
+					"description": `Composite indexes for the lists users ask for most: each a list of field names, "-" before ` +
+						`a name for descending order, such as [["owner", "-amount"], ["stage", "expected_close"]]. ` +
+						"A page filtered on an index's first fields and sorted by the following ones is read in index order.",
+					"items": obj{"type": "array", "minItems": 1, "maxItems": schema.MaxIndexFields, "items": obj{"type": "string"}},
+				},
 			},
 		},
 		"EntityList": obj{
