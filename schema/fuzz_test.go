@@ -25,6 +25,7 @@ func FuzzParse(f *testing.F) {
 		`{"$id": "x", "type": "object", "properties": {"a": {"x-type": "autonumber", "x-autonumber": {"digits": 99}}}}`,
 		`{"$id": "x", "properties": [], "required": {}, "x-label": 3}`,
 		`[]`, `null`, `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "pattern": "("}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"type": "string"}}, "x-indexes": [["a", "-a"], ["-"], [null], "a", [["a"]]]}`,
 	} {
 		f.Add([]byte(s))
 	}
