@@ -94,6 +94,7 @@ func (e *Entity) parseIndexes(v any) []morph.FieldError {
 	}
 	var errs []morph.FieldError
 	implied := e.Indexes() // without the composite ones: e.composite is still empty
+	var at []int           // the position in list of each of e.composite
 	for i, item := range list {
 		path := "/x-indexes/" + strconv.Itoa(i)
 		ix, ferrs := e.parseIndex(path, item)
@@ -103,7 +104,7 @@ func (e *Entity) parseIndexes(v any) []morph.FieldError {
 		}
 		if j := slices.IndexFunc(e.composite, ix.sameOrder); j >= 0 {
 			errs = append(errs, settingError(path, "duplicate", morph.T(
-				"This index serves the same orders as index %d", "此索引与第 %d 个索引作用相同", j)))
+				"This index serves the same orders as /x-indexes/%d", "此索引与 /x-indexes/%d 作用相同", at[j])))
 			continue
 		}
 		if j := slices.IndexFunc(implied, func(o IndexSpec) bool { return !o.Unique && !o.Multi && ix.sameOrder(o) }); j >= 0 {
@@ -111,7 +112,7 @@ func (e *Entity) parseIndexes(v any) []morph.FieldError {
 				"The entity has this index already (%s)", "实体已有此索引（%s）", strings.Join(implied[j].Fields, ", "))))
 			continue
 		}
-		e.composite = append(e.composite, *ix)
+		e.composite, at = append(e.composite, *ix), append(at, i)
 	}
 	return errs
 }

@@ -433,6 +433,7 @@ func TestCompositeIndexes(t *testing.T) {
 		{"to-many relation", `[["owner", "-contacts"]]`, map[string]string{"/x-indexes/0/1": "not_indexable"}},
 		{"field twice", `[["stage", "close", "-stage"]]`, map[string]string{"/x-indexes/0/2": "duplicate"}},
 		{"index twice", `[["stage", "-close"], ["owner"], ["stage", "-close"]]`, map[string]string{"/x-indexes/2": "duplicate"}},
+		{"index twice, after a wrong one", `[["nosuch"], ["stage"], ["stage"]]`, map[string]string{"/x-indexes/0/0": "unknown_field", "/x-indexes/2": "duplicate"}},
 		{"index reversed", `[["stage", "-close"], ["-stage", "close"]]`, map[string]string{"/x-indexes/1": "duplicate"}},
 		{"implied index", `[["-owner", "-created_at"]]`, map[string]string{"/x-indexes/0": "duplicate"}},
 		{"implied by the type", `[["acct"]]`, map[string]string{"/x-indexes/0": "duplicate"}},
@@ -458,6 +459,16 @@ func TestCompositeIndexes(t *testing.T) {
 				t.Fatalf("errors %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// A repeated index names the one it repeats by its place in x-indexes.
+func TestCompositeIndexRepeatNamesTheFirst(t *testing.T) {
+	_, err := schema.Parse([]byte(`{"$id": "x", "type": "object", "properties": {"a": {"type": "string"}},
+		"x-indexes": [["nosuch"], ["a"], ["-a"]]}`))
+	me := morph.AsError(err)
+	if me == nil || len(me.Fields) != 2 || me.Fields[1].Path != "/x-indexes/2" || !strings.Contains(me.Fields[1].Text.EN, "as /x-indexes/1") {
+		t.Fatalf("%v %+v", err, me)
 	}
 }
 
