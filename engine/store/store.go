@@ -35,7 +35,7 @@ type Record struct {
 // and sorted by the following ones (then by id, as the engine always sorts)
 // is read in index order, forwards or backwards, without a sort step.
 type Index struct {
-	Name   string // unique within the collection: [a-z0-9_]+
+	Name   string // unique within the collection: [a-z][a-z0-9_]{0,62}
 	Fields []string
 	// Desc marks, by position, the fields kept in descending order; a
 	// missing entry is ascending. nil: every field ascending.
