@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
@@ -18,7 +19,8 @@ import (
 const maxGroups = 100000
 
 // Aggregate groups with $match and $group, using only the accumulators
-// $sum, $min and $max.
+// $sum, $min and $max. On DocumentDB, $min skips missing and null values
+// through minIgnoringNull.
 //
 // FerretDB v1 has no $min or $max in $group, and its $group feeds the
 // documents of a group to the first accumulator only (the others see none).
@@ -34,7 +36,7 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 	if err != nil {
 		return nil, err
 	}
-	inGo := s.ferret && len(aggs) > 1
+	inGo := s.server == ferretV1 && len(aggs) > 1
 	group := bson.D{{Key: "_id", Value: nil}}
 	if len(by) > 0 {
 		keys := bson.D{}
@@ -58,7 +60,10 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 				return nil, err
 			}
 			acc = bson.D{{Key: "$" + string(a.Func), Value: "$" + fp}}
-			inGo = inGo || (s.ferret && a.Func != query.Sum)
+			if a.Func == query.Min && s.server == documentDB {
+				acc = minIgnoringNull(fp)
+			}
+			inGo = inGo || (s.server == ferretV1 && a.Func != query.Sum)
 		default:
 			return nil, fmt.Errorf("%w: aggregate %q", store.ErrInvalid, a.Func)
 		}
@@ -74,6 +79,14 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 		return nil, fmt.Errorf("mongo: aggregate %s: %w", name, err)
 	}
 	return finishGroups(out, by, aggs), nil
+}
+
+// minIgnoringNull is $min of a field for DocumentDB, whose $min counts a
+// missing or null value as the smallest (MongoDB's ignores them): such
+// values stand in as MaxKey, above every other, and a minimum that is
+// MaxKey is null (aggregateOnServer reads MaxKey as nil).
+func minIgnoringNull(fp string) bson.D {
+	return bson.D{{Key: "$min", Value: bson.D{{Key: "$ifNull", Value: bson.A{"$" + fp, primitive.MaxKey{}}}}}}
 }
 
 func aggregateOnServer(ctx context.Context, c *mongo.Collection, f, group bson.D, by []string, aggs []query.Agg) ([]query.Group, error) {
@@ -101,7 +114,11 @@ func aggregateOnServer(ctx context.Context, c *mongo.Collection, f, group bson.D
 			}
 		}
 		for i, a := range aggs {
-			g.Values[i] = a.Result(plain(m[fmt.Sprintf("a%d", i)]))
+			v := m[fmt.Sprintf("a%d", i)]
+			if _, max := v.(primitive.MaxKey); max {
+				v = nil
+			}
+			g.Values[i] = a.Result(plain(v))
 		}
 		out = append(out, g)
 	}
