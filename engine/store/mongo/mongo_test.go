@@ -3,6 +3,7 @@ package mongo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"sort"
@@ -524,5 +525,29 @@ func TestMinMaxSkipMissingAndNull(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// A sorted page larger than one batch of the server (16 MiB) comes back
+// whole: on DocumentDB, where a page is asked for as a single batch, a
+// batch cut at that size is read again.
+func TestPageOverOneBatch(t *testing.T) {
+	ctx := testCtx(t)
+	s, _ := open(t)
+	must(t, s.EnsureCollection(ctx, "big", []store.Index{{Name: "n", Fields: []string{"n"}}}))
+	blob := strings.Repeat("x", 1<<20)
+	recs := make([]store.Record, 20)
+	for i := range recs {
+		recs[i] = store.Record{ID: fmt.Sprintf("r%02d", i), Version: 1, Data: map[string]any{"n": float64(i), "blob": blob}}
+	}
+	errs, err := s.InsertMany(ctx, "big", recs)
+	must(t, err)
+	for _, e := range errs {
+		must(t, e)
+	}
+	got, err := s.Find(ctx, "big", query.Query{Sort: []query.Sort{{Field: "n", Desc: true}, {Field: "id", Desc: true}}, Limit: 19})
+	must(t, err)
+	if len(got) != 19 || got[0].ID != "r19" || got[18].ID != "r01" {
+		t.Fatalf("%d records, from %s to %s; want 19, r19 to r01", len(got), got[0].ID, got[len(got)-1].ID)
 	}
 }
