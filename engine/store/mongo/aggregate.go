@@ -73,7 +73,7 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 	if inGo {
 		out, err = aggregateHere(ctx, c, f, by, aggs)
 	} else {
-		out, err = aggregateOnServer(ctx, c, f, group, by, aggs)
+		out, err = s.aggregateOnServer(ctx, c, f, group, by, aggs)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mongo: aggregate %s: %w", name, err)
@@ -89,9 +89,9 @@ func minIgnoringNull(fp string) bson.D {
 	return bson.D{{Key: "$min", Value: bson.D{{Key: "$ifNull", Value: bson.A{"$" + fp, primitive.MaxKey{}}}}}}
 }
 
-func aggregateOnServer(ctx context.Context, c *mongo.Collection, f, group bson.D, by []string, aggs []query.Agg) ([]query.Group, error) {
+func (s *Store) aggregateOnServer(ctx context.Context, c *mongo.Collection, f, group bson.D, by []string, aggs []query.Agg) ([]query.Group, error) {
 	pipeline := mongo.Pipeline{{{Key: "$match", Value: f}}, {{Key: "$group", Value: group}}}
-	cur, err := c.Aggregate(ctx, pipeline)
+	cur, err := s.groupCursor(ctx, c, pipeline)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +123,41 @@ func aggregateOnServer(ctx context.Context, c *mongo.Collection, f, group bson.D
 		out = append(out, g)
 	}
 	return out, cur.Err()
+}
+
+// groupCursor runs the pipeline. On DocumentDB, where an aggregate answers
+// through a cursor that costs a PostgreSQL backend of its own (see Find), it
+// asks for the groups in a single batch (cursor.singleBatch, which MongoDB
+// does not take), and runs the pipeline again through a cursor in the rare
+// case that the batch may have been cut at 16 MiB.
+func (s *Store) groupCursor(ctx context.Context, c *mongo.Collection, pipeline mongo.Pipeline) (*mongo.Cursor, error) {
+	if s.server != documentDB {
+		return c.Aggregate(ctx, pipeline)
+	}
+	var res struct {
+		Cursor struct {
+			ID         int64      `bson:"id"`
+			FirstBatch []bson.Raw `bson:"firstBatch"`
+		} `bson:"cursor"`
+	}
+	cmd := bson.D{{Key: "aggregate", Value: c.Name()}, {Key: "pipeline", Value: pipeline},
+		{Key: "cursor", Value: bson.D{{Key: "singleBatch", Value: true}}}}
+	if err := c.Database().RunCommand(ctx, cmd).Decode(&res); err != nil {
+		return nil, err
+	}
+	docs := make([]any, len(res.Cursor.FirstBatch))
+	size := 0
+	for i, d := range res.Cursor.FirstBatch {
+		docs[i] = d
+		size += len(d)
+	}
+	if res.Cursor.ID == 0 && size < singleBatchCut {
+		return mongo.NewCursorFromDocuments(docs, nil, nil)
+	}
+	if res.Cursor.ID != 0 {
+		c.Database().RunCommand(ctx, bson.D{{Key: "killCursors", Value: c.Name()}, {Key: "cursors", Value: bson.A{res.Cursor.ID}}})
+	}
+	return c.Aggregate(ctx, pipeline)
 }
 
 // aggregateHere reads the matching documents (only the fields it needs)

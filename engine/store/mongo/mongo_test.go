@@ -551,3 +551,29 @@ func TestPageOverOneBatch(t *testing.T) {
 		t.Fatalf("%d records, from %s to %s; want 19, r19 to r01", len(got), got[0].ID, got[len(got)-1].ID)
 	}
 }
+
+// Groups larger together than one batch of the server come back whole.
+func TestGroupsOverOneBatch(t *testing.T) {
+	ctx := testCtx(t)
+	s, _ := open(t)
+	must(t, s.EnsureCollection(ctx, "bigkeys", nil))
+	recs := make([]store.Record, 20)
+	for i := range recs {
+		recs[i] = store.Record{ID: fmt.Sprintf("r%02d", i), Version: 1, Data: map[string]any{"k": fmt.Sprintf("%02d", i) + strings.Repeat("x", 1<<20)}}
+	}
+	errs, err := s.InsertMany(ctx, "bigkeys", recs)
+	must(t, err)
+	for _, e := range errs {
+		must(t, e)
+	}
+	groups, err := s.Aggregate(ctx, "bigkeys", nil, []string{"k"}, []query.Agg{{Func: query.Count}})
+	must(t, err)
+	if len(groups) != 20 {
+		t.Fatalf("%d groups, want 20", len(groups))
+	}
+	for i, g := range groups {
+		if k, _ := g.Key[0].(string); !strings.HasPrefix(k, fmt.Sprintf("%02d", i)) || g.Values[0] != int64(1) {
+			t.Fatalf("group %d: key %.8q…, values %v", i, k, g.Values)
+		}
+	}
+}
