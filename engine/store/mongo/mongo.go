@@ -34,6 +34,11 @@
 //     (code 1) "could not create exclusion constraint", not E11000: the
 //     adapter recognises that message there (see isIndexBuildClash);
 //   - its duplicate key messages name the index as "Index 'x_name'";
+//   - a sorted find or an aggregate answers through a cursor that holds its
+//     PostgreSQL connection, which FerretDB closes once the cursor is read,
+//     so each would start a PostgreSQL backend: finds with a limit and
+//     groups ask for a single batch there and counts use the count command
+//     (see find.go and aggregate.go);
 //   - it answers a sort from an index only for _id (the primary key): any
 //     other sort reads the filter's matches and sorts them, whatever the
 //     index (its ordered index scans are an experimental server setting).
