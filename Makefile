@@ -5,7 +5,7 @@ ADDR      ?= 127.0.0.1:8080
 STORE     ?= sqlite:./morph-data/morph.db
 FUZZTIME  ?= 10m
 
-.PHONY: run build test vet bench fuzz clean
+.PHONY: run build test test-mongo-compat vet bench fuzz clean
 
 run: build
 	./$(BIN) serve --addr $(ADDR) --store $(STORE) --example sme-crm
@@ -18,6 +18,12 @@ build:
 # targets, and the reliability tests against the real binary.
 test: vet
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The MongoDB adapter's tests and the API scenarios against FerretDB v2 on
+# PostgreSQL (DocumentDB), started for the run from ../shared/tools/mongo-compat
+# (MONGO_COMPAT=dir names another place) and stopped after it.
+test-mongo-compat:
+	GO=$(GO) .ci/mongo-compat
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

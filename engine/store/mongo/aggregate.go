@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
@@ -18,7 +19,8 @@ import (
 const maxGroups = 100000
 
 // Aggregate groups with $match and $group, using only the accumulators
-// $sum, $min and $max.
+// $sum, $min and $max. On DocumentDB, $min skips missing and null values
+// through minIgnoringNull.
 //
 // FerretDB v1 has no $min or $max in $group, and its $group feeds the
 // documents of a group to the first accumulator only (the others see none).
@@ -34,7 +36,7 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 	if err != nil {
 		return nil, err
 	}
-	inGo := s.ferret && len(aggs) > 1
+	inGo := s.server == ferretV1 && len(aggs) > 1
 	group := bson.D{{Key: "_id", Value: nil}}
 	if len(by) > 0 {
 		keys := bson.D{}
@@ -58,7 +60,10 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 				return nil, err
 			}
 			acc = bson.D{{Key: "$" + string(a.Func), Value: "$" + fp}}
-			inGo = inGo || (s.ferret && a.Func != query.Sum)
+			if a.Func == query.Min && s.server == documentDB {
+				acc = minIgnoringNull(fp)
+			}
+			inGo = inGo || (s.server == ferretV1 && a.Func != query.Sum)
 		default:
 			return nil, fmt.Errorf("%w: aggregate %q", store.ErrInvalid, a.Func)
 		}
@@ -68,7 +73,7 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 	if inGo {
 		out, err = aggregateHere(ctx, c, f, by, aggs)
 	} else {
-		out, err = aggregateOnServer(ctx, c, f, group, by, aggs)
+		out, err = s.aggregateOnServer(ctx, c, f, group, by, aggs)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mongo: aggregate %s: %w", name, err)
@@ -76,9 +81,17 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 	return finishGroups(out, by, aggs), nil
 }
 
-func aggregateOnServer(ctx context.Context, c *mongo.Collection, f, group bson.D, by []string, aggs []query.Agg) ([]query.Group, error) {
+// minIgnoringNull is $min of a field for DocumentDB, whose $min counts a
+// missing or null value as the smallest (MongoDB's ignores them): such
+// values stand in as MaxKey, above every other, and a minimum that is
+// MaxKey is null (aggregateOnServer reads MaxKey as nil).
+func minIgnoringNull(fp string) bson.D {
+	return bson.D{{Key: "$min", Value: bson.D{{Key: "$ifNull", Value: bson.A{"$" + fp, primitive.MaxKey{}}}}}}
+}
+
+func (s *Store) aggregateOnServer(ctx context.Context, c *mongo.Collection, f, group bson.D, by []string, aggs []query.Agg) ([]query.Group, error) {
 	pipeline := mongo.Pipeline{{{Key: "$match", Value: f}}, {{Key: "$group", Value: group}}}
-	cur, err := c.Aggregate(ctx, pipeline)
+	cur, err := s.groupCursor(ctx, c, pipeline)
 	if err != nil {
 		return nil, err
 	}
@@ -101,11 +114,50 @@ func aggregateOnServer(ctx context.Context, c *mongo.Collection, f, group bson.D
 			}
 		}
 		for i, a := range aggs {
-			g.Values[i] = a.Result(plain(m[fmt.Sprintf("a%d", i)]))
+			v := m[fmt.Sprintf("a%d", i)]
+			if _, max := v.(primitive.MaxKey); max {
+				v = nil
+			}
+			g.Values[i] = a.Result(plain(v))
 		}
 		out = append(out, g)
 	}
 	return out, cur.Err()
+}
+
+// groupCursor runs the pipeline. On DocumentDB, where an aggregate answers
+// through a cursor that costs a PostgreSQL backend of its own (see Find), it
+// asks for the groups in a single batch (cursor.singleBatch, which MongoDB
+// does not take), and runs the pipeline again through a cursor in the rare
+// case that the batch may have been cut at 16 MiB.
+func (s *Store) groupCursor(ctx context.Context, c *mongo.Collection, pipeline mongo.Pipeline) (*mongo.Cursor, error) {
+	if s.server != documentDB {
+		return c.Aggregate(ctx, pipeline)
+	}
+	var res struct {
+		Cursor struct {
+			ID         int64      `bson:"id"`
+			FirstBatch []bson.Raw `bson:"firstBatch"`
+		} `bson:"cursor"`
+	}
+	cmd := bson.D{{Key: "aggregate", Value: c.Name()}, {Key: "pipeline", Value: pipeline},
+		{Key: "cursor", Value: bson.D{{Key: "singleBatch", Value: true}}}}
+	if err := c.Database().RunCommand(ctx, cmd).Decode(&res); err != nil {
+		return nil, err
+	}
+	docs := make([]any, len(res.Cursor.FirstBatch))
+	size := 0
+	for i, d := range res.Cursor.FirstBatch {
+		docs[i] = d
+		size += len(d)
+	}
+	if res.Cursor.ID == 0 && size < singleBatchCut {
+		return mongo.NewCursorFromDocuments(docs, nil, nil)
+	}
+	if res.Cursor.ID != 0 {
+		c.Database().RunCommand(ctx, bson.D{{Key: "killCursors", Value: c.Name()}, {Key: "cursors", Value: bson.A{res.Cursor.ID}}})
+	}
+	return c.Aggregate(ctx, pipeline)
 }
 
 // aggregateHere reads the matching documents (only the fields it needs)

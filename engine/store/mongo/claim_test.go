@@ -25,7 +25,7 @@ func openClaiming(t *testing.T) (*Store, context.Context) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	s.ferret = true
+	s.server = ferretV1
 	return s, ctx
 }
 

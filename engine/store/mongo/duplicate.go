@@ -19,17 +19,26 @@ func isDuplicate(err error) bool {
 	return err != nil && (mongo.IsDuplicateKeyError(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"))
 }
 
-// dupIndexRE finds the index in MongoDB's E11000 message:
-// "E11000 duplicate key error collection: db.c_x index: x_email dup key: { … }".
-var dupIndexRE = regexp.MustCompile(`index: ([A-Za-z0-9_]+)`)
+// dupIndexRE finds the index in MongoDB's E11000 message,
+// "E11000 duplicate key error collection: db.c_x index: x_email dup key: { … }",
+// or in DocumentDB's, "Duplicate key violation on the requested collection: Index 'x_email'".
+var dupIndexRE = regexp.MustCompile(`index: ([A-Za-z0-9_]+)|Index '([A-Za-z0-9_]+)'`)
+
+// dupIndexName is the MongoDB name of the index a duplicate key error
+// message names, "" when it names none.
+func dupIndexName(msg string) string {
+	if m := dupIndexRE.FindStringSubmatch(msg); m != nil {
+		return m[1] + m[2]
+	}
+	return ""
+}
 
 // duplicate turns the duplicate key error met writing rec into
-// store.ErrDuplicateID or a *store.UniqueError. MongoDB names the index in
-// its message; FerretDB v1 does not, so there the record's id (for an
+// store.ErrDuplicateID or a *store.UniqueError. MongoDB and DocumentDB name
+// the index in their messages; FerretDB v1 does not, so there the record's id (for an
 // insert) and its values in each unique index are looked up instead.
 func (s *Store) duplicate(ctx context.Context, name string, c *mongo.Collection, rec store.Record, msg string, insert bool) error {
-	if m := dupIndexRE.FindStringSubmatch(msg); m != nil {
-		iname := m[1]
+	if iname := dupIndexName(msg); iname != "" {
 		if iname == "_id_" {
 			return store.ErrDuplicateID
 		}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/morphcrm/morph/engine/query"
@@ -15,7 +16,19 @@ import (
 // maxFilterDepth bounds the nesting of And, Or and Not in a filter.
 const maxFilterDepth = 64
 
+// singleBatchCut is the size from which a single batch that came back
+// with fewer documents than asked may have been cut at the server's 16 MiB
+// batch limit; the engine's records are far smaller than the difference.
+const singleBatchCut = 8 << 20
+
 // Find returns the matching records in order.
+//
+// On DocumentDB a sorted find answers through a cursor that holds its
+// PostgreSQL connection, which FerretDB closes once the cursor is read: each
+// such find would start a PostgreSQL backend of its own. There a find with a
+// limit asks for a single batch (a negative limit), and is read again
+// through a cursor in the rare case that the batch came back short and
+// large enough to have been cut.
 func (s *Store) Find(ctx context.Context, name string, q query.Query) ([]store.Record, error) {
 	c, err := s.coll(name)
 	if err != nil {
@@ -44,29 +57,51 @@ func (s *Store) Find(ctx context.Context, name string, q query.Query) ([]store.R
 		}
 		opts.SetSort(sd)
 	}
+	if q.Limit > 0 && s.server == documentDB {
+		out, size, err := find(ctx, c, f, opts.SetLimit(-int64(q.Limit)))
+		if err != nil || len(out) == q.Limit || size < singleBatchCut {
+			return out, wrapFind(name, err)
+		}
+	}
 	if q.Limit > 0 {
 		opts.SetLimit(int64(q.Limit))
 	}
+	out, _, err := find(ctx, c, f, opts)
+	return out, wrapFind(name, err)
+}
+
+// find reads the records a find returns and their size in bytes.
+func find(ctx context.Context, c *mongo.Collection, f bson.D, opts *options.FindOptions) ([]store.Record, int, error) {
 	cur, err := c.Find(ctx, f, opts)
 	if err != nil {
-		return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
+		return nil, 0, err
 	}
 	defer cur.Close(ctx)
 	var out []store.Record
+	size := 0
 	for cur.Next(ctx) {
 		var m bson.M
 		if err := cur.Decode(&m); err != nil {
-			return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
+			return nil, 0, err
 		}
+		size += len(cur.Current)
 		out = append(out, record(m))
 	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
-	}
-	return out, nil
+	return out, size, cur.Err()
 }
 
-// Count returns how many records match.
+func wrapFind(name string, err error) error {
+	if err != nil {
+		return fmt.Errorf("mongo: find in %s: %w", name, err)
+	}
+	return nil
+}
+
+// Count returns how many records match. On DocumentDB it uses the count
+// command: CountDocuments' $match and $group answer through a cursor that
+// costs a PostgreSQL backend of its own there (see Find), count does not.
+// (On MongoDB, count without a filter may answer from metadata, which can
+// be off after an unclean shutdown, so MongoDB keeps CountDocuments.)
 func (s *Store) Count(ctx context.Context, name string, expr query.Expr) (int64, error) {
 	c, err := s.coll(name)
 	if err != nil {
@@ -76,7 +111,14 @@ func (s *Store) Count(ctx context.Context, name string, expr query.Expr) (int64,
 	if err != nil {
 		return 0, err
 	}
-	n, err := c.CountDocuments(ctx, f)
+	var n int64
+	if s.server == documentDB {
+		var res struct{ N int64 }
+		err = s.db.RunCommand(ctx, bson.D{{Key: "count", Value: c.Name()}, {Key: "query", Value: f}}).Decode(&res)
+		n = res.N
+	} else {
+		n, err = c.CountDocuments(ctx, f)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("mongo: count in %s: %w", name, err)
 	}

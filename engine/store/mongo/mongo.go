@@ -3,12 +3,17 @@
 // Each store collection is a MongoDB collection named "c_<name>" holding
 // documents {_id: id, _v: version, ...fields}. Counters live in "_sequences".
 //
-// The adapter keeps to what MongoDB and FerretDB v1 both support: no
-// transactions, no $lookup, $facet, $expr or $avg. Every write is one
-// document guarded by its version, so none needs a transaction.
+// MongoDB's semantics are the contract. The adapter keeps to what MongoDB,
+// FerretDB v1 and FerretDB v2 all support: no transactions, no $lookup,
+// $facet, $expr or $avg. Every write is one document guarded by its
+// version, so none needs a transaction. Non-unique indexes end with _id in
+// the direction of their last field, so that a page filtered on leading
+// fields and sorted by the following ones, then by id, is an index walk.
 //
-// FerretDB v1 differs from MongoDB in ways the adapter works around once it
-// has recognised the server (buildInfo reports a ferretdbVersion):
+// Open tells the servers apart by buildInfo (see serverOf) and works around
+// where they differ from MongoDB.
+//
+// FerretDB v1 (buildInfo reports a ferretdbVersion):
 //   - an update or findAndModify is a query followed by a write, so a filter
 //     on the version does not make it atomic: a guarded write first claims
 //     the version it replaces by inserting a document with a unique _id into
@@ -19,6 +24,24 @@
 //   - indexes take no partialFilterExpression: unique indexes are plain
 //     ones, where a missing field never clashes (SQLite treats the missing
 //     value as NULL, and NULLs are distinct).
+//
+// FerretDB v2 on PostgreSQL with the DocumentDB extension (buildInfo
+// reports a ferretdb document) has atomic guarded writes, $min, $max and
+// partial indexes, but:
+//   - its $min counts a missing or null value as the smallest: the adapter
+//     asks for the minimum of {$ifNull: [field, MaxKey]} (see aggregate.go);
+//   - a unique index built over duplicate values fails with an InternalError
+//     (code 1) "could not create exclusion constraint", not E11000: the
+//     adapter recognises that message there (see isIndexBuildClash);
+//   - its duplicate key messages name the index as "Index 'x_name'";
+//   - a sorted find or an aggregate answers through a cursor that holds its
+//     PostgreSQL connection, which FerretDB closes once the cursor is read,
+//     so each would start a PostgreSQL backend: finds with a limit and
+//     groups ask for a single batch there and counts use the count command
+//     (see find.go and aggregate.go);
+//   - it answers a sort from an index only for _id (the primary key): any
+//     other sort reads the filter's matches and sorts them, whatever the
+//     index (its ordered index scans are an experimental server setting).
 //
 // Unique indexes ignore records where any indexed field is missing. A field
 // stored with an explicit null counts as a value on both servers; the engine
@@ -49,8 +72,8 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 
-	// ferret is set when the server is FerretDB (see the package comment).
-	ferret bool
+	// server is the kind of server, from buildInfo (see the package comment).
+	server server
 
 	mu      sync.RWMutex
 	indexes map[string]map[string]store.Index // collection → MongoDB index name → index
@@ -98,8 +121,40 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("mongo: buildInfo: %w", err)
 	}
-	_, s.ferret = info["ferretdbVersion"]
+	s.server = serverOf(info)
 	return s, nil
+}
+
+// server is a kind of MongoDB-compatible server, as far as the adapter
+// treats them apart.
+type server int
+
+const (
+	mongoDB    server = iota // MongoDB itself, or a server that reports nothing else
+	ferretV1                 // FerretDB v1 (its SQLite or PostgreSQL handler)
+	documentDB               // FerretDB v2 and later, on PostgreSQL with the DocumentDB extension
+)
+
+// serverOf tells the server apart by its buildInfo answer: FerretDB v1
+// adds a ferretdbVersion field, FerretDB v2 a ferretdb document.
+func serverOf(info bson.M) server {
+	if _, ok := info["ferretdbVersion"]; ok {
+		return ferretV1
+	}
+	if _, ok := info["ferretdb"]; ok {
+		return documentDB
+	}
+	return mongoDB
+}
+
+func (k server) String() string {
+	switch k {
+	case ferretV1:
+		return "FerretDB v1"
+	case documentDB:
+		return "FerretDB v2 (DocumentDB)"
+	}
+	return "MongoDB"
 }
 
 // Close disconnects from the server, waiting at most ten seconds for
@@ -178,7 +233,7 @@ func (s *Store) EnsureCollection(ctx context.Context, name string, idx []store.I
 	}
 	existing := map[string]bool{}
 	for iname, h := range have {
-		if ix, ok := want[iname]; ok && sameIndex(h, ix) {
+		if ix, ok := want[iname]; ok && s.sameIndex(h, ix) {
 			existing[iname] = true
 			continue
 		}
@@ -191,7 +246,7 @@ func (s *Store) EnsureCollection(ctx context.Context, name string, idx []store.I
 			continue
 		}
 		if err := s.createIndex(ctx, c, iname, ix); err != nil {
-			if isDuplicate(err) {
+			if isDuplicate(err) || s.isIndexBuildClash(err, ix) {
 				return &store.UniqueError{Collection: name, Index: ix.Name, Fields: ix.Fields}
 			}
 			return fmt.Errorf("mongo: create index %s of %s: %w", iname, name, err)
@@ -201,109 +256,6 @@ func (s *Store) EnsureCollection(ctx context.Context, name string, idx []store.I
 	s.indexes[name] = want
 	s.mu.Unlock()
 	return nil
-}
-
-// listIndexes returns the collection's own indexes (those named with
-// indexPrefix) by name, as store indexes.
-func listIndexes(ctx context.Context, c *mongo.Collection) (map[string]store.Index, error) {
-	cur, err := c.Indexes().List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var specs []bson.D
-	if err := cur.All(ctx, &specs); err != nil {
-		return nil, err
-	}
-	out := map[string]store.Index{}
-	for _, spec := range specs {
-		var ix store.Index
-		var iname string
-		for _, e := range spec {
-			switch e.Key {
-			case "name":
-				iname, _ = e.Value.(string)
-			case "unique":
-				ix.Unique, _ = e.Value.(bool)
-			case "key":
-				keys, _ := e.Value.(bson.D)
-				for _, k := range keys {
-					ix.Fields = append(ix.Fields, path(k.Key))
-				}
-			}
-		}
-		if !strings.HasPrefix(iname, indexPrefix) {
-			continue
-		}
-		ix.Name = strings.TrimPrefix(iname, indexPrefix)
-		out[iname] = ix
-	}
-	return out, nil
-}
-
-func sameIndex(a, b store.Index) bool {
-	if a.Unique != b.Unique || len(a.Fields) != len(b.Fields) {
-		return false
-	}
-	for i := range a.Fields {
-		if a.Fields[i] != b.Fields[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// createIndex creates one index. A unique index covers only records that
-// have every indexed field, so records without a value never clash. FerretDB
-// takes no partial indexes; there a plain unique index already lets missing
-// values through.
-func (s *Store) createIndex(ctx context.Context, c *mongo.Collection, iname string, ix store.Index) error {
-	keys := bson.D{}
-	for _, f := range ix.Fields {
-		fp, _ := field(f)
-		keys = append(keys, bson.E{Key: fp, Value: 1})
-	}
-	opts := options.Index().SetName(iname)
-	if ix.Unique {
-		opts.SetUnique(true)
-		if !s.ferret {
-			pf := bson.D{}
-			for _, k := range keys {
-				pf = append(pf, bson.E{Key: k.Key, Value: bson.D{{Key: "$exists", Value: true}}})
-			}
-			opts.SetPartialFilterExpression(pf)
-		}
-	}
-	_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys, Options: opts})
-	return err
-}
-
-// uniqueIndexes returns the collection's unique indexes by MongoDB name:
-// those of the last EnsureCollection, or the server's when this process has
-// made none for the collection or reload is set (another instance may have
-// changed them).
-func (s *Store) uniqueIndexes(ctx context.Context, name string, reload bool) (map[string]store.Index, error) {
-	s.mu.RLock()
-	specs, known := s.indexes[name]
-	s.mu.RUnlock()
-	if !known || reload {
-		c, err := s.coll(name)
-		if err != nil {
-			return nil, err
-		}
-		if specs, err = listIndexes(ctx, c); err != nil {
-			return nil, fmt.Errorf("mongo: list indexes of %s: %w", name, err)
-		}
-		s.mu.Lock()
-		s.indexes[name] = specs
-		s.mu.Unlock()
-	}
-	out := map[string]store.Index{}
-	for iname, ix := range specs {
-		if ix.Unique {
-			out[iname] = ix
-		}
-	}
-	return out, nil
 }
 
 // DropCollection drops the collection.

@@ -3,9 +3,11 @@ package mongo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -409,6 +411,169 @@ func TestContextEnds(t *testing.T) {
 	for name, err := range calls {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("%s with an ended context: %v", name, err)
+		}
+	}
+}
+
+// Non-unique indexes end with the id, in the direction of their last field;
+// unique ones hold their fields only. An index of the name with other keys
+// or directions, as older versions made them, is rebuilt.
+func TestIndexKeys(t *testing.T) {
+	ctx := testCtx(t)
+	s, db := open(t)
+	keys := func() map[string]string {
+		t.Helper()
+		cur, err := db.Collection("c_keys").Indexes().List(ctx)
+		must(t, err)
+		var specs []bson.D
+		must(t, cur.All(ctx, &specs))
+		out := map[string]string{}
+		for _, sp := range specs {
+			m := sp.Map()
+			if m["name"] == "_id_" {
+				continue
+			}
+			var parts []string
+			for _, k := range m["key"].(bson.D) {
+				dir := "+"
+				if n, _ := k.Value.(int32); n < 0 || k.Value == int64(-1) || k.Value == -1.0 {
+					dir = "-"
+				}
+				parts = append(parts, dir+k.Key)
+			}
+			out[m["name"].(string)] = strings.Join(parts, " ")
+		}
+		return out
+	}
+	idx := []store.Index{
+		{Name: "a", Fields: []string{"a"}},
+		{Name: "a_b", Fields: []string{"a", "b"}, Desc: []bool{false, true}},
+		{Name: "b_a", Fields: []string{"b", "a"}, Desc: []bool{true}},
+		{Name: "c_id", Fields: []string{"c", "id"}, Desc: []bool{false, true}},
+		{Name: "u", Fields: []string{"u"}, Unique: true},
+		{Name: "u_v", Fields: []string{"u", "v"}, Desc: []bool{false, true}, Unique: true},
+	}
+	want := map[string]string{
+		"x_a":    "+a +_id",
+		"x_a_b":  "+a -b -_id",
+		"x_b_a":  "-b +a +_id",
+		"x_c_id": "+c -_id",
+		"x_u":    "+u",
+		"x_u_v":  "+u -v",
+	}
+	must(t, s.EnsureCollection(ctx, "keys", idx))
+	if got := keys(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("index keys:\n got %v\nwant %v", got, want)
+	}
+
+	// Indexes of the same names made without the trailing id or with other
+	// directions.
+	c := db.Collection("c_keys")
+	_, err := c.Indexes().DropAll(ctx)
+	must(t, err)
+	for _, m := range []driver.IndexModel{
+		{Keys: bson.D{{Key: "a", Value: 1}}, Options: options.Index().SetName("x_a")},
+		{Keys: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("x_a_b")},
+		{Keys: bson.D{{Key: "b", Value: -1}, {Key: "a", Value: 1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("x_b_a")},
+		{Keys: bson.D{{Key: "u", Value: -1}}, Options: options.Index().SetName("x_u").SetUnique(true)},
+	} {
+		_, err := c.Indexes().CreateOne(ctx, m)
+		must(t, err)
+	}
+	must(t, s.EnsureCollection(ctx, "keys", idx))
+	if got := keys(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("index keys after rebuilding:\n got %v\nwant %v", got, want)
+	}
+}
+
+// $min and $max skip missing and null values, in groups of any key and in
+// the group over all records alike.
+func TestMinMaxSkipMissingAndNull(t *testing.T) {
+	ctx := testCtx(t)
+	s, db := open(t)
+	must(t, s.EnsureCollection(ctx, "mm", nil))
+	_, err := db.Collection("c_mm").InsertMany(ctx, []any{
+		bson.D{{Key: "_id", Value: "1"}, {Key: "_v", Value: int64(1)}, {Key: "k", Value: "a"}, {Key: "n", Value: 3.0}},
+		bson.D{{Key: "_id", Value: "2"}, {Key: "_v", Value: int64(1)}, {Key: "k", Value: "a"}, {Key: "n", Value: nil}},
+		bson.D{{Key: "_id", Value: "3"}, {Key: "_v", Value: int64(1)}, {Key: "k", Value: "a"}},
+		bson.D{{Key: "_id", Value: "4"}, {Key: "_v", Value: int64(1)}, {Key: "k", Value: "b"}, {Key: "n", Value: 5.0}},
+		bson.D{{Key: "_id", Value: "5"}, {Key: "_v", Value: int64(1)}, {Key: "k", Value: "b"}},
+		bson.D{{Key: "_id", Value: "6"}, {Key: "_v", Value: int64(1)}, {Key: "k", Value: "c"}},
+	})
+	must(t, err)
+	low, high := query.Agg{Func: query.Min, Field: "n"}, query.Agg{Func: query.Max, Field: "n"}
+	tests := []struct {
+		name string
+		by   []string
+		aggs []query.Agg
+		want []query.Group
+	}{
+		{"min alone", nil, []query.Agg{low}, []query.Group{{Key: []any{}, Values: []any{3.0}}}},
+		{"max alone", nil, []query.Agg{high}, []query.Group{{Key: []any{}, Values: []any{5.0}}}},
+		{"both", nil, []query.Agg{low, high}, []query.Group{{Key: []any{}, Values: []any{3.0, 5.0}}}},
+		{"by key", []string{"k"}, []query.Agg{low, high}, []query.Group{
+			{Key: []any{"a"}, Values: []any{3.0, 3.0}},
+			{Key: []any{"b"}, Values: []any{5.0, 5.0}},
+			{Key: []any{"c"}, Values: []any{nil, nil}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.Aggregate(ctx, "mm", nil, tt.by, tt.aggs)
+			must(t, err)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// A sorted page larger than one batch of the server (16 MiB) comes back
+// whole: on DocumentDB, where a page is asked for as a single batch, a
+// batch cut at that size is read again.
+func TestPageOverOneBatch(t *testing.T) {
+	ctx := testCtx(t)
+	s, _ := open(t)
+	must(t, s.EnsureCollection(ctx, "big", []store.Index{{Name: "n", Fields: []string{"n"}}}))
+	blob := strings.Repeat("x", 1<<20)
+	recs := make([]store.Record, 20)
+	for i := range recs {
+		recs[i] = store.Record{ID: fmt.Sprintf("r%02d", i), Version: 1, Data: map[string]any{"n": float64(i), "blob": blob}}
+	}
+	errs, err := s.InsertMany(ctx, "big", recs)
+	must(t, err)
+	for _, e := range errs {
+		must(t, e)
+	}
+	got, err := s.Find(ctx, "big", query.Query{Sort: []query.Sort{{Field: "n", Desc: true}, {Field: "id", Desc: true}}, Limit: 19})
+	must(t, err)
+	if len(got) != 19 || got[0].ID != "r19" || got[18].ID != "r01" {
+		t.Fatalf("%d records, from %s to %s; want 19, r19 to r01", len(got), got[0].ID, got[len(got)-1].ID)
+	}
+}
+
+// Groups larger together than one batch of the server come back whole.
+func TestGroupsOverOneBatch(t *testing.T) {
+	ctx := testCtx(t)
+	s, _ := open(t)
+	must(t, s.EnsureCollection(ctx, "bigkeys", nil))
+	recs := make([]store.Record, 20)
+	for i := range recs {
+		recs[i] = store.Record{ID: fmt.Sprintf("r%02d", i), Version: 1, Data: map[string]any{"k": fmt.Sprintf("%02d", i) + strings.Repeat("x", 1<<20)}}
+	}
+	errs, err := s.InsertMany(ctx, "bigkeys", recs)
+	must(t, err)
+	for _, e := range errs {
+		must(t, e)
+	}
+	groups, err := s.Aggregate(ctx, "bigkeys", nil, []string{"k"}, []query.Agg{{Func: query.Count}})
+	must(t, err)
+	if len(groups) != 20 {
+		t.Fatalf("%d groups, want 20", len(groups))
+	}
+	for i, g := range groups {
+		if k, _ := g.Key[0].(string); !strings.HasPrefix(k, fmt.Sprintf("%02d", i)) || g.Values[0] != int64(1) {
+			t.Fatalf("group %d: key %.8q…, values %v", i, k, g.Values)
 		}
 	}
 }

@@ -139,7 +139,7 @@ func (s *Store) Update(ctx context.Context, name string, rec store.Record) error
 	}
 	prev := rec.Version - 1
 	f := bson.D{{Key: "_id", Value: rec.ID}, {Key: "_v", Value: prev}}
-	if s.ferret {
+	if s.server == ferretV1 {
 		release, err := s.claim(ctx, name, rec.ID, prev)
 		if err != nil {
 			return err
@@ -171,7 +171,7 @@ func (s *Store) Delete(ctx context.Context, name, id string, version int64) erro
 	}
 	f := bson.D{{Key: "_id", Value: id}}
 	if version != 0 {
-		if s.ferret {
+		if s.server == ferretV1 {
 			release, err := s.claim(ctx, name, id, version)
 			if err != nil {
 				return err

@@ -19,7 +19,7 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	if name == "" || len(name) > 200 {
 		return 0, fmt.Errorf("mongo: sequence name %q", name)
 	}
-	if s.ferret {
+	if s.server == ferretV1 {
 		return s.nextNumbered(ctx, name)
 	}
 	c := s.db.Collection(sequencesColl)
