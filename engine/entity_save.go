@@ -218,7 +218,7 @@ func (e *Engine) storeDefinition(ctx context.Context, actor Actor, name, def str
 	case err != nil:
 		return 0, fmt.Errorf("engine: store definition %s: %w", name, err)
 	}
-	if err := e.st.Insert(ctx, collDefHistory, store.Record{ID: fmt.Sprintf("%s@%d", name, version), Version: 1,
+	if err := e.st.Insert(ctx, collDefHistory, store.Record{ID: historyID(name, version), Version: 1,
 		Data: map[string]any{"entity": name, "version": float64(version), "definition": def, "saved_at": now, "saved_by": actor.ID}}); err != nil {
 		e.log.Error("definition history", "entity", name, "version", version, "err", err)
 	}
@@ -226,20 +226,24 @@ func (e *Engine) storeDefinition(ctx context.Context, actor Actor, name, def str
 }
 
 // lastHistoryVersion returns the highest version kept in the history of an
-// entity name, 0 when there is none.
+// entity name, 0 when there is none. (The history's "version" field cannot
+// be sorted on: the name is the records' own version's.) Versions are kept
+// one after another, so it is their count, unless a gap was left: then the
+// versions above the count are looked up one by one.
 func (e *Engine) lastHistoryVersion(ctx context.Context, name string) (int64, error) {
-	recs, err := e.st.Find(ctx, collDefHistory, query.Query{
-		Filter: query.Cmp{Field: "entity", Op: query.Eq, Value: name},
-		Sort:   []query.Sort{{Field: "version", Desc: true}}, Limit: 1})
-	if err != nil {
+	n, err := e.st.Count(ctx, collDefHistory, query.Cmp{Field: "entity", Op: query.Eq, Value: name})
+	for err == nil {
+		if _, err = e.st.Get(ctx, collDefHistory, historyID(name, n+1)); err == nil {
+			n++
+		}
+	}
+	if !errors.Is(err, store.ErrNotFound) {
 		return 0, fmt.Errorf("engine: read definition history %s: %w", name, err)
 	}
-	if len(recs) == 0 {
-		return 0, nil
-	}
-	v, _ := recs[0].Data["version"].(float64)
-	return int64(v), nil
+	return n, nil
 }
+
+func historyID(name string, version int64) string { return fmt.Sprintf("%s@%d", name, version) }
 
 // DeleteEntity removes an entity's definition and its records. It is refused
 // while relation fields of other entities point at it. IfVersion applies;
