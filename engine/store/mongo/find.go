@@ -49,19 +49,19 @@ func (s *Store) Find(ctx context.Context, name string, q query.Query) ([]store.R
 	}
 	cur, err := c.Find(ctx, f, opts)
 	if err != nil {
-		return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
+		return nil, opError("find in", name, err)
 	}
 	defer cur.Close(ctx)
 	var out []store.Record
 	for cur.Next(ctx) {
 		var m bson.M
 		if err := cur.Decode(&m); err != nil {
-			return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
+			return nil, opError("find in", name, err)
 		}
 		out = append(out, record(m))
 	}
 	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("mongo: find in %s: %w", name, err)
+		return nil, opError("find in", name, err)
 	}
 	return out, nil
 }
@@ -78,7 +78,7 @@ func (s *Store) Count(ctx context.Context, name string, expr query.Expr) (int64,
 	}
 	n, err := c.CountDocuments(ctx, f)
 	if err != nil {
-		return 0, fmt.Errorf("mongo: count in %s: %w", name, err)
+		return 0, opError("count in", name, err)
 	}
 	return n, nil
 }
