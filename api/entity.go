@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine"
 )
 
 // entitySummary is one item of GET /api/entities.
@@ -43,13 +44,9 @@ func (s *Server) putEntity(c *fiber.Ctx) error {
 		return err
 	}
 	name := strings.Clone(c.Params("name"))
-	if want, err := ifMatch(c); err != nil {
+	opts, err := saveOptions(c)
+	if err != nil {
 		return err
-	} else if want > 0 {
-		if _, have, ok := s.eng.Catalog().Definition(name); !ok || have != want {
-			return morph.Errorf(morph.EVersion, "The definition was changed by someone else; reload it and try again",
-				"定义已被他人修改，请刷新后重试")
-		}
 	}
 	var probe any
 	if err := decodeJSON(b, &probe); err != nil {
@@ -57,7 +54,7 @@ func (s *Server) putEntity(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	res, err := s.eng.PutEntity(ctx, s.actor(c), name, append([]byte(nil), b...))
+	res, err := s.eng.PutEntity(ctx, s.actor(c), name, append([]byte(nil), b...), opts...)
 	if err != nil {
 		return err
 	}
@@ -72,10 +69,34 @@ func (s *Server) putEntity(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteEntity(c *fiber.Ctx) error {
+	want, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if err := s.eng.DeleteEntity(ctx, s.actor(c), strings.Clone(c.Params("name"))); err != nil {
+	if err := s.eng.DeleteEntity(ctx, s.actor(c), strings.Clone(c.Params("name")), engine.IfVersion(want)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// saveOptions reads the conditions of a definition save: If-Match (the
+// version the change was made from, compared by the engine under its lock)
+// and force=true (save although stored values do not fit a changed field).
+func saveOptions(c *fiber.Ctx) ([]engine.SaveOption, error) {
+	want, err := ifMatch(c)
+	if err != nil {
+		return nil, err
+	}
+	opts := []engine.SaveOption{engine.IfVersion(want)}
+	switch c.Query("force") {
+	case "", "false", "0":
+	case "true", "1":
+		opts = append(opts, engine.Force())
+	default:
+		return nil, &morph.Error{Code: morph.EInvalid, Text: morph.T("force must be true or false", "force 必须是 true 或 false"),
+			Fields: []morph.FieldError{{Path: "force", Code: "format", Offset: -1, Text: morph.T("force must be true or false", "force 必须是 true 或 false")}}}
+	}
+	return opts, nil
 }

@@ -161,7 +161,7 @@ func commonSchemas() obj {
 			"properties": obj{
 				"status": obj{"type": "integer", "description": "The HTTP status"},
 				"code": str("A stable code to branch on: invalid, invalid_json, invalid_filter, not_found, conflict, " +
-					"duplicate_value, version_mismatch, body_too_large, unsupported_media, unprocessable, internal …"),
+					"duplicate_value, incompatible_values, version_mismatch, body_too_large, unsupported_media, unprocessable, internal …"),
 				"message": str("In the language of Accept-Language (en or zh-CN)"),
 				"fields": obj{
 					"type":        "array",
@@ -187,14 +187,17 @@ func commonSchemas() obj {
 		"EntityDefinition": obj{
 			"type": "object",
 			"description": "An entity definition: a JSON Schema (draft 2020-12) document with Morph's x- vocabulary " +
-				"(x-type, x-label, x-ref, x-unique, x-indexed, x-options, x-indexes …). $id is the entity name.",
-			"required": []any{"$id", "type", "properties"},
+				"(x-type, x-label, x-ref, x-unique, x-indexed, x-options, x-indexes …). The URL names the entity: $id may be left out; " +
+				"a plain name in $id must be the URL's, a URI $id (https://example.com/owner.json) is kept as x-source-id " +
+				"and never fetched. The stored definition's $id is the entity name.",
+			"required": []any{"type", "properties"},
 			"properties": obj{
-				"$id":        obj{"type": "string", "pattern": entityNamePattern},
-				"title":      obj{"type": "string"},
-				"type":       obj{"const": "object"},
-				"properties": obj{"type": "object", "additionalProperties": obj{"type": "object"}},
-				"required":   obj{"type": "array", "items": obj{"type": "string"}},
+				"$id":         obj{"type": "string", "description": "The entity name, or a URI identifying the document elsewhere"},
+				"x-source-id": obj{"type": "string", "description": "The URI $id the definition was saved with"},
+				"title":       obj{"type": "string"},
+				"type":        obj{"const": "object"},
+				"properties":  obj{"type": "object", "additionalProperties": obj{"type": "object"}},
+				"required":    obj{"type": "array", "items": obj{"type": "string"}},
 				"x-indexes": obj{
 					"type": "array", "maxItems": schema.MaxIndexes,
 					"description": `Composite indexes for the lists users ask for most: each a list of field names, "-" before ` +
@@ -273,7 +276,7 @@ func sharedComponents() (parameters, headers, responses obj) {
 var errorResponses = map[string]struct{ name, desc string }{
 	"400":     {"BadRequest", "Bad input: malformed JSON, a wrong field value, an invalid filter"},
 	"404":     {"NotFound", "Unknown entity or record"},
-	"409":     {"Conflict", "A unique value is taken, or the change clashes with the current state"},
+	"409":     {"Conflict", "A unique value is taken, or the change clashes with the current state (of a definition: stored values do not fit it, incompatible_values)"},
 	"412":     {"PreconditionFailed", "The version in If-Match is stale"},
 	"413":     {"TooLarge", "The body is too large"},
 	"415":     {"UnsupportedMedia", "The body is not JSON"},
@@ -333,8 +336,12 @@ func commonPaths() obj {
 			},
 			"put": obj{
 				"operationId": "putEntity", "summary": "Create or change an entity definition", "tags": []any{"Entities"},
-				"description": "The definition is checked completely before it is saved; errors are keyed by the JSON pointer of the part that is wrong.",
-				"parameters":  []any{param("IfMatch")},
+				"description": "The definition is checked completely before it is saved; errors are keyed by the JSON pointer of the part that is wrong. " +
+					"A change of a field's type, x-many or x-ref, or a select losing options, is refused with 409 incompatible_values " +
+					"while stored records hold values the changed field does not accept (counted per field at /properties/<field>), " +
+					"unless force=true: then those values stay as they are.",
+				"parameters": []any{param("IfMatch"), obj{"name": "force", "in": "query",
+					"description": "Save although stored values do not fit a changed field", "schema": obj{"type": "boolean", "default": false}}},
 				"requestBody": obj{"required": true, "content": jsonContent(ref("EntityDefinition"))},
 				"responses": responses(obj{"200": definition("Changed"), "201": definition("Created")},
 					"400", "409", "412", "413", "415"),
@@ -342,7 +349,8 @@ func commonPaths() obj {
 			"delete": obj{
 				"operationId": "deleteEntity", "summary": "Delete an entity and its records", "tags": []any{"Entities"},
 				"description": "Refused with 409 while relation fields of other entities refer to it.",
-				"responses":   responses(obj{"204": obj{"description": "Deleted"}}, "404", "409"),
+				"parameters":  []any{param("IfMatch")},
+				"responses":   responses(obj{"204": obj{"description": "Deleted"}}, "400", "404", "409", "412"),
 			},
 		},
 	}

@@ -281,7 +281,8 @@ func TestOpenAPIDocument(t *testing.T) {
 			{"/api/records/account/{id}", "get", []string{"header:Accept-Language", "header:If-None-Match", "path:id"}},
 			{"/api/records/account/{id}", "patch", []string{"header:Accept-Language", "header:If-Match", "path:id"}},
 			{"/api/records/account/{id}", "delete", []string{"header:Accept-Language", "header:If-Match", "path:id"}},
-			{"/api/entities/{name}", "put", []string{"header:Accept-Language", "header:If-Match", "path:name"}},
+			{"/api/entities/{name}", "put", []string{"header:Accept-Language", "header:If-Match", "path:name", "query:force"}},
+			{"/api/entities/{name}", "delete", []string{"header:Accept-Language", "header:If-Match", "path:name"}},
 		}
 		for _, tt := range tests {
 			if got := names(tt.path, tt.method); !slices.Equal(got, tt.want) {

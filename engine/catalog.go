@@ -130,9 +130,24 @@ func (e *Engine) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load definitions: %w", err)
 	}
+	return e.load(ctx, recs)
+}
+
+// load swaps in a catalog of the stored definitions recs. An entity whose
+// definition is the catalog's version is kept as compiled; only the others
+// are compiled and have their collections made to follow them. The caller
+// holds defMu.
+func (e *Engine) load(ctx context.Context, recs []store.Record) error {
+	cur := e.catalog.Load()
 	entities := make(map[string]*compiled, len(recs))
 	for _, r := range recs {
 		def, _ := r.Data["definition"].(string)
+		if cur != nil {
+			if ce := cur.entities[r.ID]; ce != nil && ce.version == r.Version && ce.def == def {
+				entities[r.ID] = ce
+				continue
+			}
+		}
 		ent, err := schema.Parse([]byte(def))
 		if err != nil {
 			return fmt.Errorf("engine: stored definition %q does not compile: %w", r.ID, err)
@@ -150,21 +165,38 @@ func (e *Engine) Reload(ctx context.Context) error {
 
 // Refresh reloads the catalog when the stored definitions differ from it —
 // changed, added or removed by another instance sharing the store — and
-// reports whether it did. Servers call it periodically.
+// reports whether it did. Servers call it periodically. The comparison that
+// decides is made under the lock of definition changes, so a save of this
+// instance under way is never taken for another's.
 func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 	recs, err := e.st.Find(ctx, collEntities, queryAll())
 	if err != nil {
 		return false, fmt.Errorf("engine: read definitions: %w", err)
 	}
-	cur := e.catalog.Load()
-	same := len(recs) == len(cur.entities)
-	for _, r := range recs {
-		if ce := cur.entities[r.ID]; ce == nil || ce.version != r.Version {
-			same = false
-		}
-	}
-	if same {
+	if e.catalog.Load().matches(recs) {
 		return false, nil
 	}
-	return true, e.Reload(ctx)
+	e.defMu.Lock()
+	defer e.defMu.Unlock()
+	if recs, err = e.st.Find(ctx, collEntities, queryAll()); err != nil {
+		return false, fmt.Errorf("engine: read definitions: %w", err)
+	}
+	if e.catalog.Load().matches(recs) {
+		return false, nil
+	}
+	return true, e.load(ctx, recs)
+}
+
+// matches reports whether the catalog holds exactly the stored definitions
+// recs, at their versions.
+func (c *Catalog) matches(recs []store.Record) bool {
+	if len(recs) != len(c.entities) {
+		return false
+	}
+	for _, r := range recs {
+		if ce := c.entities[r.ID]; ce == nil || ce.version != r.Version {
+			return false
+		}
+	}
+	return true
 }

@@ -32,12 +32,13 @@ func isSystem(name string) bool {
 
 // Get returns one record.
 func (e *Engine) Get(ctx context.Context, actor Actor, entity, id string) (Record, error) {
-	if _, err := e.entity(entity); err != nil {
+	ce, err := e.entity(entity)
+	if err != nil {
 		return Record{}, err
 	}
 	rec, err := e.st.Get(ctx, entity, id)
 	if err != nil {
-		return Record{}, storeError(nil, err)
+		return Record{}, storeError(ce, err)
 	}
 	return rec, nil
 }
@@ -168,6 +169,8 @@ func storeError(ce *compiled, err error) error {
 		return nil
 	case errors.Is(err, store.ErrNotFound):
 		return morph.Errorf(morph.ENotFound, "Record not found", "记录不存在")
+	case errors.Is(err, store.ErrNoCollection) && ce != nil:
+		return errUnknownEntity(ce.Name) // deleted while the request was under way
 	case errors.Is(err, store.ErrConflict):
 		return morph.Errorf(morph.EVersion, "The record was changed by someone else; reload it and try again",
 			"记录已被他人修改，请刷新后重试")

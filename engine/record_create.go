@@ -236,7 +236,7 @@ func (e *Engine) findByKey(ctx context.Context, ce *compiled, key string, items 
 	path := f.Type.StorePath(f.Name)
 	recs, err := e.st.Find(ctx, ce.Name, queryIn(path, vals))
 	if err != nil {
-		return nil, fmt.Errorf("engine: bulk key lookup: %w", err)
+		return nil, storeError(ce, err)
 	}
 	for _, r := range recs {
 		if s, ok := store.Lookup(r.Data, path).(string); ok {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema"
 	"github.com/morphcrm/morph/schema/lang"
 )
 
@@ -185,7 +187,8 @@ func (e *Engine) parseList(ce *compiled, actor Actor, req ListRequest) (query.Qu
 }
 
 // expand reads the related records of every expanded field: one read per
-// field for the whole page, never one per record.
+// field for the whole page, never one per record. A stored value of another
+// shape than the field's (kept from an earlier definition) is not expanded.
 func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names []string) ([]map[string]any, error) {
 	out := make([]map[string]any, len(recs))
 	for _, name := range names {
@@ -193,7 +196,8 @@ func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names 
 		seen := map[string]bool{}
 		var ids []string
 		for _, r := range recs {
-			for _, id := range relationIDs(r.Data[name]) {
+			vals, _ := expandIDs(f, r.Data[name])
+			for _, id := range vals {
 				if !seen[id] {
 					seen[id] = true
 					ids = append(ids, id)
@@ -204,7 +208,7 @@ func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names 
 			continue
 		}
 		related, err := e.st.GetMany(ctx, f.Ref, ids)
-		if err != nil {
+		if err != nil && !errors.Is(err, store.ErrNoCollection) {
 			return nil, fmt.Errorf("engine: expand %s: %w", name, err)
 		}
 		byID := make(map[string]Record, len(related))
@@ -212,7 +216,7 @@ func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names 
 			byID[r.ID] = r
 		}
 		for i, r := range recs {
-			v, ok := r.Data[name]
+			vals, ok := expandIDs(f, r.Data[name])
 			if !ok {
 				continue
 			}
@@ -221,18 +225,31 @@ func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names 
 			}
 			if f.Many {
 				list := []any{}
-				for _, id := range relationIDs(v) {
+				for _, id := range vals {
 					if rr, ok := byID[id]; ok {
 						list = append(list, Flatten(rr, nil))
 					}
 				}
 				out[i][name] = list
-			} else if rr, ok := byID[relationIDs(v)[0]]; ok {
+			} else if rr, ok := byID[vals[0]]; ok {
 				out[i][name] = Flatten(rr, nil)
 			}
 		}
 	}
 	return out, nil
+}
+
+// expandIDs returns the ids a relation field's stored value names, and
+// whether the value has the field's shape: an id for a single relation, a
+// list of ids for x-many.
+func expandIDs(f *schema.Field, v any) ([]string, bool) {
+	if s, ok := v.(string); ok && !f.Many {
+		return []string{s}, true
+	}
+	if list, ok := v.([]any); ok && f.Many {
+		return relationIDs(list), true
+	}
+	return nil, false
 }
 
 // Flatten returns a record as its API document: id, version and the

@@ -4,7 +4,8 @@
 //
 // The x- vocabulary of an entity document:
 //
-//	$id            the entity name: [a-z][a-z0-9_]{0,39}, immutable
+//	$id            the entity name: [a-z][a-z0-9_]{0,39}, immutable (ParseNamed takes the name from
+//	               the caller and accepts no $id, the same name, or a URI kept as x-source-id)
 //	title          the English label; x-label: {"en": …, "zh-CN": …} overrides
 //	x-title-field  the field shown as a record's title (default: first text field)
 //	x-indexes      composite indexes for the lists users ask for most: a list of

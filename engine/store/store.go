@@ -53,6 +53,11 @@ type Index struct {
 // engine's system collections. Every method honours ctx's deadline.
 // Errors are the sentinel values below (test with errors.Is), a *UniqueError,
 // or adapter failures that the caller must treat as internal.
+//
+// A collection that does not exist (never created, or dropped while a
+// request was under way) is ErrNoCollection, for reads and writes alike —
+// except where the database itself creates a collection on first use
+// (MongoDB): there reads of it find nothing and writes create it.
 type Store interface {
 	// EnsureCollection creates the collection if needed and makes its
 	// secondary indexes exactly the given ones: missing indexes are created,
@@ -113,10 +118,11 @@ type Store interface {
 }
 
 var (
-	ErrNotFound    = errors.New("store: record not found")
-	ErrConflict    = errors.New("store: version conflict")
-	ErrDuplicateID = errors.New("store: duplicate record id")
-	ErrInvalid     = errors.New("store: invalid query")
+	ErrNotFound     = errors.New("store: record not found")
+	ErrConflict     = errors.New("store: version conflict")
+	ErrDuplicateID  = errors.New("store: duplicate record id")
+	ErrInvalid      = errors.New("store: invalid query")
+	ErrNoCollection = errors.New("store: no such collection")
 )
 
 // UniqueError reports a violated unique index.

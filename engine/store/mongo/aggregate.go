@@ -76,7 +76,7 @@ func (s *Store) Aggregate(ctx context.Context, name string, expr query.Expr, by 
 		out, err = s.aggregateOnServer(ctx, c, f, group, by, aggs)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mongo: aggregate %s: %w", name, err)
+		return nil, opError("aggregate", name, err)
 	}
 	return finishGroups(out, by, aggs), nil
 }

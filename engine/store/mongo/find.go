@@ -92,7 +92,7 @@ func find(ctx context.Context, c *mongo.Collection, f bson.D, opts *options.Find
 
 func wrapFind(name string, err error) error {
 	if err != nil {
-		return fmt.Errorf("mongo: find in %s: %w", name, err)
+		return opError("find in", name, err)
 	}
 	return nil
 }
@@ -120,7 +120,7 @@ func (s *Store) Count(ctx context.Context, name string, expr query.Expr) (int64,
 		n, err = c.CountDocuments(ctx, f)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("mongo: count in %s: %w", name, err)
+		return 0, opError("count in", name, err)
 	}
 	return n, nil
 }

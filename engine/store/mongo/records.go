@@ -32,7 +32,7 @@ func (s *Store) Insert(ctx context.Context, name string, rec store.Record) error
 		return s.duplicate(ctx, name, c, rec, err.Error(), true)
 	}
 	if err != nil {
-		return fmt.Errorf("mongo: insert into %s: %w", name, err)
+		return opError("insert into", name, err)
 	}
 	return nil
 }
@@ -68,7 +68,7 @@ func (s *Store) InsertMany(ctx context.Context, name string, recs []store.Record
 	}
 	var bwe mongo.BulkWriteException
 	if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 || bwe.WriteConcernError != nil {
-		return nil, fmt.Errorf("mongo: insert into %s: %w", name, err)
+		return nil, opError("insert into", name, err)
 	}
 	for _, we := range bwe.WriteErrors {
 		if we.Index < 0 || we.Index >= len(pos) {
@@ -78,7 +78,7 @@ func (s *Store) InsertMany(ctx context.Context, name string, recs []store.Record
 		if we.Code == 11000 || we.Code == 11001 {
 			errs[i] = s.duplicate(ctx, name, c, recs[i], we.Message, true)
 		} else {
-			errs[i] = fmt.Errorf("mongo: insert into %s: %s (code %d)", name, we.Message, we.Code)
+			errs[i] = opError("insert into", name, fmt.Errorf("%s (code %d)", we.Message, we.Code))
 		}
 	}
 	return errs, nil
@@ -96,7 +96,7 @@ func (s *Store) Get(ctx context.Context, name, id string) (store.Record, error) 
 		return store.Record{}, store.ErrNotFound
 	}
 	if err != nil {
-		return store.Record{}, fmt.Errorf("mongo: get from %s: %w", name, err)
+		return store.Record{}, opError("get from", name, err)
 	}
 	return record(m), nil
 }
@@ -155,7 +155,7 @@ func (s *Store) Update(ctx context.Context, name string, rec store.Record) error
 		return s.duplicate(ctx, name, c, rec, err.Error(), false)
 	}
 	if err != nil {
-		return fmt.Errorf("mongo: update in %s: %w", name, err)
+		return opError("update in", name, err)
 	}
 	if res.MatchedCount > 0 {
 		return nil
@@ -186,7 +186,7 @@ func (s *Store) Delete(ctx context.Context, name, id string, version int64) erro
 	}
 	res, err := c.DeleteOne(ctx, f)
 	if err != nil {
-		return fmt.Errorf("mongo: delete from %s: %w", name, err)
+		return opError("delete from", name, err)
 	}
 	if res.DeletedCount > 0 {
 		return nil
@@ -203,7 +203,7 @@ func (s *Store) checkVersion(ctx context.Context, c *mongo.Collection, name, id 
 		return store.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("mongo: read version in %s: %w", name, err)
+		return opError("read version in", name, err)
 	}
 	if v, ok := plain(m["_v"]).(float64); !ok || int64(v) != want {
 		return store.ErrConflict

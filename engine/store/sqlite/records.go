@@ -37,7 +37,7 @@ func (s *Store) Insert(ctx context.Context, coll string, rec store.Record) error
 	}
 	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, jsonb(?))`)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", coll, err)
+		return s.readError(coll, err)
 	}
 	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
@@ -56,7 +56,7 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 	}
 	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, jsonb(?))`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %s: %w", coll, err)
+		return nil, s.readError(coll, err)
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -97,10 +97,13 @@ func (s *Store) Get(ctx context.Context, coll, id string) (store.Record, error) 
 		return store.Record{}, s.readError(coll, err)
 	}
 	rec, err := scan(st.QueryRowContext(ctx, id))
-	if errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return store.Record{}, store.ErrNotFound
+	case err != nil:
+		return store.Record{}, s.readError(coll, err)
 	}
-	return rec, err
+	return rec, nil
 }
 
 // GetMany returns the records with the given ids that exist.
@@ -141,7 +144,7 @@ func (s *Store) Update(ctx context.Context, coll string, rec store.Record) error
 	}
 	st, err := s.stmt(ctx, true, `UPDATE "`+tbl+`" SET version = ?, data = jsonb(?) WHERE id = ? AND version = ?`)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", coll, err)
+		return s.readError(coll, err)
 	}
 	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, st).ExecContext(ctx, rec.Version, doc, rec.ID, rec.Version-1)
@@ -160,12 +163,12 @@ func (s *Store) Delete(ctx context.Context, coll, id string, version int64) erro
 	}
 	st, err := s.stmt(ctx, true, `DELETE FROM "`+tbl+`" WHERE id = ? AND (? = 0 OR version = ?)`)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", coll, err)
+		return s.readError(coll, err)
 	}
 	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, st).ExecContext(ctx, id, version, version)
 		if err != nil {
-			return fmt.Errorf("sqlite: %s: %w", coll, err)
+			return s.readError(coll, err)
 		}
 		return affected(ctx, tx, coll, tbl, id, res)
 	})
@@ -277,11 +280,12 @@ func (s *Store) query(ctx context.Context, coll, q string, args []any) ([]store.
 	return out, err
 }
 
-// readError reports a query on a collection that does not exist as an
-// empty result's cause the caller can recognise.
+// readError turns the failure of a statement on coll into the store's
+// errors: a table that does not exist (never created, or dropped meanwhile)
+// is ErrNoCollection.
 func (s *Store) readError(coll string, err error) error {
 	if strings.Contains(err.Error(), "no such table") {
-		return fmt.Errorf("%w: no collection %q", store.ErrInvalid, coll)
+		return fmt.Errorf("%w: %q", store.ErrNoCollection, coll)
 	}
 	return fmt.Errorf("sqlite: %s: %w", coll, err)
 }

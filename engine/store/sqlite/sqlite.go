@@ -408,7 +408,7 @@ var uniqueIndexRE = regexp.MustCompile(`index '([^']+)'`)
 func (s *Store) writeError(coll, tbl string, err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
-		return fmt.Errorf("sqlite: %s: %w", coll, err)
+		return s.readError(coll, err)
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
@@ -431,5 +431,5 @@ func (s *Store) writeError(coll, tbl string, err error) error {
 		}
 		return ue
 	}
-	return fmt.Errorf("sqlite: %s: %w", coll, err)
+	return s.readError(coll, err)
 }

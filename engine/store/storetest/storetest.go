@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InsertMany", testInsertMany},
 		{"Invalid", testInvalid},
 		{"Drop", testDrop},
+		{"Missing", testMissing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
@@ -621,4 +622,49 @@ func testDrop(t *testing.T, s store.Store) {
 	if n, err := s.Count(c, "gone", nil); err != nil || n != 0 {
 		t.Fatalf("after drop: %d %v", n, err)
 	}
+}
+
+// testMissing: operations on a collection that does not exist — dropped
+// while they were under way — fail with ErrNoCollection, or (on stores that
+// create collections on first use) read nothing and write.
+func testMissing(t *testing.T, s store.Store) {
+	c := ctx(t)
+	ensure(t, s, "left")
+	must(t, s.Insert(c, "left", rec("a", map[string]any{"n": 1.0})))
+	must(t, s.DropCollection(c, "left"))
+	missing := func(op string, err error) {
+		t.Helper()
+		if err != nil && !errors.Is(err, store.ErrNoCollection) {
+			t.Errorf("%s on a dropped collection: %v, want nil or ErrNoCollection", op, err)
+		}
+	}
+	_, err := s.Get(c, "left", "a")
+	if !errors.Is(err, store.ErrNotFound) {
+		missing("Get", err)
+	}
+	recs, err := s.Find(c, "left", query.Query{Filter: query.Cmp{Field: "n", Op: query.Gt, Value: 0.0}})
+	missing("Find", err)
+	if len(recs) != 0 {
+		t.Errorf("Find on a dropped collection: %v", recs)
+	}
+	_, err = s.GetMany(c, "left", []string{"a"})
+	missing("GetMany", err)
+	_, err = s.Count(c, "left", nil)
+	missing("Count", err)
+	_, err = s.Aggregate(c, "left", nil, nil, []query.Agg{{Func: query.Count}})
+	missing("Aggregate", err)
+	err = s.Update(c, "left", store.Record{ID: "a", Version: 2, Data: map[string]any{}})
+	if !errors.Is(err, store.ErrNotFound) {
+		missing("Update", err)
+	}
+	err = s.Delete(c, "left", "a", 0)
+	if !errors.Is(err, store.ErrNotFound) {
+		missing("Delete", err)
+	}
+	errs, err := s.InsertMany(c, "left", []store.Record{rec("b", nil)})
+	missing("InsertMany", err)
+	for _, e := range errs {
+		missing("InsertMany item", e)
+	}
+	missing("Insert", s.Insert(c, "left", rec("c", nil)))
 }
