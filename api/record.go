@@ -86,6 +86,9 @@ type listPage struct {
 }
 
 func (s *Server) listRecords(c *fiber.Ctx) error {
+	if err := knownParams(c, listParams); err != nil {
+		return err
+	}
 	req := engine.ListRequest{
 		Filter: c.Query("filter"),
 		Sort:   c.Query("sort"),

@@ -78,7 +78,14 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
-	unlock, err := lockFile(path)
+	real, err := realPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if fi, err := os.Stat(real); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("sqlite: %s is a directory, not a database file", path)
+	}
+	unlock, err := lockFile(real)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +128,10 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		return nil, err
 	}
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS morph_sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, openError(path, err)
+	}
+	if err := writable(ctx, w); err != nil {
+		return nil, openError(path, err)
 	}
 	s := &Store{w: w, r: r, ck: ck, unlock: unlock,
 		indexes: map[string]map[string]store.Index{}, stmts: map[stmtKey]*sql.Stmt{},
@@ -131,6 +141,57 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 	go s.writer()
 	go s.checkpointer()
 	return s, nil
+}
+
+// realPath is path with every symbolic link resolved, also when the file
+// does not exist yet: each name of one database file (through "..", a
+// linked directory or a link to the file) takes the same lock.
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if p, err := filepath.EvalSymlinks(abs); err == nil {
+		return p, nil
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(abs)), nil
+}
+
+// writable writes to the database and rolls the write back: a database
+// that can only be read (a read-only file, directory or file system) is
+// refused when the store opens rather than on its first write. (Beginning
+// a write transaction is not enough: SQLite refuses a read-only file only
+// when a page is written.)
+func writable(ctx context.Context, w *sql.DB) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `CREATE TABLE morph_write_check (x)`)
+	return err
+}
+
+// openError says why the database file could not be opened, in the
+// operator's terms where SQLite's own are obscure.
+func openError(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
+			return notWritable(path, err)
+		}
+	}
+	return fmt.Errorf("sqlite: open %s: %w", path, err)
+}
+
+// notWritable is the error of a store whose file or directory is read-only.
+func notWritable(path string, err error) error {
+	return fmt.Errorf("sqlite: %s cannot be written: the store needs write access to the file and its directory (check permissions, immutable attributes and read-only mounts): %w", path, err)
 }
 
 // checkpointInterval is how often the checkpointer copies committed pages
