@@ -54,8 +54,8 @@ func jsonError(err error) *morph.Error {
 // JSON) whose Fields name every problem at once, keyed by JSON pointer into
 // the document ("/properties/tier/enum").
 func Parse(doc []byte) (*Entity, error) {
-	if len(doc) > MaxDefinitionSize {
-		return nil, morph.Errorf(morph.ETooLarge, "A definition may be at most %d KiB", "定义最大 %d KiB", MaxDefinitionSize>>10)
+	if err := checkDefinitionText(doc); err != nil {
+		return nil, err
 	}
 	var raw any
 	if err := json.Unmarshal(doc, &raw); err != nil {
@@ -64,6 +64,9 @@ func Parse(doc []byte) (*Entity, error) {
 	root, ok := raw.(map[string]any)
 	if !ok {
 		return nil, morph.Invalid(settingError("", "type", morph.T("A definition must be a JSON object", "定义必须是 JSON 对象")))
+	}
+	if err := checkSchemaLimits(root); err != nil {
+		return nil, err
 	}
 	order, err := propertyOrder(doc)
 	if err != nil {
@@ -367,13 +370,15 @@ func propertyOrder(doc []byte) ([]string, error) {
 			return nil, nil // not an object: reported by the checks
 		}
 		var order []string
+		seen := map[string]bool{}
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
 				return nil, err
 			}
 			k, _ := kt.(string)
-			if !slices.Contains(order, k) {
+			if !seen[k] {
+				seen[k] = true
 				order = append(order, k)
 			}
 			var skip json.RawMessage
