@@ -70,6 +70,8 @@ func TestDefinitionLimits(t *testing.T) {
 			code: "default", path: "/properties/data/default" + strings.Repeat("/a", schema.MaxValueDepth)},
 		{name: "json default nested 2,000 levels", doc: withField(`{"type": "object", "default": ` + nestedValue(2000) + `}`),
 			code: "depth", path: "/properties/data/default" + strings.Repeat("/a", schema.MaxJSONDepth-3), jsonErr: true},
+		{name: "integer default beyond 2^53", doc: withField(`{"type": "integer", "default": 9007199254740993}`),
+			code: "default", path: "/properties/data/default"},
 		{name: "lone surrogate", doc: withField(`{"type": "string", "title": "\ud800"}`),
 			code: "surrogate", path: "/properties/data/title", jsonErr: true},
 		{name: "surrogate pair", doc: withField(`{"type": "string", "title": "\ud83d\ude00"}`)},
