@@ -268,9 +268,13 @@ func parseOptions(f *Field, opts any, errs []morph.FieldError) (map[string]morph
 			`x-options 必须为单选或多选字段的每个选项给出标签，例如 {"vip": {"en": "VIP", "zh-CN": "贵宾"}}`)))
 	}
 	out := make(map[string]morph.Text, len(m))
+	enum := make(map[string]bool, len(f.Enum))
+	for _, v := range f.Enum {
+		enum[v] = true
+	}
 	for k, v := range m {
 		path := "/x-options/" + escapePointer(k)
-		if !slices.Contains(f.Enum, k) {
+		if !enum[k] {
 			errs = append(errs, settingError(path, "unknown_option", morph.T("%q is not one of the field's options", "%q 不是该字段的选项", k)))
 			continue
 		}
