@@ -3,6 +3,8 @@ package api_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/morphcrm/morph/schema"
 )
 
 // nested is a JSON value holding v inside n levels of {"a": …}.
@@ -111,8 +113,8 @@ func TestDefinitionLimits(t *testing.T) {
 		return `{"$id": "deep", "type": "object", "properties": {"name": {"type": "string"}, "data": ` + field + `}}`
 	}
 	for _, sc := range []scenario{
-		{name: "schemas nested past the limit", method: "PUT", path: "/api/entities/deep", body: def(schemaChain(32)),
-			wantStatus: 400, want: []string{`"code":"too_deep"`, `"path":"/properties/data` + strings.Repeat("/properties/a", 31) + `"`}},
+		{name: "schemas nested past the limit", method: "PUT", path: "/api/entities/deep", body: def(schemaChain(schema.MaxSchemaDepth)),
+			wantStatus: 400, want: []string{`"code":"too_deep"`, `"path":"/properties/data` + strings.Repeat("/properties/a", schema.MaxSchemaDepth-1) + `"`}},
 		{name: "definition nested 3,000 levels", method: "PUT", path: "/api/entities/deep", body: def(schemaChain(3000)),
 			wantStatus: 400, want: []string{`"code":"invalid_json"`, `"code":"depth"`}},
 		{name: "json default nested past the limit", method: "PUT", path: "/api/entities/deep", body: def(`{"type": "object", "default": ` + nested(33, "1") + `}`),
@@ -130,5 +132,5 @@ func TestDefinitionLimits(t *testing.T) {
 	// At the limits, the definition is accepted and records follow it.
 	(scenario{method: "PUT", path: "/api/entities/deep", body: def(`{"type": "object", "default": ` + nested(32, "1") + `}`), wantStatus: 201}).run(t, s)
 	(scenario{method: "POST", path: "/api/records/deep", body: `{"name": "x"}`, wantStatus: 201, want: []string{nested(32, "1")}}).run(t, s)
-	(scenario{method: "PUT", path: "/api/entities/deep", body: def(schemaChain(31)), wantStatus: 200}).run(t, s)
+	(scenario{method: "PUT", path: "/api/entities/deep", body: def(schemaChain(schema.MaxSchemaDepth - 1)), wantStatus: 200}).run(t, s)
 }

@@ -17,7 +17,7 @@ const (
 	// MaxSchemaDepth is how many schemas may nest in a definition: the
 	// entity is the first level, a field the second, a part of a json
 	// field ("properties", "items", "allOf" …) the third, and so on.
-	MaxSchemaDepth = 32
+	MaxSchemaDepth = 16
 	// MaxSchemas is how many schemas a definition may hold in all: the
 	// entity, its fields and every schema inside them.
 	MaxSchemas = 1000

@@ -47,6 +47,14 @@ func withField(field string) string {
 // the limit is accepted.
 func TestDefinitionLimits(t *testing.T) {
 	chainPath := func(n int) string { return "/properties/data" + strings.Repeat("/properties/a", n) }
+	levels := schema.MaxSchemaDepth / 2 // of {"items": {"allOf": [ … ]}}, two schemas each
+	// The last schema of manyFields(d, MaxSchemas+1), the one too many.
+	d := schema.MaxSchemaDepth - 1
+	lastField, lastLen := schema.MaxSchemas/d, schema.MaxSchemas%d
+	if lastLen == 0 {
+		lastField, lastLen = lastField-1, d
+	}
+	lastSchema := fmt.Sprintf("/properties/f%03d", lastField) + strings.Repeat("/properties/a", lastLen-1)
 	for _, tc := range []struct {
 		name, doc  string
 		code, path string // code "" when the definition is accepted
@@ -55,13 +63,13 @@ func TestDefinitionLimits(t *testing.T) {
 		{name: "schemas nested to the limit", doc: withField(schemaChain(schema.MaxSchemaDepth - 1))},
 		{name: "schemas nested past the limit", doc: withField(schemaChain(schema.MaxSchemaDepth)),
 			code: "too_deep", path: chainPath(schema.MaxSchemaDepth - 1)},
-		{name: "schemas nested through items and allOf", doc: withField(strings.Repeat(`{"items": {"allOf": [`, 16) + `{}` + strings.Repeat(`]}}`, 16)),
-			code: "too_deep", path: "/properties/data" + strings.Repeat("/items/allOf/0", 15) + "/items"},
+		{name: "schemas nested through items and allOf", doc: withField(strings.Repeat(`{"items": {"allOf": [`, levels) + `{}` + strings.Repeat(`]}}`, levels)),
+			code: "too_deep", path: "/properties/data" + strings.Repeat("/items/allOf/0", levels-1) + "/items"},
 		{name: "schemas nested 3,000 levels", doc: withField(schemaChain(3000)),
 			code: "depth", path: chainPath(schema.MaxJSONDepth/2 - 1), jsonErr: true},
 		{name: "as many schemas as allowed", doc: manyFields(schema.MaxSchemaDepth-1, schema.MaxSchemas)},
 		{name: "one schema too many", doc: manyFields(schema.MaxSchemaDepth-1, schema.MaxSchemas+1),
-			code: "too_many", path: "/properties/f032" + strings.Repeat("/properties/a", 7)},
+			code: "too_many", path: lastSchema},
 		{name: "JSON nested to the limit", doc: withField(`{"type": "string", "examples": ` + strings.Repeat("[", schema.MaxJSONDepth-3) + strings.Repeat("]", schema.MaxJSONDepth-3) + `}`)},
 		{name: "JSON nested past the limit", doc: withField(`{"type": "string", "examples": ` + strings.Repeat("[", schema.MaxJSONDepth-2) + strings.Repeat("]", schema.MaxJSONDepth-2) + `}`),
 			code: "depth", path: "/properties/data/examples" + strings.Repeat("/0", schema.MaxJSONDepth-3), jsonErr: true},
