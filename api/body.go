@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/schema"
 )
 
 // body returns the request body after checking its size and media type.
@@ -46,12 +47,16 @@ func decodeObject(c *fiber.Ctx, limit int) (map[string]any, []byte, error) {
 	return m, b, nil
 }
 
+// decodeJSON decodes a JSON body into v. The text is checked first
+// (schema.CheckText): nesting past schema.MaxJSONDepth, escapes of unpaired
+// surrogates and bytes that are not UTF-8 are refused before decoding,
+// where Go's decoder would accept them or silently replace them by U+FFFD.
 func decodeJSON(b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return invalidJSON(morph.T("The body is empty; a JSON object is expected", "请求体为空；需要一个 JSON 对象"))
 	}
-	if !utf8.Valid(b) {
-		return invalidJSON(morph.T("The body is not valid UTF-8", "请求体不是有效的 UTF-8"))
+	if err := schema.CheckText(b); err != nil {
+		return err
 	}
 	err := json.Unmarshal(b, v)
 	if err == nil {
@@ -68,12 +73,29 @@ func decodeJSON(b []byte, v any) error {
 			path = ""
 		}
 		e := invalidJSON(morph.T("Expected %s, got a JSON %s", "应为 %s，实际为 JSON %s", jsonTypeName(te.Type.Kind().String()), te.Value))
+		if te.Type.Kind() == reflect.Float64 && strings.HasPrefix(te.Value, "number") {
+			// Into a map, the decoder names no field: find it in the text.
+			e = invalidJSON(morph.T("The %s is beyond the range of numbers (about ±1.8e308)", "%s 超出了数字的范围（约 ±1.8e308）", te.Value))
+			if p, ok := schema.PointerAt(b, lastDigit(b, int(te.Offset))); ok && path == "" {
+				path = p
+			}
+		}
 		if path != "" {
 			e.Fields = []morph.FieldError{{Path: path, Code: "type", Text: e.Text}}
 		}
 		return e
 	}
 	return invalidJSON(morph.T("Malformed JSON: %s", "JSON 格式错误：%s", err.Error()))
+}
+
+// lastDigit is the offset of the last digit at or before off: the decoder
+// reports a number it cannot hold after reading a byte or two past it.
+func lastDigit(b []byte, off int) int {
+	off = min(off, len(b)-1)
+	for off > 0 && (b[off] < '0' || b[off] > '9') {
+		off--
+	}
+	return off
 }
 
 func jsonTypeName(kind string) string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/morphcrm/morph/api"
@@ -22,6 +23,10 @@ func FuzzRecordBody(f *testing.F) {
 		`{"name": "x", "visits": 1e400}`, `{"name": "x", "tags": [1, {"a": null}]}`, `{"name": "\ud800"}`,
 		`{"name": "x", "address": {"city": {"deep": [[[[]]]]}}}`, `{"id": "not-a-uuid"}`, `{"owner": 5}`,
 		`[]`, `null`, `{"name": "x",}`, `{"amount": "NaN"}`, `{"company": ["a"]}`, "\xff\xfe",
+		`{"name": "x", "visits": 9007199254740993}`, `{"name": "x", "visits": 1e308, "amount": -1e308}`,
+		`{"name": "\ud83d\ude00 \udc00", "tags": ["\\ud800"]}`,
+		`{"name": "x", "address": ` + strings.Repeat(`{"a": [`, 20) + strings.Repeat(`]}`, 20) + `}`,
+		`{"name": "x", "address": ` + strings.Repeat(`{"a": `, 200) + `1` + strings.Repeat(`}`, 200) + `}`,
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)

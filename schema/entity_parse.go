@@ -54,8 +54,8 @@ func jsonError(err error) *morph.Error {
 // JSON) whose Fields name every problem at once, keyed by JSON pointer into
 // the document ("/properties/tier/enum").
 func Parse(doc []byte) (*Entity, error) {
-	if len(doc) > MaxDefinitionSize {
-		return nil, morph.Errorf(morph.ETooLarge, "A definition may be at most %d KiB", "定义最大 %d KiB", MaxDefinitionSize>>10)
+	if err := checkDefinitionText(doc); err != nil {
+		return nil, err
 	}
 	var raw any
 	if err := json.Unmarshal(doc, &raw); err != nil {
@@ -64,6 +64,9 @@ func Parse(doc []byte) (*Entity, error) {
 	root, ok := raw.(map[string]any)
 	if !ok {
 		return nil, morph.Invalid(settingError("", "type", morph.T("A definition must be a JSON object", "定义必须是 JSON 对象")))
+	}
+	if err := checkSchemaLimits(root); err != nil {
+		return nil, err
 	}
 	order, err := propertyOrder(doc)
 	if err != nil {
@@ -267,9 +270,13 @@ func parseOptions(f *Field, opts any, errs []morph.FieldError) (map[string]morph
 			`x-options 必须为单选或多选字段的每个选项给出标签，例如 {"vip": {"en": "VIP", "zh-CN": "贵宾"}}`)))
 	}
 	out := make(map[string]morph.Text, len(m))
+	enum := make(map[string]bool, len(f.Enum))
+	for _, v := range f.Enum {
+		enum[v] = true
+	}
 	for k, v := range m {
 		path := "/x-options/" + escapePointer(k)
-		if !slices.Contains(f.Enum, k) {
+		if !enum[k] {
 			errs = append(errs, settingError(path, "unknown_option", morph.T("%q is not one of the field's options", "%q 不是该字段的选项", k)))
 			continue
 		}
@@ -369,13 +376,15 @@ func propertyOrder(doc []byte) ([]string, error) {
 			return nil, nil // not an object: reported by the checks
 		}
 		var order []string
+		seen := map[string]bool{}
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
 				return nil, err
 			}
 			k, _ := kt.(string)
-			if !slices.Contains(order, k) {
+			if !seen[k] {
+				seen[k] = true
 				order = append(order, k)
 			}
 			var skip json.RawMessage

@@ -70,17 +70,27 @@ func (e *Entity) Normalize(data map[string]any) []morph.FieldError {
 // required ones (present, not null and, for text, not blank), and everything
 // the JSON Schema says. data holds the user fields (owner only when the
 // entity declares it); a null means "no value" and is accepted for an
-// optional field. data is not modified. Errors are keyed by JSON pointer into
-// data ("/phone", "/amount/currency"), at most one per path.
+// optional field. A value nested deeper than MaxValueDepth, or a number that
+// is not finite, is refused whatever the field. data is not modified.
+// Errors are keyed by JSON pointer into data ("/phone", "/amount/currency"),
+// at most one per path.
 func (e *Entity) Validate(data map[string]any) []morph.FieldError {
 	var errs []morph.FieldError
-	hasNull := false
+	var skip map[string]bool // values the JSON Schema does not see: nulls, and those no record may hold
 	for k, v := range data {
-		if e.byName[k] == nil {
+		var fe *morph.FieldError
+		if f := e.byName[k]; f == nil {
 			errs = append(errs, morph.FieldError{Path: "/" + escapePointer(k), Code: "unknown_field", Offset: -1,
 				Text: morph.Text{EN: fmt.Sprintf("%s has no field %q", e.Label.EN, k), ZH: fmt.Sprintf("%s没有字段 %q", e.Label.ZH, k)}})
+		} else if fe = checkValue(v, "/"+escapePointer(k), f.Label); fe != nil {
+			errs = append(errs, *fe)
 		}
-		hasNull = hasNull || v == nil
+		if v == nil || fe != nil {
+			if skip == nil {
+				skip = map[string]bool{}
+			}
+			skip[k] = true
+		}
 	}
 	for _, f := range e.required {
 		v, ok := data[f.Name]
@@ -89,10 +99,10 @@ func (e *Entity) Validate(data map[string]any) []morph.FieldError {
 				Text: morph.Text{EN: f.Label.EN + " is required", ZH: f.Label.ZH + "为必填项"}})
 		}
 	}
-	if hasNull {
+	if skip != nil {
 		clean := make(map[string]any, len(data))
 		for k, v := range data {
-			if v != nil {
+			if !skip[k] {
 				clean[k] = v
 			}
 		}

@@ -26,6 +26,11 @@ func FuzzParse(f *testing.F) {
 		`{"$id": "x", "properties": [], "required": {}, "x-label": 3}`,
 		`[]`, `null`, `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "pattern": "("}}}`,
 		`{"$id": "x", "type": "object", "properties": {"a": {"type": "string"}}, "x-indexes": [["a", "-a"], ["-"], [null], "a", [["a"]]]}`,
+		`{"$id": "x", "type": "object", "properties": {"a": ` + schemaChain(schema.MaxSchemaDepth) + `}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"type": "object", "default": ` + nestedValue(schema.MaxValueDepth+1) + `}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"items": [{"allOf": [{"not": {"if": {}, "then": {"$defs": {"b": {}}}}}]}]}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"type": "integer", "default": 9007199254740993}}}`,
+		`{"$id": "x", "title": "\udc00\ud800", "type": "object", "properties": {"\ud83d\ude00": {}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -65,6 +70,8 @@ func FuzzValidate(f *testing.F) {
 		`{"amount": {"amount": "x"}, "at": "2026-13-45T99:00:00Z", "tags": [1, null, {}]}`,
 		`{"phone": "+999999999999999999999", "email": 5, "products": "notalist"}`,
 		`{"name": null, "unknown": [[[[]]]]}`,
+		`{"name": "x", "amount": {"amount": 1e308, "currency": "CNY"}, "employees": 9007199254740993}`,
+		`{"name": "x", "region": ` + nestedValue(schema.MaxValueDepth+1) + `}`,
 	} {
 		f.Add(0, []byte(s))
 	}
