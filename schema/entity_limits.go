@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/morphcrm/morph"
 )
@@ -43,16 +44,28 @@ func checkDefinitionText(doc []byte) error {
 }
 
 // checkSchemaLimits refuses a definition, before it is compiled, whose
-// schemas nest deeper than MaxSchemaDepth or number more than MaxSchemas.
-// The error is keyed by the pointer of the first schema past the limit.
+// schemas nest deeper than MaxSchemaDepth or number more than MaxSchemas,
+// that names another draft than 2020-12 in $schema, or that refers to
+// another document ($ref and $dynamicRef must be fragments: "#/$defs/x"),
+// even where nothing uses the reference. The error is keyed by the pointer
+// of the first part at fault.
 func checkSchemaLimits(root map[string]any) error {
+	if v, ok := root["$schema"]; ok && v != draft2020 && v != draft2020+"#" {
+		return morph.Invalid(settingError("/$schema", "draft", morph.T(
+			"An entity is a JSON Schema of draft 2020-12: $schema may only be %q, not %v (nor are outside documents fetched)",
+			"实体须为 JSON Schema 2020-12 草案：$schema 只能是 %q，而不是 %v（也不会读取外部文档）", draft2020, v)))
+	}
 	w := schemaWalk{}
+	w.id, _ = root["$id"].(string)
 	w.schema(root, "", 1)
 	if w.err != nil {
 		return w.err
 	}
 	return nil
 }
+
+// draft2020 is the meta-schema of entity definitions.
+const draft2020 = "https://json-schema.org/draft/2020-12/schema"
 
 // Keywords whose value is a schema, a list of schemas or an object of
 // schemas (JSON Schema 2020-12, and items as a list as in earlier drafts).
@@ -64,8 +77,16 @@ var (
 )
 
 type schemaWalk struct {
+	id    string // the definition's $id, which a reference within it may name
 	count int
 	err   *morph.Error
+}
+
+// local reports whether a reference points into the definition itself: a
+// fragment ("#/$defs/x"), or one after the definition's own $id.
+func (w *schemaWalk) local(ref string) bool {
+	doc, _, _ := strings.Cut(ref, "#")
+	return doc == "" || doc == w.id
 }
 
 func (w *schemaWalk) schema(v any, path string, depth int) {
@@ -83,6 +104,14 @@ func (w *schemaWalk) schema(v any, path string, depth int) {
 		w.err = morph.Invalid(settingError(path, "too_many", morph.T("A definition may hold at most %d schemas (the entity, its fields and the schemas inside them)",
 			"一个定义最多包含 %d 个 Schema（实体、字段及其内部的 Schema）", MaxSchemas)))
 		return
+	}
+	for _, k := range []string{"$ref", "$dynamicRef"} {
+		if ref, ok := m[k].(string); ok && !w.local(ref) {
+			w.err = morph.Invalid(settingError(path+"/"+k, "outside_ref", morph.T(
+				"definitions may not refer to outside documents (%s): only references within the definition (\"#/$defs/…\") are allowed",
+				"定义不能引用外部文档（%s）：只允许引用定义内部（\"#/$defs/…\"）", ref)))
+			return
+		}
 	}
 	for _, k := range schemaOne {
 		w.schema(m[k], path+"/"+k, depth+1)

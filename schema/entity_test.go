@@ -263,7 +263,7 @@ func TestDefinitionNamesAndBounds(t *testing.T) {
 		{"entity name too long", `{"$id": "` + strings.Repeat("a", 41) + `", "type": "object", "properties": {}}`, "/$id", "name"},
 		{"$id not text", `{"$id": 5, "type": "object", "properties": {}}`, "/$id", "name"},
 		{"reference loop", `{"$id": "x", "type": "object", "properties": {"a": {"$ref": "#/properties/a"}}}`, "/properties/a/$ref", "schema"},
-		{"outside reference", `{"$id": "x", "type": "object", "properties": {"a": {"$ref": "https://example.com/s.json"}}}`, "", "schema"},
+		{"outside reference", `{"$id": "x", "type": "object", "properties": {"a": {"$ref": "https://example.com/s.json"}}}`, "/properties/a/$ref", "outside_ref"},
 		{"properties not an object", `{"$id": "x", "type": "object", "properties": []}`, "/properties", "type"},
 		{"field not an object", `{"$id": "x", "type": "object", "properties": {"a": 1}}`, "/properties/a", "type"},
 		{"default of the wrong type", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "default": 5}}}`, "/properties/a/default", "default"},
