@@ -172,3 +172,24 @@ func TestBulk(t *testing.T) {
 		}
 	})
 }
+
+// Two filters whose values differ only in where a NUL splits them never
+// share a count.
+func TestCountOfFiltersWithNUL(t *testing.T) {
+	const placeDef = `{"$id": "place", "type": "object", "properties": {
+		"name": {"type": "string", "x-type": "text"}, "city": {"type": "string", "x-type": "text"}}}`
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, placeDef)
+		s.create("place", `{"name": "ckT", "city": "b\u0000string:"}`)
+		list := func(filter string) string { return "/api/records/place?count=true&filter=" + urlq(filter) }
+		for _, sc := range []scenario{
+			{name: "stored", path: list(`name == "ckT" && city == "b\u0000string:"`), want: []string{`"total":1`, `"ckT"`}},
+			{name: "other split", path: list(`name == "ckT\u0000string:b" && city == ""`), want: []string{`"total":0`}, notWant: []string{`"ckT"`}},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				sc.method, sc.wantStatus = "GET", 200
+				sc.run(t, s)
+			})
+		}
+	})
+}
