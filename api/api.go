@@ -87,12 +87,11 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 		s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e)
 	}}))
 	app.Use(s.logRequests)
-	for _, r := range s.routes() {
+	table := s.routes()
+	for _, r := range table {
 		app.Add(r.method, r.path, r.handler)
 	}
-	app.Use("/api", func(c *fiber.Ctx) error {
-		return morph.Errorf(morph.ENotFound, "No such API route: %s %s", "没有此 API 路由：%s %s", c.Method(), c.Path())
-	})
+	app.Use(unrouted(table))
 	s.mountUI(app)
 	return app
 }

@@ -257,3 +257,37 @@ func TestIdempotencyKey(t *testing.T) {
 		}
 	})
 }
+
+// A path of the route table asked with a method it does not have is a 405
+// naming the methods it has; an unknown path under /api is a 404.
+func TestMethodNotAllowed(t *testing.T) {
+	s := newServer(t, "sqlite", companyDef, customerDef)
+	id := s.create("customer", `{"name": "Li"}`)["id"].(string)
+	allow := func(want string) func(t *testing.T, s *testServer, r response) {
+		return func(t *testing.T, s *testServer, r response) {
+			if got := r.Header.Get("Allow"); got != want {
+				t.Errorf("Allow = %q, want %q", got, want)
+			}
+		}
+	}
+	for _, sc := range []scenario{
+		{name: "PUT a record", method: "PUT", path: "/api/records/customer/" + id, body: `{"name": "Wang"}`,
+			wantStatus: 405, want: []string{`"code":"method_not_allowed"`, `"status":405`, "PUT"}, after: allow("GET, PATCH, DELETE")},
+		{name: "DELETE a collection", method: "DELETE", path: "/api/records/customer",
+			wantStatus: 405, want: []string{`"code":"method_not_allowed"`}, after: allow("GET, POST")},
+		{name: "PUT bulk", method: "PUT", path: "/api/records/customer/bulk",
+			wantStatus: 405, after: allow("POST, GET, PATCH, DELETE")},
+		{name: "POST an entity", method: "POST", path: "/api/entities/customer/",
+			wantStatus: 405, after: allow("GET, PUT, DELETE")},
+		{name: "POST healthz", method: "POST", path: "/healthz", wantStatus: 405, after: allow("GET")},
+		{name: "in Chinese", method: "PUT", path: "/api/records/customer/" + id, headers: []string{"Accept-Language: zh-CN"},
+			wantStatus: 405, want: []string{"不允许"}},
+		{name: "unknown path", method: "PUT", path: "/api/nothing/here", wantStatus: 404, want: []string{`"code":"not_found"`},
+			after: allow("")},
+	} {
+		t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
+	}
+	if r := s.do("GET", "/api/records/customer/"+id, ""); r.JSON(t)["name"] != "Li" {
+		t.Fatalf("the refused PUT changed the record: %s", r.Body)
+	}
+}
