@@ -1,11 +1,16 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/morphcrm/morph/api"
+	"github.com/morphcrm/morph/engine"
 )
 
 func TestRecordCRUD(t *testing.T) {
@@ -290,4 +295,45 @@ func TestMethodNotAllowed(t *testing.T) {
 	if r := s.do("GET", "/api/records/customer/"+id, ""); r.JSON(t)["name"] != "Li" {
 		t.Fatalf("the refused PUT changed the record: %s", r.Body)
 	}
+}
+
+// While a request with an Idempotency-Key runs, a repeat is a 409 with
+// Retry-After; once it has finished, a repeat is its replay.
+func TestIdempotencyKeyWhileRunning(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, companyDef, customerDef)
+		entered, release := make(chan struct{}), make(chan struct{})
+		eng, err := engine.New(context.Background(), s.st, engine.Options{Hooks: engine.Hooks{
+			BeforeValidate: func(ctx context.Context, w *engine.Write) error {
+				if w.Data["name"] == "Slow" {
+					close(entered)
+					<-release
+				}
+				return nil
+			}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.app = api.New(eng, api.Options{})
+		body := `{"name": "Slow"}`
+		done := make(chan response)
+		go func() { done <- s.do("POST", "/api/records/customer", body, "Idempotency-Key: slow-1") }()
+		<-entered
+		scenario{method: "POST", path: "/api/records/customer", body: body, headers: []string{"Idempotency-Key: slow-1"},
+			wantStatus: 409, want: []string{`"code":"conflict"`, "still being processed"},
+			after: func(t *testing.T, s *testServer, r response) {
+				if n, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || n < 1 {
+					t.Errorf("Retry-After = %q", r.Header.Get("Retry-After"))
+				}
+			}}.run(t, s)
+		close(release)
+		first := <-done
+		if first.Status != 201 {
+			t.Fatalf("first: %d %s", first.Status, first.Body)
+		}
+		again := s.do("POST", "/api/records/customer", body, "Idempotency-Key: slow-1")
+		if again.Status != 201 || again.Body != first.Body || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("after the first finished: %d %s", again.Status, again.Body)
+		}
+	})
 }

@@ -94,6 +94,12 @@ type Engine struct {
 
 	subMu sync.RWMutex
 	subs  []func(context.Context, Event)
+
+	// instance identifies this engine in the Idempotency-Key claims it
+	// holds; claims are the tokens of those whose request is running.
+	instance string
+	claimMu  sync.Mutex
+	claims   map[string]bool
 }
 
 // New opens an engine over st: it loads every stored definition, compiles
@@ -109,7 +115,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 50
 	}
-	e := &Engine{st: st, opts: opts, log: opts.Logger}
+	e := &Engine{st: st, opts: opts, log: opts.Logger, instance: newToken(), claims: map[string]bool{}}
 	if err := e.ensureSystem(ctx); err != nil {
 		return nil, err
 	}

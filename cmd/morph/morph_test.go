@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -319,4 +320,88 @@ func TestBackupWhileServing(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(b), "备份测试有限公司") {
 		t.Fatalf("the record in the copy: %d %s", res.StatusCode, b)
 	}
+}
+
+// A bulk request with an Idempotency-Key whose server is killed while it
+// runs does not block its key: after a restart a retry completes once the
+// dead request's claim has lapsed, and the records are there once each,
+// whether the killed request stored all of them or none.
+func TestIdempotencyKeyAfterCrash(t *testing.T) {
+	const timeout = 4 * time.Second // the claim's lease: 4 s + 1 s + 1 s
+	for run, delay := range []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 250 * time.Millisecond} {
+		t.Run(delay.String(), func(t *testing.T) {
+			dbPath := "sqlite:" + filepath.Join(t.TempDir(), "m.db")
+			s := start(t, dbPath, "--request-timeout", timeout.String())
+			prefix := fmt.Sprintf("幂等崩溃%d-", run)
+			items := make([]map[string]any, 1000)
+			for i := range items {
+				items[i] = map[string]any{"name": fmt.Sprintf("%s%04d", prefix, i), "region": "华北"}
+			}
+			body, _ := json.Marshal(map[string]any{"key": "name", "items": items})
+			send := func(base string) (*http.Response, []byte, error) {
+				req, _ := http.NewRequest("POST", base+"/api/records/account/bulk", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", "bulk-after-crash")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return nil, nil, err
+				}
+				defer res.Body.Close()
+				out, err := io.ReadAll(res.Body)
+				return res, out, err
+			}
+			go send(s.base)
+			time.Sleep(delay)
+			s.cmd.Process.Signal(syscall.SIGKILL)
+			<-s.done
+			s.done <- nil
+
+			s2 := start(t, dbPath, "--request-timeout", timeout.String())
+			stored := count(t, s2.base, prefix)
+			if stored != 0 && stored != len(items) {
+				t.Fatalf("%d of %d records stored by the killed bulk: it is one transaction", stored, len(items))
+			}
+			deadline := time.Now().Add(3 * timeout)
+			busy := 0
+			for {
+				res, out, err := send(s2.base)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.StatusCode == 200 {
+					if !strings.Contains(string(out), `"succeeded":1000`) {
+						t.Fatalf("retry: %s", out)
+					}
+					break
+				}
+				wait, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+				if res.StatusCode != 409 || wait < 1 || time.Now().After(deadline) {
+					t.Fatalf("retry after the crash (%d stored, %d busy answers): %d Retry-After %q %s",
+						stored, busy, res.StatusCode, res.Header.Get("Retry-After"), out)
+				}
+				busy++
+				time.Sleep(time.Duration(wait) * time.Second)
+			}
+			if n := count(t, s2.base, prefix); n != len(items) {
+				t.Fatalf("%d records after the retry, want %d (%d stored before it)", n, len(items), stored)
+			}
+			t.Logf("%d records stored before the retry; %d busy answers before it completed", stored, busy)
+		})
+	}
+}
+
+// count is how many accounts have a name starting with prefix.
+func count(t *testing.T, base, prefix string) int {
+	t.Helper()
+	q := url.Values{"filter": {`name startsWith "` + prefix + `"`}, "count": {"true"}, "limit": {"1"}}
+	res, err := http.Get(base + "/api/records/account?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var page struct{ Total int }
+	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	return page.Total
 }
