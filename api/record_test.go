@@ -337,3 +337,43 @@ func TestIdempotencyKeyWhileRunning(t *testing.T) {
 		}
 	})
 }
+
+// PATCH is a JSON merge patch at every depth: objects merge, null removes,
+// arrays and scalars replace; the merged record is normalised and validated.
+func TestPatchMergesObjects(t *testing.T) {
+	const dealDef = `{"$id": "deal", "type": "object", "properties": {
+		"name": {"type": "string", "x-type": "text"},
+		"meta": {"type": "object", "x-type": "json"},
+		"revenue": {"type": "object", "x-type": "currency", "x-currency": "CNY",
+			"properties": {"amount": {"type": "number", "minimum": 0}, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}, "required": ["amount"]}},
+		"required": ["name"]}`
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, dealDef)
+		id := s.create("deal", `{"name": "D", "meta": {"a": 1, "b": 2, "n": {"x": 1, "y": [1, 2]}}, "revenue": {"amount": 100, "currency": "usd"}}`)["id"].(string)
+		path := "/api/records/deal/" + id
+		for _, sc := range []scenario{
+			{name: "null removes a nested member", body: `{"meta": {"b": null}}`, wantStatus: 200,
+				want: []string{`"meta":{"a":1,"n":{"x":1,"y":[1,2]}}`}},
+			{name: "objects merge at depth, arrays replace", body: `{"meta": {"n": {"y": [3], "z": true}}}`, wantStatus: 200,
+				want: []string{`"meta":{"a":1,"n":{"x":1,"y":[3],"z":true}}`}},
+			{name: "a currency's code alone", body: `{"revenue": {"currency": "eur"}}`, wantStatus: 200,
+				want: []string{`"revenue":{"amount":100,"currency":"EUR"}`}},
+			{name: "a currency's amount alone", body: `{"revenue": {"amount": 7}}`, wantStatus: 200,
+				want: []string{`"revenue":{"amount":7,"currency":"EUR"}`}},
+			{name: "the merged value is validated", body: `{"revenue": {"amount": null}}`, wantStatus: 400,
+				want: []string{`"path":"/revenue`}},
+			{name: "a stale If-Match", body: `{"meta": {"a": 2}}`, headers: []string{`If-Match: "1"`}, wantStatus: 412,
+				want: []string{`"code":"version_mismatch"`}},
+			{name: "null at the top removes the field", body: `{"meta": null}`, headers: []string{`If-Match: "5"`}, wantStatus: 200,
+				notWant: []string{`"meta"`}},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				sc.method, sc.path = "PATCH", path
+				sc.run(t, s)
+			})
+		}
+		if r := s.do("GET", path, ""); !strings.Contains(r.Body, `"revenue":{"amount":7,"currency":"EUR"}`) || !strings.Contains(r.Body, `"version":6`) {
+			t.Fatalf("stored: %s", r.Body)
+		}
+	})
+}
