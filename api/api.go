@@ -145,9 +145,16 @@ func (s *Server) routes() []route {
 func (s *Server) healthz(c *fiber.Ctx) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if _, err := s.eng.Store().Count(ctx, "_entities", nil); err != nil {
+	if err := s.eng.Health(ctx); err != nil {
 		s.log.Error("health check", "err", err)
-		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+		body := fiber.Map{"status": "unavailable"}
+		if me := morph.AsError(err); me != nil {
+			body["message"] = me.Text.In(lang(c))
+			if me.Code == morph.EStorageFull {
+				body["status"] = "storage_full"
+			}
+		}
+		return c.Status(http.StatusServiceUnavailable).JSON(body)
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
 }

@@ -100,6 +100,8 @@ type Engine struct {
 	instance string
 	claimMu  sync.Mutex
 	claims   map[string]bool
+
+	full atomic.Bool // the last write failed for lack of space
 }
 
 // New opens an engine over st: it loads every stored definition, compiles
@@ -115,7 +117,8 @@ func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 50
 	}
-	e := &Engine{st: st, opts: opts, log: opts.Logger, instance: newToken(), claims: map[string]bool{}}
+	e := &Engine{opts: opts, log: opts.Logger, instance: newToken(), claims: map[string]bool{}}
+	e.st = watchSpace(st, &e.full, e.log)
 	if err := e.ensureSystem(ctx); err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func (e *Engine) BeginIdempotent(ctx context.Context, scope, key string, fingerp
 			return e.hold(c), nil, nil
 		}
 		if !errors.Is(err, store.ErrDuplicateID) {
-			return nil, nil, fmt.Errorf("engine: idempotency key: %w", err)
+			return nil, nil, storeFailure("idempotency key", err)
 		}
 		rec, err := e.st.Get(ctx, collIdempotency, c.id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -100,7 +100,7 @@ func (e *Engine) BeginIdempotent(ctx context.Context, scope, key string, fingerp
 			return e.hold(c), nil, nil
 		}
 		if !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
-			return nil, nil, fmt.Errorf("engine: idempotency key: %w", err)
+			return nil, nil, storeFailure("idempotency key", err)
 		}
 		// Another request took the claim over or released it: look again.
 	}

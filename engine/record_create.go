@@ -77,7 +77,7 @@ func (e *Engine) assignAutonumbers(ctx context.Context, ce *compiled, data map[s
 	for _, f := range ce.autonums {
 		n, err := e.st.NextSequence(ctx, ce.Name+"."+f.Name)
 		if err != nil {
-			return fmt.Errorf("engine: autonumber %s.%s: %w", ce.Name, f.Name, err)
+			return storeFailure("autonumber "+ce.Name+"."+f.Name, err)
 		}
 		data[f.Name] = formatAutonumber(f.Prop, n)
 	}

@@ -52,7 +52,9 @@ type Index struct {
 // Collection names match [a-z_][a-z0-9_]*; names starting with "_" are the
 // engine's system collections. Every method honours ctx's deadline.
 // Errors are the sentinel values below (test with errors.Is), a *UniqueError,
-// or adapter failures that the caller must treat as internal.
+// or adapter failures that the caller must treat as internal. Any write
+// (Insert, InsertMany, Update, Delete, NextSequence, EnsureCollection) may
+// fail with an error wrapping ErrFull.
 type Store interface {
 	// EnsureCollection creates the collection if needed and makes its
 	// secondary indexes exactly the given ones: missing indexes are created,
@@ -117,6 +119,10 @@ var (
 	ErrConflict    = errors.New("store: version conflict")
 	ErrDuplicateID = errors.New("store: duplicate record id")
 	ErrInvalid     = errors.New("store: invalid query")
+	// ErrFull is wrapped by the error of a write refused because the store
+	// has no space left (a full disk or quota). The write changed nothing,
+	// and writes succeed again once space is freed.
+	ErrFull = errors.New("store: no space left")
 )
 
 // UniqueError reports a violated unique index.

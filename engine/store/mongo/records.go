@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -32,7 +33,7 @@ func (s *Store) Insert(ctx context.Context, name string, rec store.Record) error
 		return s.duplicate(ctx, name, c, rec, err.Error(), true)
 	}
 	if err != nil {
-		return fmt.Errorf("mongo: insert into %s: %w", name, err)
+		return failed("insert into "+name, err)
 	}
 	return nil
 }
@@ -68,7 +69,7 @@ func (s *Store) InsertMany(ctx context.Context, name string, recs []store.Record
 	}
 	var bwe mongo.BulkWriteException
 	if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 || bwe.WriteConcernError != nil {
-		return nil, fmt.Errorf("mongo: insert into %s: %w", name, err)
+		return nil, failed("insert into "+name, err)
 	}
 	for _, we := range bwe.WriteErrors {
 		if we.Index < 0 || we.Index >= len(pos) {
@@ -78,7 +79,7 @@ func (s *Store) InsertMany(ctx context.Context, name string, recs []store.Record
 		if we.Code == 11000 || we.Code == 11001 {
 			errs[i] = s.duplicate(ctx, name, c, recs[i], we.Message, true)
 		} else {
-			errs[i] = fmt.Errorf("mongo: insert into %s: %s (code %d)", name, we.Message, we.Code)
+			errs[i] = failed("insert into "+name, we)
 		}
 	}
 	return errs, nil
@@ -155,7 +156,7 @@ func (s *Store) Update(ctx context.Context, name string, rec store.Record) error
 		return s.duplicate(ctx, name, c, rec, err.Error(), false)
 	}
 	if err != nil {
-		return fmt.Errorf("mongo: update in %s: %w", name, err)
+		return failed("update in "+name, err)
 	}
 	if res.MatchedCount > 0 {
 		return nil
@@ -186,7 +187,7 @@ func (s *Store) Delete(ctx context.Context, name, id string, version int64) erro
 	}
 	res, err := c.DeleteOne(ctx, f)
 	if err != nil {
-		return fmt.Errorf("mongo: delete from %s: %w", name, err)
+		return failed("delete from "+name, err)
 	}
 	if res.DeletedCount > 0 {
 		return nil
@@ -255,4 +256,19 @@ func (s *Store) dropStaleClaim(ctx context.Context, c *mongo.Collection, key str
 	}
 	res, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "at", Value: m["at"]}})
 	return err == nil && res.DeletedCount > 0
+}
+
+// outOfDiskSpace is MongoDB's error code for a write refused for lack of
+// space; a disk that fills mid-write is reported with the system's message.
+const outOfDiskSpace = 14031
+
+// failed wraps the error of a write: lack of space as store.ErrFull.
+func failed(what string, err error) error {
+	var se mongo.ServerError
+	var we mongo.WriteError
+	if (errors.As(err, &se) && se.HasErrorCode(outOfDiskSpace)) || (errors.As(err, &we) && we.Code == outOfDiskSpace) ||
+		strings.Contains(err.Error(), "No space left on device") {
+		return fmt.Errorf("mongo: %s: %w (%v)", what, store.ErrFull, err)
+	}
+	return fmt.Errorf("mongo: %s: %w", what, err)
 }
