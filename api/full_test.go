@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/morphcrm/morph/api"
+	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store/sqlite"
 )
 
@@ -16,6 +20,13 @@ import (
 func TestStorageFull(t *testing.T) {
 	s := newServer(t, "sqlite", companyDef, customerDef)
 	ctx := context.Background()
+	var clock atomic.Int64 // a controllable clock, in Unix seconds
+	clock.Store(time.Now().Unix())
+	eng, err := engine.New(ctx, s.st, engine.Options{Now: func() time.Time { return time.Unix(clock.Load(), 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.app = api.New(eng, api.Options{})
 	db := s.st.(*sqlite.Store)
 	pad := strings.Repeat("x", 3000)
 	if err := db.SetMaxPages(ctx, 1); err != nil { // no growth beyond the current size
@@ -57,10 +68,13 @@ func TestStorageFull(t *testing.T) {
 		t.Fatalf("%v records after the refused writes, want the %d acknowledged", n, len(acked))
 	}
 
-	// Room again, without a write through the server: /healthz finds out.
+	// Room again, without a write through the server: /healthz keeps its
+	// answer for a while, then finds out with a write of its own.
 	if err := db.SetMaxPages(ctx, 1<<30); err != nil {
 		t.Fatal(err)
 	}
+	health(503, `"status":"storage_full"`)
+	clock.Add(60)
 	health(200, `"status":"ok"`)
 	s.create("customer", `{"name": "after", "address": {"pad": "`+pad+`"}}`)
 	for _, id := range acked {

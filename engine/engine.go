@@ -101,7 +101,7 @@ type Engine struct {
 	claimMu  sync.Mutex
 	claims   map[string]bool
 
-	full atomic.Bool // the last write failed for lack of space
+	space *spaceWatch // notes writes that fail for lack of space
 }
 
 // New opens an engine over st: it loads every stored definition, compiles
@@ -118,7 +118,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
 		opts.MaxRetries = 50
 	}
 	e := &Engine{opts: opts, log: opts.Logger, instance: newToken(), claims: map[string]bool{}}
-	e.st = watchSpace(st, &e.full, e.log)
+	e.space, e.st = watchSpace(st, opts.Now, e.log)
 	if err := e.ensureSystem(ctx); err != nil {
 		return nil, err
 	}

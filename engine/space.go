@@ -6,18 +6,21 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/store"
 )
 
 // spaceWatch passes every call on to the store and notes whether the last
-// write failed for lack of space (store.ErrFull), so that the health check
-// can say so without writing on every call.
+// write failed for lack of space (store.ErrFull), and when, so that the
+// health check can say so without writing on every call.
 type spaceWatch struct {
 	store.Store
-	full *atomic.Bool
-	log  *slog.Logger
+	now      func() time.Time
+	log      *slog.Logger
+	full     atomic.Bool
+	lastFull atomic.Int64 // when a write last failed for lack of space, in Unix nanoseconds
 }
 
 // spaceWatchRaw is a spaceWatch over a store that is a store.RawFinder.
@@ -27,18 +30,19 @@ type spaceWatchRaw struct {
 }
 
 // watchSpace wraps st, keeping it a store.RawFinder when it is one.
-func watchSpace(st store.Store, full *atomic.Bool, log *slog.Logger) store.Store {
-	w := &spaceWatch{Store: st, full: full, log: log}
+func watchSpace(st store.Store, now func() time.Time, log *slog.Logger) (*spaceWatch, store.Store) {
+	w := &spaceWatch{Store: st, now: now, log: log}
 	if rf, ok := st.(store.RawFinder); ok {
-		return spaceWatchRaw{w, rf}
+		return w, spaceWatchRaw{w, rf}
 	}
-	return w
+	return w, w
 }
 
 // note records the outcome of a write and returns its error.
 func (w *spaceWatch) note(err error) error {
 	switch {
 	case errors.Is(err, store.ErrFull):
+		w.lastFull.Store(w.now().UnixNano())
 		if !w.full.Swap(true) {
 			w.log.Error("the store has no space left: writes fail until space is freed", "err", err)
 		}
@@ -90,14 +94,23 @@ func (w *spaceWatch) EnsureCollection(ctx context.Context, coll string, indexes 
 	return w.note(w.Store.EnsureCollection(ctx, coll, indexes))
 }
 
+// probeEvery is how long after a write failed for lack of space the health
+// check tries a write of its own: at most one probe in that time keeps the
+// check cheap and its answer steady while small writes may still squeeze in.
+const probeEvery = 30 * time.Second
+
 // Health reports whether the store can serve: nil when it answers and has
 // room for writes; an EStorageFull error while the last write failed for
-// lack of space and a probe write (of 64 KiB) fails too (a probe that
-// succeeds ends that state); an EUnavailable error when the store does not answer.
-// It writes nothing while writes succeed, so it is cheap to call often.
+// lack of space (once that is probeEvery ago, a probe write of 64 KiB that
+// succeeds ends that state, as any write does); an EUnavailable error when
+// the store does not answer. It writes nothing while writes succeed.
 func (e *Engine) Health(ctx context.Context) error {
-	if e.full.Load() {
-		if err := e.probeWrite(ctx); errors.Is(err, store.ErrFull) {
+	if w := e.space; w.full.Load() {
+		err := error(store.ErrFull)
+		if e.opts.Now().Sub(time.Unix(0, w.lastFull.Load())) >= probeEvery {
+			err = e.probeWrite(ctx)
+		}
+		if errors.Is(err, store.ErrFull) {
 			return storeFailure("health", err)
 		}
 	}

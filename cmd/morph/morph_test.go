@@ -463,11 +463,11 @@ func TestDiskFull(t *testing.T) {
 	if err := os.Remove(ballast); err != nil {
 		t.Fatal(err)
 	}
-	if st, out := get(t, s.base+"/healthz"); st != 200 {
-		t.Fatalf("/healthz once space is freed: %d %s", st, out)
-	}
 	if st, body := post(20); st != 200 || !strings.Contains(string(body), `"succeeded":20`) {
 		t.Fatalf("a write once space is freed: %d %s", st, body)
+	}
+	if st, out := get(t, s.base+"/healthz"); st != 200 {
+		t.Fatalf("/healthz once a write succeeded again: %d %s", st, out)
 	}
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.done
