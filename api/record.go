@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -228,7 +229,7 @@ func (s *Server) idempotent(c *fiber.Ctx, scope string, limit int, run func() (i
 	if err != nil {
 		var busy *engine.KeyBusy
 		if errors.As(err, &busy) {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(busy.RetryAfter.Seconds())+1))
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(busy.RetryAfter.Seconds())))))
 		}
 		return err
 	}
