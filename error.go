@@ -32,13 +32,14 @@ const (
 	EHeadersTooLarge  Code = "headers_too_large"   // 431
 	EInternal         Code = "internal"            // 500: logged, never detailed to the caller
 	EUnavailable      Code = "unavailable"         // 503
+	EStorageFull      Code = "storage_full"        // 507: the store has no space left; retry once space is freed
 )
 
 var statuses = map[Code]int{
 	EInvalid: 400, EInvalidJSON: 400, EInvalidFilter: 400, EUnauthorized: 401, EForbidden: 403,
 	ENotFound: 404, EMethod: 405, ETimeout: 408, EConflict: 409, EDuplicate: 409, EIncompatible: 409, EVersion: 412, ETooLarge: 413,
 	EUnsupportedMedia: 415, EUnprocessable: 422, EPreconditionReq: 428, ERateLimited: 429, EHeadersTooLarge: 431,
-	EInternal: 500, EUnavailable: 503,
+	EInternal: 500, EUnavailable: 503, EStorageFull: 507,
 }
 
 // Status is the HTTP status of a code (500 for an unknown one).

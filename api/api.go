@@ -87,12 +87,11 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 		s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e)
 	}}))
 	app.Use(s.logRequests)
-	for _, r := range s.routes() {
+	table := s.routes()
+	for _, r := range table {
 		app.Add(r.method, r.path, r.handler)
 	}
-	app.Use("/api", func(c *fiber.Ctx) error {
-		return morph.Errorf(morph.ENotFound, "No such API route: %s %s", "没有此 API 路由：%s %s", c.Method(), c.Path())
-	})
+	app.Use(unrouted(table))
 	s.mountUI(app)
 	return app
 }
@@ -146,9 +145,16 @@ func (s *Server) routes() []route {
 func (s *Server) healthz(c *fiber.Ctx) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if _, err := s.eng.Store().Count(ctx, "_entities", nil); err != nil {
+	if err := s.eng.Health(ctx); err != nil {
 		s.log.Error("health check", "err", err)
-		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+		body := fiber.Map{"status": "unavailable"}
+		if me := morph.AsError(err); me != nil {
+			body["message"] = me.Text.In(lang(c))
+			if me.Code == morph.EStorageFull {
+				body["status"] = "storage_full"
+			}
+		}
+		return c.Status(http.StatusServiceUnavailable).JSON(body)
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
 }

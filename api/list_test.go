@@ -1,8 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/morphcrm/morph/api"
+	"github.com/morphcrm/morph/engine"
 )
 
 func TestListFilterSortPage(t *testing.T) {
@@ -169,6 +176,92 @@ func TestBulk(t *testing.T) {
 		}
 		if r := s.do("POST", "/api/records/customer/bulk", `{"key": "name", "items": []}`); r.Status != 400 {
 			t.Errorf("key on a non-unique field: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// Two filters whose values differ only in where a NUL splits them never
+// share a count.
+func TestCountOfFiltersWithNUL(t *testing.T) {
+	const placeDef = `{"$id": "place", "type": "object", "properties": {
+		"name": {"type": "string", "x-type": "text"}, "city": {"type": "string", "x-type": "text"}}}`
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, placeDef)
+		s.create("place", `{"name": "ckT", "city": "b\u0000string:"}`)
+		list := func(filter string) string { return "/api/records/place?count=true&filter=" + urlq(filter) }
+		for _, sc := range []scenario{
+			{name: "stored", path: list(`name == "ckT" && city == "b\u0000string:"`), want: []string{`"total":1`, `"ckT"`}},
+			{name: "other split", path: list(`name == "ckT\u0000string:b" && city == ""`), want: []string{`"total":0`}, notWant: []string{`"ckT"`}},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				sc.method, sc.wantStatus = "GET", 200
+				sc.run(t, s)
+			})
+		}
+	})
+}
+
+// Two bulk upserts of the same new keys at once: the one whose inserts lose
+// the race updates the records the other created, item by item.
+func TestConcurrentBulkUpserts(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, companyDef, customerDef)
+		// Both requests look their keys up before either inserts: the first
+		// new item of each waits for the other's.
+		var arrived atomic.Int32
+		both := make(chan struct{})
+		eng, err := engine.New(context.Background(), s.st, engine.Options{Hooks: engine.Hooks{
+			BeforeValidate: func(ctx context.Context, w *engine.Write) error {
+				if w.Old == nil {
+					switch arrived.Add(1) {
+					case 1:
+						<-both
+					case 2:
+						close(both)
+					}
+				}
+				return nil
+			}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.app = api.New(eng, api.Options{})
+		const n = 20
+		body := func(who string) string {
+			items := make([]string, n)
+			for i := range items {
+				items[i] = fmt.Sprintf(`{"name": "%s%02d", "email": "race%02d@example.com", "visits": 1}`, who, i, i)
+			}
+			return `{"key": "email", "items": [` + strings.Join(items, ",") + `]}`
+		}
+		var wg sync.WaitGroup
+		res := make([]response, 2)
+		for i, who := range []string{"a", "b"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = s.do("POST", "/api/records/customer/bulk", body(who))
+			}()
+		}
+		wg.Wait()
+		updated := 0
+		for _, r := range res {
+			if r.Status != 200 || !strings.Contains(r.Body, fmt.Sprintf(`"succeeded":%d`, n)) {
+				t.Fatalf("bulk upsert: %d %s", r.Status, r.Body)
+			}
+			updated += strings.Count(r.Body, `"status":200`)
+		}
+		if updated != n {
+			t.Errorf("%d items updated, want %d (each key created by one request, updated by the other)", updated, n)
+		}
+		list := s.do("GET", "/api/records/customer?count=true&limit=100", "").JSON(t)
+		if list["total"] != float64(n) {
+			t.Fatalf("%v records, want %d", list["total"], n)
+		}
+		for _, it := range list["items"].([]any) {
+			if v := it.(map[string]any)["version"]; v != float64(2) {
+				t.Errorf("record %v: version %v, want 2", it, v)
+			}
 		}
 	})
 }

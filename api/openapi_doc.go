@@ -281,6 +281,7 @@ var errorResponses = map[string]struct{ name, desc string }{
 	"413":     {"TooLarge", "The body is too large"},
 	"415":     {"UnsupportedMedia", "The body is not JSON"},
 	"422":     {"Unprocessable", "A related record does not exist"},
+	"507":     {"StorageFull", "The store has no space left; nothing was changed: retry once space has been freed"},
 	"default": {"Unexpected", "An unexpected failure"},
 }
 
@@ -308,13 +309,13 @@ func commonPaths() obj {
 	definition := func(desc string) obj {
 		return obj{"description": desc, "headers": etagHeader(), "content": jsonContent(ref("EntityDefinition"))}
 	}
-	health := obj{"type": "object", "required": []any{"status"}, "properties": obj{"status": obj{"enum": []any{"ok", "unavailable"}}}}
+	health := obj{"type": "object", "required": []any{"status"}, "properties": obj{"status": obj{"enum": []any{"ok", "unavailable", "storage_full"}}, "message": obj{"type": "string"}}}
 	return obj{
 		"/healthz": obj{"get": obj{
 			"operationId": "healthz", "summary": "Whether the server and its store answer", "tags": []any{"System"},
 			"responses": obj{
 				"200": obj{"description": "Healthy", "content": jsonContent(health)},
-				"503": obj{"description": "The store does not answer", "content": jsonContent(health)},
+				"503": obj{"description": "The store does not answer, or has no space left for writes", "content": jsonContent(health)},
 			},
 		}},
 		"/api/openapi.json": obj{"get": obj{
@@ -388,7 +389,7 @@ func entityPaths(ent *schema.Entity, base, tag string) obj {
 				"operationId": "create" + base, "summary": "Create a " + label + " record", "tags": tags(),
 				"parameters":  []any{param("IdempotencyKey")},
 				"requestBody": obj{"required": true, "content": jsonContent(ref(base + "Input"))},
-				"responses":   responses(obj{"201": created}, "400", "404", "409", "413", "415", "422"),
+				"responses":   responses(obj{"201": created}, "400", "404", "409", "413", "415", "422", "507"),
 			},
 		},
 		coll + "/bulk": obj{
@@ -399,7 +400,7 @@ func entityPaths(ent *schema.Entity, base, tag string) obj {
 					"the others are created. One item's failure does not stop the others.",
 				"parameters":  []any{param("IdempotencyKey")},
 				"requestBody": obj{"required": true, "content": jsonContent(ref(base + "Bulk"))},
-				"responses":   responses(obj{"200": bulkOK}, "400", "404", "413", "415"),
+				"responses":   responses(obj{"200": bulkOK}, "400", "404", "409", "413", "415", "507"),
 			},
 		},
 		coll + "/{id}": obj{
@@ -412,15 +413,16 @@ func entityPaths(ent *schema.Entity, base, tag string) obj {
 			},
 			"patch": obj{
 				"operationId": "update" + base, "summary": "Change a " + label + " record", "tags": tags(),
-				"description": "A JSON merge patch: the fields given change, null clears a field, the others keep their values.",
+				"description": "A JSON merge patch (RFC 7396): the fields given change, null clears a field, the others keep their values; " +
+					"object values (json, currency) merge the same way, member by member.",
 				"parameters":  []any{param("IfMatch")},
 				"requestBody": obj{"required": true, "content": jsonContent(ref(base + "Patch"))},
-				"responses":   responses(obj{"200": record("Changed")}, "400", "404", "409", "412", "413", "415", "422"),
+				"responses":   responses(obj{"200": record("Changed")}, "400", "404", "409", "412", "413", "415", "422", "507"),
 			},
 			"delete": obj{
 				"operationId": "delete" + base, "summary": "Delete a " + label + " record", "tags": tags(),
 				"parameters": []any{param("IfMatch")},
-				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "400", "404", "412"),
+				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "400", "404", "412", "507"),
 			},
 		},
 	}
@@ -461,7 +463,7 @@ func entitySchemas(ent *schema.Entity, base string, bases map[string]string) map
 			}
 		}
 		inProps[f.Name] = p
-		patchProps[f.Name] = obj{"anyOf": []any{deepCopy(p), obj{"type": "null"}}}
+		patchProps[f.Name] = obj{"anyOf": []any{mergePatchSchema(p), obj{"type": "null"}}}
 		// A default fills a missing value, and a declared owner defaults to the caller.
 		if f.Required && f.Default == nil && f.Name != "owner" {
 			required = append(required, f.Name)
@@ -635,6 +637,33 @@ func fieldSchema(f *schema.Field) obj {
 
 // deepCopy copies a decoded JSON object, so that the document shares no
 // map or slice with the catalog.
+// mergePatchSchema is the schema of a JSON merge patch of values of schema
+// s: an object's members are all optional and each may be null (removing
+// it); other values are given whole. s is not changed.
+func mergePatchSchema(s obj) obj {
+	out := deepCopy(s)
+	for _, k := range []string{"anyOf", "oneOf"} {
+		if alts, ok := out[k].([]any); ok {
+			for i, a := range alts {
+				if m, ok := a.(map[string]any); ok {
+					alts[i] = mergePatchSchema(m)
+				}
+			}
+		}
+	}
+	props, ok := out["properties"].(map[string]any)
+	if !ok {
+		return out
+	}
+	delete(out, "required")
+	for name, p := range props {
+		if m, ok := p.(map[string]any); ok {
+			props[name] = obj{"anyOf": []any{mergePatchSchema(m), obj{"type": "null"}}}
+		}
+	}
+	return out
+}
+
 func deepCopy(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {

@@ -305,9 +305,9 @@ func TestOpenAPIDocument(t *testing.T) {
 			want         []string
 		}{
 			{"/api/records/account", "get", []string{"200", "400", "404", "default"}},
-			{"/api/records/account", "post", []string{"201", "400", "404", "409", "413", "415", "422", "default"}},
-			{"/api/records/account/{id}", "patch", []string{"200", "400", "404", "409", "412", "413", "415", "422", "default"}},
-			{"/api/records/account/{id}", "delete", []string{"204", "400", "404", "412", "default"}},
+			{"/api/records/account", "post", []string{"201", "400", "404", "409", "413", "415", "422", "507", "default"}},
+			{"/api/records/account/{id}", "patch", []string{"200", "400", "404", "409", "412", "413", "415", "422", "507", "default"}},
+			{"/api/records/account/{id}", "delete", []string{"204", "400", "404", "412", "507", "default"}},
 		}
 		for _, tt := range tests {
 			resps := at(t, paths, tt.path, tt.method, "responses").(map[string]any)
@@ -316,7 +316,7 @@ func TestOpenAPIDocument(t *testing.T) {
 				t.Errorf("%s %s: responses %v, want %v", tt.method, tt.path, got, tt.want)
 			}
 			for code, r := range resps {
-				if code[0] == '4' || code == "default" {
+				if code[0] == '4' || code[0] == '5' || code == "default" {
 					if s := at(t, r, "content", "application/json", "schema", "$ref"); s != "#/components/schemas/Error" {
 						t.Errorf("%s %s %s: %v", tt.method, tt.path, code, s)
 					}
@@ -387,6 +387,14 @@ func TestOpenAPIDocument(t *testing.T) {
 		// A currency is {amount, currency} or a bare amount.
 		if alts := at(t, schemas, "AccountInput", "properties", "revenue", "anyOf").([]any); len(alts) != 2 {
 			t.Errorf("revenue input %v", alts)
+		}
+		// A patch merges into an object value: each member optional, null removes it.
+		revenue := at(t, schemas, "AccountPatch", "properties", "revenue", "anyOf").([]any)[0].(map[string]any)["anyOf"].([]any)[0].(map[string]any)
+		if revenue["required"] != nil || at(t, revenue, "properties", "currency", "anyOf").([]any)[1].(map[string]any)["type"] != "null" {
+			t.Errorf("revenue patch %v", revenue)
+		}
+		if at(t, schemas, "AccountInput", "properties", "revenue", "anyOf").([]any)[0].(map[string]any)["required"] == nil {
+			t.Error("the input's currency lost its required amount")
 		}
 		if at(t, schemas, "Account", "properties", "created_at", "format") != "date-time" ||
 			at(t, schemas, "Account", "properties", "id", "format") != "uuid" ||

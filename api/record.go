@@ -2,8 +2,12 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	json "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
@@ -204,8 +208,9 @@ func (s *Server) errorBody(err error, l string) *ErrorBody {
 }
 
 // idempotent runs a POST handler under the request's Idempotency-Key, when
-// it has one: a repeated request gets the first one's response instead of
-// running again.
+// it has one: a repeated request gets the first one's response, with its
+// headers, instead of running again. While the first is still running a
+// repeat is a 409 with Retry-After.
 func (s *Server) idempotent(c *fiber.Ctx, scope string, limit int, run func() (int, any, error)) error {
 	key := c.Get("Idempotency-Key")
 	if key == "" {
@@ -223,44 +228,71 @@ func (s *Server) idempotent(c *fiber.Ctx, scope string, limit int, run func() (i
 	scope = s.actor(c).ID + "\x00" + scope
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	replay, err := s.eng.BeginIdempotent(ctx, scope, key, b)
+	claim, replay, err := s.eng.BeginIdempotent(ctx, scope, key, b, s.claimLease())
 	if err != nil {
+		var busy *engine.KeyBusy
+		if errors.As(err, &busy) {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(busy.RetryAfter.Seconds())))))
+		}
 		return err
 	}
 	if replay != nil {
+		for k, v := range replay.Header {
+			c.Set(k, v)
+		}
 		c.Set("Idempotent-Replayed", "true")
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Status(replay.Status).SendString(replay.Body)
 	}
-	status, v, err := run()
-	if err != nil {
-		me := morph.AsError(err)
-		if me == nil || me.Code.Status() >= 500 {
-			// Worth retrying: release the key.
-			if aerr := s.eng.AbortIdempotent(ctx, scope, key); aerr != nil {
+	finished := false
+	defer func() {
+		if !finished { // failed in a way worth retrying, or panicked: release the key
+			actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.Timeout)
+			defer acancel()
+			if aerr := s.eng.AbortIdempotent(actx, claim); aerr != nil {
 				s.log.Error("idempotency abort", "err", aerr)
 			}
+		}
+	}()
+	status, v, err := run()
+	if err != nil {
+		if me := morph.AsError(err); me == nil || me.Code.Status() >= 500 {
 			return err
 		}
 		// A client error is final for this request: keep it for replays.
 		if herr := s.handleError(c, err); herr != nil {
 			return herr
 		}
-		if ferr := s.eng.FinishIdempotent(ctx, scope, key, c.Response().StatusCode(), c.Response().Body()); ferr != nil {
-			s.log.Error("idempotency finish", "err", ferr)
+		status = c.Response().StatusCode()
+	} else {
+		out, err := json.Marshal(v)
+		if err != nil {
+			return err
 		}
-		return nil
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		c.Status(status).Send(out)
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return err
+	finished = true
+	kept := engine.Replay{Status: status, Body: string(c.Response().Body()), Header: map[string]string{}}
+	for _, h := range replayedHeaders {
+		if v := c.Response().Header.Peek(h); len(v) > 0 {
+			kept.Header[h] = string(v)
+		}
 	}
-	if ferr := s.eng.FinishIdempotent(ctx, scope, key, status, out); ferr != nil {
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.Timeout)
+	defer fcancel()
+	if ferr := s.eng.FinishIdempotent(fctx, claim, kept); ferr != nil {
 		s.log.Error("idempotency finish", "err", ferr)
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Status(status).Send(out)
+	return nil
 }
+
+// replayedHeaders are the response headers an idempotent replay repeats.
+var replayedHeaders = []string{fiber.HeaderETag, fiber.HeaderLocation, fiber.HeaderContentLanguage}
+
+// claimLease is how long an Idempotency-Key claim holds: a little longer
+// than a request may take.
+func (s *Server) claimLease() time.Duration { return s.opts.Timeout + s.opts.Timeout/4 + time.Second }
 
 func writeJSON(c *fiber.Ctx, status int, v any) error {
 	b, err := json.Marshal(v)

@@ -1,11 +1,16 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/morphcrm/morph/api"
+	"github.com/morphcrm/morph/engine"
 )
 
 func TestRecordCRUD(t *testing.T) {
@@ -254,6 +259,121 @@ func TestIdempotencyKey(t *testing.T) {
 		}
 		if r := s.do("POST", "/api/records/customer", body, "Idempotency-Key: k-2"); r.Status != 201 || r.JSON(t)["id"] == first.JSON(t)["id"] {
 			t.Fatalf("a new key did not create: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// A path of the route table asked with a method it does not have is a 405
+// naming the methods it has; an unknown path under /api is a 404.
+func TestMethodNotAllowed(t *testing.T) {
+	s := newServer(t, "sqlite", companyDef, customerDef)
+	id := s.create("customer", `{"name": "Li"}`)["id"].(string)
+	allow := func(want string) func(t *testing.T, s *testServer, r response) {
+		return func(t *testing.T, s *testServer, r response) {
+			if got := r.Header.Get("Allow"); got != want {
+				t.Errorf("Allow = %q, want %q", got, want)
+			}
+		}
+	}
+	for _, sc := range []scenario{
+		{name: "PUT a record", method: "PUT", path: "/api/records/customer/" + id, body: `{"name": "Wang"}`,
+			wantStatus: 405, want: []string{`"code":"method_not_allowed"`, `"status":405`, "PUT"}, after: allow("GET, PATCH, DELETE")},
+		{name: "DELETE a collection", method: "DELETE", path: "/api/records/customer",
+			wantStatus: 405, want: []string{`"code":"method_not_allowed"`}, after: allow("GET, POST")},
+		{name: "PUT bulk", method: "PUT", path: "/api/records/customer/bulk",
+			wantStatus: 405, after: allow("POST, GET, PATCH, DELETE")},
+		{name: "POST an entity", method: "POST", path: "/api/entities/customer/",
+			wantStatus: 405, after: allow("GET, PUT, DELETE")},
+		{name: "POST healthz", method: "POST", path: "/healthz", wantStatus: 405, after: allow("GET")},
+		{name: "in Chinese", method: "PUT", path: "/api/records/customer/" + id, headers: []string{"Accept-Language: zh-CN"},
+			wantStatus: 405, want: []string{"不允许"}},
+		{name: "unknown path", method: "PUT", path: "/api/nothing/here", wantStatus: 404, want: []string{`"code":"not_found"`},
+			after: allow("")},
+	} {
+		t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
+	}
+	if r := s.do("GET", "/api/records/customer/"+id, ""); r.JSON(t)["name"] != "Li" {
+		t.Fatalf("the refused PUT changed the record: %s", r.Body)
+	}
+}
+
+// While a request with an Idempotency-Key runs, a repeat is a 409 with
+// Retry-After; once it has finished, a repeat is its replay.
+func TestIdempotencyKeyWhileRunning(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, companyDef, customerDef)
+		entered, release := make(chan struct{}), make(chan struct{})
+		eng, err := engine.New(context.Background(), s.st, engine.Options{Hooks: engine.Hooks{
+			BeforeValidate: func(ctx context.Context, w *engine.Write) error {
+				if w.Data["name"] == "Slow" {
+					close(entered)
+					<-release
+				}
+				return nil
+			}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.app = api.New(eng, api.Options{})
+		body := `{"name": "Slow"}`
+		done := make(chan response)
+		go func() { done <- s.do("POST", "/api/records/customer", body, "Idempotency-Key: slow-1") }()
+		<-entered
+		scenario{method: "POST", path: "/api/records/customer", body: body, headers: []string{"Idempotency-Key: slow-1"},
+			wantStatus: 409, want: []string{`"code":"conflict"`, "still being processed"},
+			after: func(t *testing.T, s *testServer, r response) {
+				if n, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || n < 1 {
+					t.Errorf("Retry-After = %q", r.Header.Get("Retry-After"))
+				}
+			}}.run(t, s)
+		close(release)
+		first := <-done
+		if first.Status != 201 {
+			t.Fatalf("first: %d %s", first.Status, first.Body)
+		}
+		again := s.do("POST", "/api/records/customer", body, "Idempotency-Key: slow-1")
+		if again.Status != 201 || again.Body != first.Body || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("after the first finished: %d %s", again.Status, again.Body)
+		}
+	})
+}
+
+// PATCH is a JSON merge patch at every depth: objects merge, null removes,
+// arrays and scalars replace; the merged record is normalised and validated.
+func TestPatchMergesObjects(t *testing.T) {
+	const dealDef = `{"$id": "deal", "type": "object", "properties": {
+		"name": {"type": "string", "x-type": "text"},
+		"meta": {"type": "object", "x-type": "json"},
+		"revenue": {"type": "object", "x-type": "currency", "x-currency": "CNY",
+			"properties": {"amount": {"type": "number", "minimum": 0}, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}, "required": ["amount"]}},
+		"required": ["name"]}`
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, dealDef)
+		id := s.create("deal", `{"name": "D", "meta": {"a": 1, "b": 2, "n": {"x": 1, "y": [1, 2]}}, "revenue": {"amount": 100, "currency": "usd"}}`)["id"].(string)
+		path := "/api/records/deal/" + id
+		for _, sc := range []scenario{
+			{name: "null removes a nested member", body: `{"meta": {"b": null}}`, wantStatus: 200,
+				want: []string{`"meta":{"a":1,"n":{"x":1,"y":[1,2]}}`}},
+			{name: "objects merge at depth, arrays replace", body: `{"meta": {"n": {"y": [3], "z": true}}}`, wantStatus: 200,
+				want: []string{`"meta":{"a":1,"n":{"x":1,"y":[3],"z":true}}`}},
+			{name: "a currency's code alone", body: `{"revenue": {"currency": "eur"}}`, wantStatus: 200,
+				want: []string{`"revenue":{"amount":100,"currency":"EUR"}`}},
+			{name: "a currency's amount alone", body: `{"revenue": {"amount": 7}}`, wantStatus: 200,
+				want: []string{`"revenue":{"amount":7,"currency":"EUR"}`}},
+			{name: "the merged value is validated", body: `{"revenue": {"amount": null}}`, wantStatus: 400,
+				want: []string{`"path":"/revenue`}},
+			{name: "a stale If-Match", body: `{"meta": {"a": 2}}`, headers: []string{`If-Match: "1"`}, wantStatus: 412,
+				want: []string{`"code":"version_mismatch"`}},
+			{name: "null at the top removes the field", body: `{"meta": null}`, headers: []string{`If-Match: "5"`}, wantStatus: 200,
+				notWant: []string{`"meta"`}},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				sc.method, sc.path = "PATCH", path
+				sc.run(t, s)
+			})
+		}
+		if r := s.do("GET", path, ""); !strings.Contains(r.Body, `"revenue":{"amount":7,"currency":"EUR"}`) || !strings.Contains(r.Body, `"version":6`) {
+			t.Fatalf("stored: %s", r.Body)
 		}
 	})
 }

@@ -94,6 +94,14 @@ type Engine struct {
 
 	subMu sync.RWMutex
 	subs  []func(context.Context, Event)
+
+	// instance identifies this engine in the Idempotency-Key claims it
+	// holds; claims are the tokens of those whose request is running.
+	instance string
+	claimMu  sync.Mutex
+	claims   map[string]bool
+
+	space *spaceWatch // notes writes that fail for lack of space
 }
 
 // New opens an engine over st: it loads every stored definition, compiles
@@ -109,7 +117,8 @@ func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 50
 	}
-	e := &Engine{st: st, opts: opts, log: opts.Logger}
+	e := &Engine{opts: opts, log: opts.Logger, instance: newToken(), claims: map[string]bool{}}
+	e.space, e.st = watchSpace(st, opts.Now, e.log)
 	if err := e.ensureSystem(ctx); err != nil {
 		return nil, err
 	}

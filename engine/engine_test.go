@@ -174,14 +174,15 @@ func TestIdempotencyPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := eng.BeginIdempotent(ctx, "s", "old", []byte("a")); err != nil {
+	old, _, err := eng.BeginIdempotent(ctx, "s", "old", []byte("a"), time.Minute)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := eng.FinishIdempotent(ctx, "s", "old", 201, []byte(`{}`)); err != nil {
+	if err := eng.FinishIdempotent(ctx, old, engine.Replay{Status: 201, Body: `{}`}); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(25 * time.Hour)
-	if _, err := eng.BeginIdempotent(ctx, "s", "new", []byte("b")); err != nil {
+	if _, _, err := eng.BeginIdempotent(ctx, "s", "new", []byte("b"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	n, err := eng.PruneIdempotency(ctx, 24*time.Hour)
@@ -189,10 +190,10 @@ func TestIdempotencyPrune(t *testing.T) {
 		t.Fatalf("pruned %d (%v), want 1", n, err)
 	}
 	// The pruned key is free again; the recent one still replays or waits.
-	if r, err := eng.BeginIdempotent(ctx, "s", "old", []byte("other")); err != nil || r != nil {
+	if c, r, err := eng.BeginIdempotent(ctx, "s", "old", []byte("other"), time.Minute); err != nil || r != nil || c == nil {
 		t.Fatalf("pruned key: %v %v", r, err)
 	}
-	if _, err := eng.BeginIdempotent(ctx, "s", "new", []byte("b")); morph.ErrorCode(err) != morph.EConflict {
+	if _, _, err := eng.BeginIdempotent(ctx, "s", "new", []byte("b"), time.Minute); morph.ErrorCode(err) != morph.EConflict {
 		t.Fatalf("running key: %v", err)
 	}
 }

@@ -187,7 +187,19 @@ func storeError(ce *compiled, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return &morph.Error{Code: morph.EUnavailable, Err: err, Text: morph.T("The store did not answer in time", "存储未能及时响应")}
 	}
-	return fmt.Errorf("engine: store: %w", err)
+	return storeFailure("store", err)
+}
+
+// storeFailure wraps a store failure the caller did not cause: lack of
+// space is EStorageFull (the write changed nothing and can be retried once
+// space is freed), anything else internal.
+func storeFailure(what string, err error) error {
+	if errors.Is(err, store.ErrFull) {
+		return &morph.Error{Code: morph.EStorageFull, Err: err,
+			Text: morph.T("The store has no space left, so nothing was changed; retry once disk space has been freed",
+				"存储空间已满，未做任何更改；请释放磁盘空间后重试")}
+	}
+	return fmt.Errorf("engine: %s: %w", what, err)
 }
 
 // checkRelations verifies that every relation value in the given records

@@ -2,7 +2,7 @@ package engine
 
 import (
 	"context"
-	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -76,7 +76,7 @@ func (e *Engine) assignAutonumbers(ctx context.Context, ce *compiled, data map[s
 	for _, f := range ce.autonums {
 		n, err := e.st.NextSequence(ctx, ce.Name+"."+f.Name)
 		if err != nil {
-			return fmt.Errorf("engine: autonumber %s.%s: %w", ce.Name, f.Name, err)
+			return storeFailure("autonumber "+ce.Name+"."+f.Name, err)
 		}
 		data[f.Name] = formatAutonumber(f.Prop, n)
 	}
@@ -120,7 +120,8 @@ const MaxBulk = 1000
 // CreateMany creates (or, with a key, upserts) many records: each item
 // passes the whole pipeline, relation targets are checked in one read per
 // target entity, new records are stored in one batch. One item's failure
-// does not stop the others.
+// does not stop the others. With a key, an item whose insert loses a race
+// with another request creating the same key updates the winner's record.
 func (e *Engine) CreateMany(ctx context.Context, actor Actor, entity string, items []map[string]any, opts BulkOptions) ([]BulkItem, error) {
 	ce, err := e.entity(entity)
 	if err != nil {
@@ -129,94 +130,187 @@ func (e *Engine) CreateMany(ctx context.Context, actor Actor, entity string, ite
 	if len(items) > MaxBulk {
 		return nil, morph.Errorf(morph.ETooLarge, "At most %d items per bulk request", "每次批量请求最多 %d 条", MaxBulk)
 	}
-	var keyField string
+	b := &bulk{e: e, ce: ce, actor: actor, items: items, results: make([]BulkItem, len(items))}
 	if opts.Key != "" {
 		f := ce.Field(opts.Key)
 		if f == nil || !f.Unique {
 			return nil, morph.Invalid(morph.FieldError{Path: "/key", Code: "not_unique",
 				Text: morph.T("key must name a unique field of %s", "key 必须是 %s 的唯一字段", entity)})
 		}
-		keyField = f.Name
-	}
-	results := make([]BulkItem, len(items))
-	existing := map[string]Record{}
-	if keyField != "" {
-		if existing, err = e.findByKey(ctx, ce, keyField, items); err != nil {
-			return nil, err
+		b.key = f.Name
+		// The pipeline takes the items it creates over; an item that turns
+		// out to update a record is applied as it was sent.
+		b.sent = make([]map[string]any, len(items))
+		for i, in := range items {
+			b.sent[i] = maps.Clone(in)
 		}
 	}
+	if err := b.upsertOrPrepare(ctx); err != nil {
+		return nil, err
+	}
+	lost, err := b.insertNew(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.updateWinners(ctx, lost); err != nil {
+		return nil, err
+	}
+	for i := range b.results {
+		switch r := &b.results[i]; {
+		case r.Err != nil:
+			r.Status = morph.ErrorCode(r.Err).Status()
+		case r.Updated:
+			r.Status = 200
+		default:
+			r.Status = 201
+		}
+	}
+	return b.results, nil
+}
 
-	// Upserts of existing records go through Update one by one (each is a
-	// versioned write); new records are prepared here and stored in a batch.
-	var newRecs []Record
-	var newIdx []int
-	for i, in := range items {
-		results[i].Index = i
-		if keyField != "" {
-			if kv, ok := keyValue(ce, keyField, in); ok {
+// bulk is the state of one CreateMany as it passes its stages.
+type bulk struct {
+	e       *Engine
+	ce      *compiled
+	actor   Actor
+	key     string           // the upsert key field, if any
+	items   []map[string]any // as the pipeline leaves them
+	sent    []map[string]any // with a key: the items as sent
+	results []BulkItem
+
+	newRecs []Record // prepared new records
+	newIdx  []int    // their items' indexes
+}
+
+// upsertOrPrepare updates, one by one (each is a versioned write), the
+// records whose key matches an item, and prepares the other items as new
+// records.
+func (b *bulk) upsertOrPrepare(ctx context.Context) error {
+	existing := map[string]Record{}
+	if b.key != "" {
+		var err error
+		if existing, err = b.e.findByKey(ctx, b.ce, b.key, b.items); err != nil {
+			return err
+		}
+	}
+	for i, in := range b.items {
+		b.results[i].Index = i
+		if b.key != "" {
+			if kv, ok := keyValue(b.ce, b.key, in); ok {
 				if old, found := existing[kv]; found {
-					rec, err := e.Update(ctx, actor, entity, old.ID, in, 0)
-					results[i].Record, results[i].Err, results[i].Updated = rec, err, err == nil
+					b.update(ctx, i, old.ID)
 					continue
 				}
 			}
 		}
-		rec, err := e.prepareCreate(ctx, ce, actor, in)
+		rec, err := b.e.prepareCreate(ctx, b.ce, b.actor, in)
 		if err != nil {
-			results[i].Err = err
+			b.results[i].Err = err
 			continue
 		}
-		newRecs = append(newRecs, rec)
-		newIdx = append(newIdx, i)
+		b.newRecs = append(b.newRecs, rec)
+		b.newIdx = append(b.newIdx, i)
 	}
+	return nil
+}
 
-	datas := make([]map[string]any, len(newRecs))
-	for i, r := range newRecs {
+// update applies item i (as sent) to the record id.
+func (b *bulk) update(ctx context.Context, i int, id string) {
+	in := b.items[i]
+	if b.sent != nil {
+		in = maps.Clone(b.sent[i])
+	}
+	rec, err := b.e.Update(ctx, b.actor, b.ce.Name, id, in, 0)
+	b.results[i].Record, b.results[i].Err, b.results[i].Updated = rec, err, err == nil
+}
+
+// insertNew checks the new records' relation targets, gives them their
+// autonumbers and stores them in one batch. It returns, when there is a
+// key, the items whose insert was refused by a unique index: another
+// request may have created their key meanwhile.
+func (b *bulk) insertNew(ctx context.Context) (lost []int, err error) {
+	datas := make([]map[string]any, len(b.newRecs))
+	for i, r := range b.newRecs {
 		datas[i] = r.Data
 	}
-	relErrs, err := e.checkRelations(ctx, ce, datas, nil)
+	relErrs, err := b.e.checkRelations(ctx, b.ce, datas, nil)
 	if err != nil {
 		return nil, err
 	}
 	var batch []Record
 	var batchIdx []int
-	for j, r := range newRecs {
+	for j, r := range b.newRecs {
 		if relErrs != nil && relErrs[j] != nil {
-			results[newIdx[j]].Err = relationError(relErrs[j])
+			b.results[b.newIdx[j]].Err = relationError(relErrs[j])
 			continue
 		}
-		if err := e.assignAutonumbers(ctx, ce, r.Data); err != nil {
+		if err := b.e.assignAutonumbers(ctx, b.ce, r.Data); err != nil {
 			return nil, err
 		}
 		batch = append(batch, r)
-		batchIdx = append(batchIdx, newIdx[j])
+		batchIdx = append(batchIdx, b.newIdx[j])
 	}
-	if len(batch) > 0 {
-		errs, err := e.st.InsertMany(ctx, entity, batch)
-		if err != nil {
-			return nil, storeError(ce, err)
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	errs, err := b.e.st.InsertMany(ctx, b.ce.Name, batch)
+	if err != nil {
+		return nil, storeError(b.ce, err)
+	}
+	for j, r := range batch {
+		i := batchIdx[j]
+		if errs[j] != nil {
+			b.results[i].Err = storeError(b.ce, errs[j])
+			if b.key != "" && store.IsUnique(errs[j]) {
+				lost = append(lost, i)
+			}
+			continue
 		}
-		for j, r := range batch {
-			i := batchIdx[j]
-			if errs[j] != nil {
-				results[i].Err = storeError(ce, errs[j])
+		b.results[i].Record = r
+		b.e.publish(ctx, Event{Type: Created, Entity: b.ce.Name, Record: r, Actor: b.actor})
+	}
+	return lost, nil
+}
+
+// maxUpsertRounds bounds how often an item that keeps losing races for its
+// key (created, then deleted, then created again by others) is retried.
+const maxUpsertRounds = 3
+
+// updateWinners retries the items that lost a race for their key as updates
+// of the record that won it. An item whose key is still free was refused
+// for another unique field and keeps its error; one whose record went away
+// meanwhile is created again.
+func (b *bulk) updateWinners(ctx context.Context, lost []int) error {
+	for round := 0; len(lost) > 0 && round < maxUpsertRounds; round++ {
+		lostItems := make([]map[string]any, len(lost))
+		for j, i := range lost {
+			lostItems[j] = b.sent[i]
+		}
+		winners, err := b.e.findByKey(ctx, b.ce, b.key, lostItems)
+		if err != nil {
+			return err
+		}
+		var again []int
+		for _, i := range lost {
+			kv, _ := keyValue(b.ce, b.key, b.sent[i])
+			w, found := winners[kv]
+			if !found {
 				continue
 			}
-			results[i].Record = r
-			e.publish(ctx, Event{Type: Created, Entity: entity, Record: r, Actor: actor})
+			b.update(ctx, i, w.ID)
+			if morph.ErrorCode(b.results[i].Err) != morph.ENotFound {
+				continue
+			}
+			// The winner was deleted meanwhile: create the item after all.
+			rec, err := b.e.Create(ctx, b.actor, b.ce.Name, maps.Clone(b.sent[i]))
+			b.results[i].Record, b.results[i].Err, b.results[i].Updated = rec, err, false
+			if store.IsUnique(err) {
+				again = append(again, i)
+			}
 		}
+		lost = again
 	}
-	for i := range results {
-		switch {
-		case results[i].Err != nil:
-			results[i].Status = morph.ErrorCode(results[i].Err).Status()
-		case results[i].Updated:
-			results[i].Status = 200
-		default:
-			results[i].Status = 201
-		}
-	}
-	return results, nil
+	return nil
 }
 
 // findByKey reads, in one query, the stored records whose key field has one

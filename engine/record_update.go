@@ -3,15 +3,16 @@ package engine
 import (
 	"context"
 	"errors"
-	"maps"
 	"math/rand/v2"
 	"time"
 
 	"github.com/morphcrm/morph/engine/store"
 )
 
-// Update applies a partial change (JSON merge patch: a null removes a value)
-// to a record. With ifVersion > 0 the record must still be at that version,
+// Update applies a partial change to a record: a JSON merge patch (RFC
+// 7396), so object values (json and currency fields) merge member by member
+// and a null removes a value, at any depth. Normalisation and validation
+// run on the merged record. With ifVersion > 0 the record must still be at that version,
 // or the update is refused with EVersion. Without it, a concurrent change is
 // merged: the engine re-reads the record and applies the patch again, so two
 // updates of different fields never lose one another.
@@ -45,7 +46,7 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 			return Record{}, storeError(ce, store.ErrConflict)
 		}
 		data, retired := userData(ce, old.Data)
-		maps.Copy(data, patch)
+		mergeFields(data, patch)
 		w := &Write{Entity: entity, Actor: actor, Data: data, Old: &old}
 		if err := e.prepare(ctx, ce, w, pre); err != nil {
 			return Record{}, err

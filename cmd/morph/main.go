@@ -131,6 +131,7 @@ func serve(ctx context.Context, args []string) error {
 	var c common
 	c.register(fs)
 	addr := fs.String("addr", envOr("MORPH_ADDR", "127.0.0.1:8080"), "address to listen on")
+	timeout := fs.Duration("request-timeout", 15*time.Second, "bound on the store work of one request")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -143,7 +144,7 @@ func serve(ctx context.Context, args []string) error {
 	defer closeStore()
 
 	go maintain(ctx, eng, log)
-	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS()})
+	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(*addr) }()
 	log.Info("morph listening", "addr", "http://"+*addr, "store", c.store)

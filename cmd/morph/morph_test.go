@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -319,4 +321,197 @@ func TestBackupWhileServing(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(b), "备份测试有限公司") {
 		t.Fatalf("the record in the copy: %d %s", res.StatusCode, b)
 	}
+}
+
+// A bulk request with an Idempotency-Key whose server is killed while it
+// runs does not block its key: after a restart a retry completes once the
+// dead request's claim has lapsed, and the records are there once each,
+// whether the killed request stored all of them or none.
+func TestIdempotencyKeyAfterCrash(t *testing.T) {
+	const timeout = 4 * time.Second // the claim's lease: 4 s + 1 s + 1 s
+	for run, delay := range []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 250 * time.Millisecond} {
+		t.Run(delay.String(), func(t *testing.T) {
+			dbPath := "sqlite:" + filepath.Join(t.TempDir(), "m.db")
+			s := start(t, dbPath, "--request-timeout", timeout.String())
+			prefix := fmt.Sprintf("幂等崩溃%d-", run)
+			items := make([]map[string]any, 1000)
+			for i := range items {
+				items[i] = map[string]any{"name": fmt.Sprintf("%s%04d", prefix, i), "region": "华北"}
+			}
+			body, _ := json.Marshal(map[string]any{"key": "name", "items": items})
+			send := func(base string) (*http.Response, []byte, error) {
+				req, _ := http.NewRequest("POST", base+"/api/records/account/bulk", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", "bulk-after-crash")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return nil, nil, err
+				}
+				defer res.Body.Close()
+				out, err := io.ReadAll(res.Body)
+				return res, out, err
+			}
+			go send(s.base)
+			time.Sleep(delay)
+			s.cmd.Process.Signal(syscall.SIGKILL)
+			<-s.done
+			s.done <- nil
+
+			s2 := start(t, dbPath, "--request-timeout", timeout.String())
+			stored := count(t, s2.base, prefix)
+			if stored != 0 && stored != len(items) {
+				t.Fatalf("%d of %d records stored by the killed bulk: it is one transaction", stored, len(items))
+			}
+			deadline := time.Now().Add(3 * timeout)
+			busy := 0
+			for {
+				res, out, err := send(s2.base)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.StatusCode == 200 {
+					if !strings.Contains(string(out), `"succeeded":1000`) {
+						t.Fatalf("retry: %s", out)
+					}
+					break
+				}
+				wait, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+				if res.StatusCode != 409 || wait < 1 || time.Now().After(deadline) {
+					t.Fatalf("retry after the crash (%d stored, %d busy answers): %d Retry-After %q %s",
+						stored, busy, res.StatusCode, res.Header.Get("Retry-After"), out)
+				}
+				busy++
+				time.Sleep(time.Duration(wait) * time.Second)
+			}
+			if n := count(t, s2.base, prefix); n != len(items) {
+				t.Fatalf("%d records after the retry, want %d (%d stored before it)", n, len(items), stored)
+			}
+			t.Logf("%d records stored before the retry; %d busy answers before it completed", stored, busy)
+		})
+	}
+}
+
+// count is how many accounts have a name starting with prefix.
+func count(t *testing.T, base, prefix string) int {
+	t.Helper()
+	q := url.Values{"filter": {`name startsWith "` + prefix + `"`}, "count": {"true"}, "limit": {"1"}}
+	res, err := http.Get(base + "/api/records/account?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var page struct{ Total int }
+	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	return page.Total
+}
+
+// On a disk that fills up, writes are answered 507 storage_full and
+// /healthz says so; once space is freed writes succeed again, and every
+// record acknowledged before is there, also after a crash and restart.
+func TestDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	dbPath := "sqlite:" + filepath.Join(dir, "m.db")
+	s := start(t, dbPath)
+
+	var acked []string
+	post := func(n int) (int, []byte) {
+		items := make([]map[string]any, n)
+		ids := make([]string, n)
+		for i := range items {
+			ids[i] = uuid.Must(uuid.NewV7()).String()
+			items[i] = map[string]any{"id": ids[i], "name": "满盘测试" + ids[i], "region": "华东", "notes": strings.Repeat("备注", 500)}
+		}
+		st, body, err := s.post("/api/records/account/bulk", map[string]any{"items": items})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == 200 {
+			var res struct{ Items []struct{ Status int } }
+			json.Unmarshal(body, &res)
+			for i, it := range res.Items {
+				if it.Status == 201 {
+					acked = append(acked, ids[i])
+				}
+			}
+		}
+		return st, body
+	}
+	if st, body := post(100); st != 200 {
+		t.Fatalf("bulk: %d %s", st, body)
+	}
+	ballast := filepath.Join(dir, "ballast")
+	fill(t, ballast)
+	var status int
+	var body []byte
+	for i := 0; i < 2000; i++ {
+		if status, body = post(20); status != 200 {
+			break
+		}
+	}
+	if status != 507 || !strings.Contains(string(body), `"code":"storage_full"`) {
+		t.Fatalf("a write on a full disk: %d %s", status, body)
+	}
+	if st, out := get(t, s.base+"/healthz"); st != 503 || !strings.Contains(out, `"storage_full"`) {
+		t.Fatalf("/healthz on a full disk: %d %s", st, out)
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	if st, body := post(20); st != 200 || !strings.Contains(string(body), `"succeeded":20`) {
+		t.Fatalf("a write once space is freed: %d %s", st, body)
+	}
+	if st, out := get(t, s.base+"/healthz"); st != 200 {
+		t.Fatalf("/healthz once a write succeeded again: %d %s", st, out)
+	}
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.done
+	s.done <- nil
+	s2 := start(t, dbPath)
+	for i := 0; i < len(acked); i += 60 {
+		chunk := acked[i:min(i+60, len(acked))]
+		q := url.Values{"filter": {`id in ["` + strings.Join(chunk, `", "`) + `"]`}, "limit": {"500"}, "fields": {"name"}}
+		st, out := get(t, s2.base+"/api/records/account?"+q.Encode())
+		var page struct{ Items []map[string]any }
+		json.Unmarshal([]byte(out), &page)
+		if st != 200 || len(page.Items) != len(chunk) {
+			t.Fatalf("%d of %d acknowledged records after the disk was full and the server restarted: %d", len(page.Items), len(chunk), st)
+		}
+	}
+	t.Logf("%d acknowledged records all present", len(acked))
+}
+
+// fill writes path until the disk has no space left.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := bytes.Repeat([]byte{'x'}, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				return
+			}
+			t.Fatal(err)
+		}
+	}
+}
+
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }

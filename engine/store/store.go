@@ -58,6 +58,9 @@ type Index struct {
 // request was under way) is ErrNoCollection, for reads and writes alike —
 // except where the database itself creates a collection on first use
 // (MongoDB): there reads of it find nothing and writes create it.
+//
+// Any write (Insert, InsertMany, Update, Delete, NextSequence,
+// EnsureCollection) may fail with an error wrapping ErrFull.
 type Store interface {
 	// EnsureCollection creates the collection if needed and makes its
 	// secondary indexes exactly the given ones: missing indexes are created,
@@ -123,6 +126,10 @@ var (
 	ErrDuplicateID  = errors.New("store: duplicate record id")
 	ErrInvalid      = errors.New("store: invalid query")
 	ErrNoCollection = errors.New("store: no such collection")
+	// ErrFull is wrapped by the error of a write refused because the store
+	// has no space left (a full disk or quota). The write changed nothing,
+	// and writes succeed again once space is freed.
+	ErrFull = errors.New("store: no space left")
 )
 
 // UniqueError reports a violated unique index.

@@ -31,5 +31,5 @@ func opError(op, name string, err error) error {
 	if missing(err) {
 		return fmt.Errorf("%w: %s %s: %v", store.ErrNoCollection, op, name, err)
 	}
-	return fmt.Errorf("mongo: %s %s: %w", op, name, err)
+	return failed(op+" "+name, err)
 }

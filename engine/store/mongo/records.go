@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -78,7 +79,7 @@ func (s *Store) InsertMany(ctx context.Context, name string, recs []store.Record
 		if we.Code == 11000 || we.Code == 11001 {
 			errs[i] = s.duplicate(ctx, name, c, recs[i], we.Message, true)
 		} else {
-			errs[i] = opError("insert into", name, fmt.Errorf("%s (code %d)", we.Message, we.Code))
+			errs[i] = opError("insert into", name, we)
 		}
 	}
 	return errs, nil
@@ -255,4 +256,19 @@ func (s *Store) dropStaleClaim(ctx context.Context, c *mongo.Collection, key str
 	}
 	res, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "at", Value: m["at"]}})
 	return err == nil && res.DeletedCount > 0
+}
+
+// outOfDiskSpace is MongoDB's error code for a write refused for lack of
+// space; a disk that fills mid-write is reported with the system's message.
+const outOfDiskSpace = 14031
+
+// failed wraps the error of a write: lack of space as store.ErrFull.
+func failed(what string, err error) error {
+	var se mongo.ServerError
+	var we mongo.WriteError
+	if (errors.As(err, &se) && se.HasErrorCode(outOfDiskSpace)) || (errors.As(err, &we) && we.Code == outOfDiskSpace) ||
+		strings.Contains(err.Error(), "No space left on device") {
+		return fmt.Errorf("mongo: %s: %w (%v)", what, store.ErrFull, err)
+	}
+	return fmt.Errorf("mongo: %s: %w", what, err)
 }

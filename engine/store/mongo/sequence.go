@@ -38,7 +38,7 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("mongo: sequence %s: %w", name, err)
+		return 0, failed("sequence "+name, err)
 	}
 	n, ok := plain(m["n"]).(float64)
 	if !ok {
@@ -59,7 +59,7 @@ func (s *Store) nextNumbered(ctx context.Context, name string) (int64, error) {
 	var m bson.M
 	err := counters.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&m)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, fmt.Errorf("mongo: sequence %s: %w", name, err)
+		return 0, failed("sequence "+name, err)
 	}
 	last, _ := plain(m["n"]).(float64)
 	n := int64(last)
@@ -73,7 +73,7 @@ func (s *Store) nextNumbered(ctx context.Context, name string) (int64, error) {
 			break
 		}
 		if !mongo.IsDuplicateKeyError(err) {
-			return 0, fmt.Errorf("mongo: sequence %s: %w", name, err)
+			return 0, failed("sequence "+name, err)
 		}
 	}
 	// The number is ours now; the counter is only where the next search

@@ -23,10 +23,14 @@ type countEntry struct {
 // maxCounts bounds the cached counts.
 const maxCounts = 10000
 
+// keyOf is the cache key of a count. The arguments are encoded so that no
+// two different argument lists share a key, whatever bytes their values
+// hold: each is its type, the length of its printed value, and the value.
 func keyOf(table, where string, args []any) countKey {
 	var b strings.Builder
 	for _, a := range args {
-		fmt.Fprintf(&b, "%T:%v\x00", a, a)
+		v := fmt.Sprint(a)
+		fmt.Fprintf(&b, "%T:%d:%s", a, len(v), v)
 	}
 	return countKey{table, where, b.String()}
 }

@@ -60,7 +60,7 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: begin: %w", err)
+		return nil, failed("begin", err)
 	}
 	defer tx.Rollback()
 	txst := tx.StmtContext(ctx, st)
@@ -76,10 +76,13 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
+			if isFull(err) { // SQLite may have rolled the whole batch back
+				return nil, errs[i]
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: commit: %w", err)
+		return nil, failed("commit", err)
 	}
 	s.bump(tbl)
 	s.writerCheckpoint()
@@ -287,7 +290,7 @@ func (s *Store) readError(coll string, err error) error {
 	if strings.Contains(err.Error(), "no such table") {
 		return fmt.Errorf("%w: %q", store.ErrNoCollection, coll)
 	}
-	return fmt.Errorf("sqlite: %s: %w", coll, err)
+	return failed(coll, err)
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -426,7 +429,7 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	}
 	var v int64
 	if err := st.QueryRowContext(ctx, name).Scan(&v); err != nil {
-		return 0, fmt.Errorf("sqlite: sequence %s: %w", name, err)
+		return 0, failed("sequence "+name, err)
 	}
 	return v, nil
 }

@@ -366,7 +366,7 @@ func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.I
 		return err
 	}
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS "`+tbl+`" (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL)`); err != nil {
-		return fmt.Errorf("sqlite: create %s: %w", coll, err)
+		return failed("create "+coll, err)
 	}
 	want := map[string]string{}
 	specs := map[string]store.Index{}
@@ -425,7 +425,7 @@ func (s *Store) EnsureCollection(ctx context.Context, coll string, idx []store.I
 				ix := specs[name]
 				return &store.UniqueError{Collection: coll, Index: ix.Name, Fields: ix.Fields}
 			}
-			return fmt.Errorf("sqlite: create index %s: %w", name, err)
+			return failed("create index "+name, err)
 		}
 	}
 	s.mu.Lock()
@@ -458,6 +458,30 @@ func (s *Store) DropCollection(ctx context.Context, coll string) error {
 	return nil
 }
 
+// isFull reports whether err is SQLite's "database or disk is full": the
+// disk, or the page limit of the database, has no room for the write.
+func isFull(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL
+}
+
+// failed wraps the error of a write's step (begin, commit, a statement):
+// lack of space as store.ErrFull.
+func failed(what string, err error) error {
+	if isFull(err) {
+		return fmt.Errorf("sqlite: %s: %w (%v)", what, store.ErrFull, err)
+	}
+	return fmt.Errorf("sqlite: %s: %w", what, err)
+}
+
+// SetMaxPages bounds the database to n pages (of 4 KiB): writes that would
+// grow it further fail with store.ErrFull, as on a full disk. It serves
+// quotas and tests.
+func (s *Store) SetMaxPages(ctx context.Context, n int64) error {
+	_, err := s.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, n))
+	return err
+}
+
 func isConstraint(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
@@ -468,7 +492,7 @@ var uniqueIndexRE = regexp.MustCompile(`index '([^']+)'`)
 // writeError maps a constraint violation to the store's errors.
 func (s *Store) writeError(coll, tbl string, err error) error {
 	var se *sqlite.Error
-	if !errors.As(err, &se) {
+	if !errors.As(err, &se) || isFull(err) {
 		return s.readError(coll, err)
 	}
 	switch se.Code() {

@@ -320,3 +320,79 @@ func TestCompositeIndexServesPages(t *testing.T) {
 		}
 	}
 }
+
+// A write that finds no room fails with store.ErrFull and changes nothing;
+// once room is freed writes succeed again, and every acknowledged write is
+// still there.
+func TestFullDatabase(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "morph.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []string{"ballast", "data"} {
+		if err := s.EnsureCollection(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pad := strings.Repeat("x", 2000)
+	for i := range 100 {
+		if err := s.Insert(ctx, "ballast", store.Record{ID: fmt.Sprint("b", i), Version: 1, Data: map[string]any{"pad": pad}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetMaxPages(ctx, 1); err != nil { // no growth beyond the current size
+		t.Fatal(err)
+	}
+	var acked []string
+	var full error
+	for i := 0; i < 10000 && full == nil; i++ {
+		id := fmt.Sprint("d", i)
+		err := s.Insert(ctx, "data", store.Record{ID: id, Version: 1, Data: map[string]any{"pad": pad}})
+		switch {
+		case err == nil:
+			acked = append(acked, id)
+		case errors.Is(err, store.ErrFull):
+			full = err
+		default:
+			t.Fatalf("insert %d: %v", i, err)
+		}
+	}
+	if full == nil {
+		t.Fatal("the page limit never refused a write")
+	}
+	batch := []store.Record{{ID: "m1", Version: 1, Data: map[string]any{"pad": pad}}, {ID: "m2", Version: 1, Data: map[string]any{"pad": pad + pad}}}
+	if _, err := s.InsertMany(ctx, "data", append(batch, batch[0])); !errors.Is(err, store.ErrFull) {
+		t.Fatalf("a batch without room: %v", err)
+	}
+	if _, err := s.NextSequence(ctx, "n"); err != nil && !errors.Is(err, store.ErrFull) {
+		t.Fatalf("a counter without room: %v", err)
+	}
+	count := func() int64 {
+		t.Helper()
+		n, err := s.Count(ctx, "data", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != int64(len(acked)) {
+		t.Fatalf("%d records after the refused writes, want the %d acknowledged", n, len(acked))
+	}
+	for i := range 100 { // free room
+		if err := s.Delete(ctx, "ballast", fmt.Sprint("b", i), 0); err != nil {
+			t.Fatalf("delete to free room: %v", err)
+		}
+	}
+	if _, err := s.InsertMany(ctx, "data", batch); err != nil {
+		t.Fatalf("a batch after room was freed: %v", err)
+	}
+	if err := s.Insert(ctx, "data", store.Record{ID: "after", Version: 1, Data: map[string]any{"pad": pad}}); err != nil {
+		t.Fatalf("an insert after room was freed: %v", err)
+	}
+	recs, err := s.GetMany(ctx, "data", acked)
+	if err != nil || len(recs) != len(acked) || count() != int64(len(acked)+3) {
+		t.Fatalf("%d of %d acknowledged records after freeing room (%v); %d in all", len(recs), len(acked), err, count())
+	}
+}

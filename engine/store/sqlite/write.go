@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/morphcrm/morph/engine/store"
 )
 
 // A writeOp is one single-record write waiting for the writer.
@@ -79,9 +80,7 @@ func (s *Store) commitGroup(group []*writeOp) {
 	errs := make([]error, len(group))
 	tx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
-		for _, op := range group {
-			op.done <- fmt.Errorf("sqlite: begin: %w", err)
-		}
+		failGroup(group, failed("begin", err))
 		return
 	}
 	for i, op := range group {
@@ -92,11 +91,17 @@ func (s *Store) commitGroup(group []*writeOp) {
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 		errs[i] = op.fn(ctx, tx)
 		cancel()
+		if errors.Is(errs[i], store.ErrFull) {
+			// SQLite may have rolled the whole transaction back: the
+			// group fails as one, and nothing of it is kept.
+			tx.Rollback()
+			failGroup(group, errs[i])
+			return
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		for _, op := range group {
-			op.done <- fmt.Errorf("sqlite: commit: %w", err)
-		}
+		tx.Rollback()
+		failGroup(group, failed("commit", err))
 		return
 	}
 	s.genMu.Lock()
@@ -108,6 +113,12 @@ func (s *Store) commitGroup(group []*writeOp) {
 	s.genMu.Unlock()
 	for i, op := range group {
 		op.done <- errs[i]
+	}
+}
+
+func failGroup(group []*writeOp, err error) {
+	for _, op := range group {
+		op.done <- err
 	}
 }
 

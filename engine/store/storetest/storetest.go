@@ -333,6 +333,19 @@ func testCount(t *testing.T, s store.Store) {
 	if n, err := s.Count(ctx(t), "empty_coll", nil); err != nil || n != 0 {
 		t.Fatalf("count empty: %d %v", n, err)
 	}
+
+	// Filters whose values differ only in where a NUL splits them are
+	// different filters, and have different counts.
+	must(t, s.Insert(c, "counted", rec("n01", map[string]any{"name": "ckT", "city": "b\x00string:"})))
+	for _, tc := range []struct {
+		name, city string
+		want       int64
+	}{{"ckT", "b\x00string:", 1}, {"ckT\x00string:b", "", 0}} {
+		f := query.And{query.Cmp{Field: "name", Op: query.Eq, Value: tc.name}, query.Cmp{Field: "city", Op: query.Eq, Value: tc.city}}
+		if n, err := s.Count(c, "counted", f); err != nil || n != tc.want {
+			t.Fatalf("count name %q city %q: %d %v, want %d", tc.name, tc.city, n, err, tc.want)
+		}
+	}
 }
 
 func testAggregate(t *testing.T, s store.Store) {
