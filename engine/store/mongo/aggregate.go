@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -129,7 +130,8 @@ func (s *Store) aggregateOnServer(ctx context.Context, c *mongo.Collection, f, g
 // through a cursor that costs a PostgreSQL backend of its own (see Find), it
 // asks for the groups in a single batch (cursor.singleBatch, which MongoDB
 // does not take), and runs the pipeline again through a cursor in the rare
-// case that the batch may have been cut at 16 MiB.
+// case that the batch may have been cut at 16 MiB. The batch's size is
+// given: without it a single batch holds at most 101 groups there.
 func (s *Store) groupCursor(ctx context.Context, c *mongo.Collection, pipeline mongo.Pipeline) (*mongo.Cursor, error) {
 	if s.server != documentDB {
 		return c.Aggregate(ctx, pipeline)
@@ -141,7 +143,7 @@ func (s *Store) groupCursor(ctx context.Context, c *mongo.Collection, pipeline m
 		} `bson:"cursor"`
 	}
 	cmd := bson.D{{Key: "aggregate", Value: c.Name()}, {Key: "pipeline", Value: pipeline},
-		{Key: "cursor", Value: bson.D{{Key: "singleBatch", Value: true}}}}
+		{Key: "cursor", Value: bson.D{{Key: "singleBatch", Value: true}, {Key: "batchSize", Value: math.MaxInt32}}}}
 	if err := c.Database().RunCommand(ctx, cmd).Decode(&res); err != nil {
 		return nil, err
 	}

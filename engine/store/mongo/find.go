@@ -58,7 +58,9 @@ func (s *Store) Find(ctx context.Context, name string, q query.Query) ([]store.R
 		opts.SetSort(sd)
 	}
 	if q.Limit > 0 && s.server == documentDB {
-		out, size, err := find(ctx, c, f, opts.SetLimit(-int64(q.Limit)))
+		// A single batch holds at most 101 documents unless its size is
+		// given (FerretDB v2 keeps to that also with a negative limit).
+		out, size, err := find(ctx, c, f, opts.SetLimit(-int64(q.Limit)).SetBatchSize(int32(q.Limit)))
 		if err != nil || len(out) == q.Limit || size < singleBatchCut {
 			return out, wrapFind(name, err)
 		}

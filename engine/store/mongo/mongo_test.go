@@ -577,3 +577,32 @@ func TestGroupsOverOneBatch(t *testing.T) {
 		}
 	}
 }
+
+// A page or a group list of more records than a server's default first
+// batch (101 documents) comes back whole.
+func TestManyInOneBatch(t *testing.T) {
+	ctx := testCtx(t)
+	s, _ := open(t)
+	must(t, s.EnsureCollection(ctx, "many", []store.Index{{Name: "n", Fields: []string{"n"}}}))
+	recs := make([]store.Record, 250)
+	for i := range recs {
+		recs[i] = store.Record{ID: fmt.Sprintf("r%03d", i), Version: 1, Data: map[string]any{"n": float64(i)}}
+	}
+	errs, err := s.InsertMany(ctx, "many", recs)
+	must(t, err)
+	for _, e := range errs {
+		must(t, e)
+	}
+	for _, limit := range []int{200, 250, 500} {
+		got, err := s.Find(ctx, "many", query.Query{Sort: []query.Sort{{Field: "n"}, {Field: "id"}}, Limit: limit})
+		must(t, err)
+		if want := min(limit, 250); len(got) != want || got[want-1].ID != fmt.Sprintf("r%03d", want-1) {
+			t.Errorf("limit %d: %d records, want %d", limit, len(got), want)
+		}
+	}
+	groups, err := s.Aggregate(ctx, "many", nil, []string{"n"}, []query.Agg{{Func: query.Count}})
+	must(t, err)
+	if len(groups) != 250 {
+		t.Errorf("%d groups, want 250", len(groups))
+	}
+}
