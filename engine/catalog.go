@@ -148,7 +148,7 @@ func (e *Engine) load(ctx context.Context, recs []store.Record) error {
 				continue
 			}
 		}
-		ent, err := schema.Parse([]byte(def))
+		ent, err := schema.ParseStored([]byte(def))
 		if err != nil {
 			return fmt.Errorf("engine: stored definition %q does not compile: %w", r.ID, err)
 		}

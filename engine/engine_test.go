@@ -11,6 +11,7 @@ import (
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/schema"
 )
 
 const productDef = `{"$id": "product", "type": "object", "properties": {
@@ -294,4 +295,46 @@ func TestRemovedFieldKeepsData(t *testing.T) {
 	if _, err := eng.Update(ctx, engine.System, "product", r.ID, map[string]any{"legacy": "x"}, 0); morph.ErrorCode(err) != morph.EInvalid {
 		t.Fatalf("writing a removed field: %v", err)
 	}
+}
+
+// A definition stored before today's limits (here: schemas nested deeper
+// than schema.MaxSchemaDepth, written straight into the store) still loads
+// when the store opens, its records are served, and a save that keeps to
+// the limits replaces it; a save past them is refused.
+func TestStoredDefinitionPastTheLimits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	eng, st := open(t, path)
+	put(t, eng, "note", `{"$id": "note", "type": "object", "properties": {"title": {"type": "string"}}}`)
+	ctx := context.Background()
+	if _, err := eng.Create(ctx, engine.System, "note", map[string]any{"title": "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	deep := `{"type": "object"}`
+	for range schema.MaxSchemaDepth {
+		deep = `{"type": "object", "properties": {"a": ` + deep + `}}`
+	}
+	old := `{"$id": "note", "type": "object", "properties": {"title": {"type": "string"}, "data": ` + deep + `}}`
+	if _, err := schema.Parse([]byte(old)); morph.ErrorCode(err) != morph.EInvalid {
+		t.Fatalf("the old definition passes today's limits: %v", err)
+	}
+	rec, err := st.Get(ctx, "_entities", "note")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Data["definition"], rec.Version = old, rec.Version+1
+	if err := st.Update(ctx, "_entities", rec); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	eng, st = open(t, path)
+	defer st.Close()
+	page, err := eng.List(ctx, engine.System, "note", engine.ListRequest{Count: true})
+	if err != nil || page.Total != 1 {
+		t.Fatalf("records of the entity after the restart: %d %v", page.Total, err)
+	}
+	if _, err := eng.PutEntity(ctx, engine.System, "note", []byte(old)); morph.ErrorCode(err) != morph.EInvalid {
+		t.Fatalf("saving the old definition again: %v", err)
+	}
+	put(t, eng, "note", `{"$id": "note", "type": "object", "properties": {"title": {"type": "string"}, "data": {"type": "object"}}}`)
 }

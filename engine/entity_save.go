@@ -134,7 +134,7 @@ func compiledOf(cur *Catalog, stored store.Record) (*compiled, error) {
 	if ce := cur.entities[stored.ID]; ce != nil && ce.version == stored.Version && ce.def == def {
 		return ce, nil
 	}
-	ent, err := schema.Parse([]byte(def))
+	ent, err := schema.ParseStored([]byte(def))
 	if err != nil {
 		return nil, fmt.Errorf("engine: stored definition %q does not compile: %w", stored.ID, err)
 	}

@@ -53,7 +53,16 @@ func jsonError(err error) *morph.Error {
 // wrong returns a *morph.Error with code EInvalid (EInvalidJSON when it is not
 // JSON) whose Fields name every problem at once, keyed by JSON pointer into
 // the document ("/properties/tier/enum").
-func Parse(doc []byte) (*Entity, error) {
+func Parse(doc []byte) (*Entity, error) { return parse(doc, true) }
+
+// ParseStored compiles a definition that was checked when it was saved,
+// perhaps by an earlier version with wider limits: it is parsed as Parse
+// does, without the limits on how many schemas a definition holds and how
+// deeply they nest, nor the check of its references (checkSchemaLimits), so
+// that a store written before those limits still opens.
+func ParseStored(doc []byte) (*Entity, error) { return parse(doc, false) }
+
+func parse(doc []byte, limits bool) (*Entity, error) {
 	if err := checkDefinitionText(doc); err != nil {
 		return nil, err
 	}
@@ -65,8 +74,10 @@ func Parse(doc []byte) (*Entity, error) {
 	if !ok {
 		return nil, morph.Invalid(settingError("", "type", morph.T("A definition must be a JSON object", "定义必须是 JSON 对象")))
 	}
-	if err := checkSchemaLimits(root); err != nil {
-		return nil, err
+	if limits {
+		if err := checkSchemaLimits(root); err != nil {
+			return nil, err
+		}
 	}
 	order, err := propertyOrder(doc)
 	if err != nil {
