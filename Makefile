@@ -19,7 +19,7 @@ build:
 test: vet
 	$(GO) test -count=1 -timeout 20m ./...
 
-# The MongoDB adapter's tests and the API scenarios against FerretDB v2 on
+# The MongoDB adapter's tests, the API scenarios and the binary's crash tests against FerretDB v2 on
 # PostgreSQL (DocumentDB), started for the run from ../shared/tools/mongo-compat
 # (MONGO_COMPAT=dir names another place) and stopped after it.
 test-mongo-compat:
