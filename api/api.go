@@ -83,6 +83,7 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           opts.IdleTimeout,
 	})
+	app.Use(securityHeaders)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e)
 	}}))
