@@ -1,0 +1,140 @@
+// Package throttle slows down guessing: it counts failed attempts per key
+// (an account, an address) in a sliding window and locks a key out for a
+// while once it has failed too often. Its memory is bounded whatever the
+// number of keys a caller makes up.
+//
+// A Limiter lives in one process: servers sharing a store each count on
+// their own, so a guesser spread over n servers gets n times the attempts.
+package throttle
+
+import (
+	"sync"
+	"time"
+)
+
+// Config sets a Limiter's rules.
+type Config struct {
+	Max     int           // failures allowed within Window; one more locks the key
+	Window  time.Duration // how far back failures count
+	Lockout time.Duration // how long a key stays locked
+	MaxKeys int           // the most keys remembered at once
+}
+
+// Limiter is safe for concurrent use.
+type Limiter struct {
+	cfg  Config
+	now  func() time.Time
+	mu   sync.Mutex
+	keys map[string]*entry
+}
+
+type entry struct {
+	fails       []time.Time // the failures within the window, oldest first, at most Max
+	lockedUntil time.Time
+}
+
+// New returns a Limiter with cfg and the clock now (time.Now when nil).
+func New(cfg Config, now func() time.Time) *Limiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{cfg: cfg, now: now, keys: map[string]*entry{}}
+}
+
+// Allow reports whether an attempt for key may go ahead now, and when it
+// may not, how long until it may.
+func (l *Limiter) Allow(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.keys[key]
+	if e == nil {
+		return true, 0
+	}
+	if wait := e.lockedUntil.Sub(l.now()); wait > 0 {
+		return false, wait
+	}
+	return true, 0
+}
+
+// Fail records a failed attempt for key. The failure that passes Max
+// within Window locks the key for Lockout; it returns how long the key is
+// now locked (0 when it is not).
+func (l *Limiter) Fail(key string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	e := l.keys[key]
+	if e == nil {
+		l.makeRoom(now)
+		e = &entry{}
+		l.keys[key] = e
+	}
+	e.fails = append(recent(e.fails, now.Add(-l.cfg.Window)), now)
+	if len(e.fails) > l.cfg.Max {
+		e.lockedUntil = now.Add(l.cfg.Lockout)
+		e.fails = e.fails[:0]
+	}
+	if wait := e.lockedUntil.Sub(now); wait > 0 {
+		return wait
+	}
+	return 0
+}
+
+// Succeed forgets key's failures: a successful attempt starts afresh. A
+// lock stays until it ends.
+func (l *Limiter) Succeed(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.keys[key]; e != nil && !e.lockedUntil.After(l.now()) {
+		delete(l.keys, key)
+	}
+}
+
+// recent drops the failures before since.
+func recent(fails []time.Time, since time.Time) []time.Time {
+	i := 0
+	for i < len(fails) && fails[i].Before(since) {
+		i++
+	}
+	return append(fails[:0], fails[i:]...)
+}
+
+// makeRoom keeps the number of keys under MaxKeys: it forgets the keys with
+// nothing left to remember; when every key still counts, keys that are not
+// locked (so that making up keys does not unlock one); and when every key
+// is locked, the one whose lock ends first.
+func (l *Limiter) makeRoom(now time.Time) {
+	if len(l.keys) < l.cfg.MaxKeys {
+		return
+	}
+	since := now.Add(-l.cfg.Window)
+	for k, e := range l.keys {
+		if !e.lockedUntil.After(now) && len(recent(e.fails, since)) == 0 {
+			delete(l.keys, k)
+		}
+	}
+	for k, e := range l.keys {
+		if len(l.keys) < l.cfg.MaxKeys {
+			return
+		}
+		if !e.lockedUntil.After(now) {
+			delete(l.keys, k)
+		}
+	}
+	for len(l.keys) >= l.cfg.MaxKeys {
+		first := ""
+		for k, e := range l.keys {
+			if first == "" || e.lockedUntil.Before(l.keys[first].lockedUntil) {
+				first = k
+			}
+		}
+		delete(l.keys, first)
+	}
+}
+
+// Len returns how many keys the limiter remembers.
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.keys)
+}
