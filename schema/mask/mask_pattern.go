@@ -16,6 +16,9 @@ const maxPatternLen = 2*MaxKeep + MaxKeep + 8
 
 // Pattern compiles a field's custom mask. A pattern is one of:
 //
+//   - the name of a built-in mask: "phone", "email", "chinese-id" or "text"
+//     (Phone, Email, ChineseID, Text), for instance to mask a text field that
+//     holds ID numbers.
 //   - "keep:F,L": keep the first F and the last L characters and write one
 //     star for each character between them. "keep:3,4" turns "13800138000"
 //     into "138****8000"; "keep:1,0" turns "张三丰" into "张**".
@@ -34,6 +37,9 @@ const maxPatternLen = 2*MaxKeep + MaxKeep + 8
 // A malformed pattern is refused with an EInvalid *morph.Error saying what a
 // pattern looks like.
 func Pattern(p string) (Masker, error) {
+	if m, ok := builtin[strings.TrimSpace(p)]; ok {
+		return m, nil
+	}
 	c, err := parse(p)
 	if err != nil {
 		return nil, err
@@ -55,6 +61,9 @@ func parse(p string) (compiled, error) {
 	}
 	return c, nil
 }
+
+// builtin are the masks a pattern can name.
+var builtin = map[string]Masker{"phone": Phone, "email": Email, "chinese-id": ChineseID, "text": Text}
 
 // compiled is a checked pattern: first and last runes kept, stars written
 // (-1: one per hidden rune).
@@ -109,9 +118,9 @@ func patternError(p string) *morph.Error {
 		p = strings.ToValidUTF8(p[:maxPatternLen], "") + "…"
 	}
 	return morph.Errorf(morph.EInvalid,
-		"Not a valid mask pattern %q: write keep:F,L to keep the first F and the last L characters (keep:3,4), "+
+		"Not a valid mask pattern %q: write phone, email, chinese-id or text, or keep:F,L to keep the first F and the last L characters (keep:3,4), "+
 			"or a template such as ###****#### where each # keeps a character and the stars replace the middle; counts are at most %d",
-		"不是有效的掩码模式 %q：请写 keep:F,L 保留前 F 个和后 L 个字符（如 keep:3,4），"+
+		"不是有效的掩码模式 %q：请写 phone、email、chinese-id 或 text，或写 keep:F,L 保留前 F 个和后 L 个字符（如 keep:3,4），"+
 			"或写成 ###****#### 这样的模板，每个 # 保留一个字符，星号替换中间部分；各数量最多为 %d",
 		p, MaxKeep)
 }

@@ -13,6 +13,7 @@ func TestMasks(t *testing.T) {
 	keep34, _ := Pattern("keep:3,4")
 	keep10, _ := Pattern("keep:1,0")
 	tmpl, _ := Pattern(" ###****#### ")
+	named, _ := Pattern("chinese-id")
 	for _, tc := range []struct {
 		name    string
 		mask    Masker
@@ -62,6 +63,7 @@ func TestMasks(t *testing.T) {
 		{"template phone", tmpl, "13800138000", "138****8000"},
 		{"template hides the length", tmpl, "1380013800012", "138****0012"},
 		{"template short", tmpl, "123456", "123****"},
+		{"named built-in", named, "110101199003071234", "110101********1234"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.mask(tc.in); got != tc.out {
@@ -74,7 +76,7 @@ func TestMasks(t *testing.T) {
 func TestPatternRefused(t *testing.T) {
 	for _, p := range []string{
 		"", "keep", "keep:", "keep:3", "keep:3,", "keep:,4", "keep:-1,2", "keep:3,4,5", "keep:33,0", "keep:0,100",
-		"keep:+3,4", "keep: 3,4", "KEEP:3,4", "###", "#*#*#", "#*#*", "##x**##", "###" + strings.Repeat("*", MaxKeep+1),
+		"keep:+3,4", "keep: 3,4", "KEEP:3,4", "Phone", "chinese_id", "keep:phone", "###", "#*#*#", "#*#*", "##x**##", "###" + strings.Repeat("*", MaxKeep+1),
 		strings.Repeat("#", MaxKeep+1) + "*", "abc", strings.Repeat("#", 5000),
 	} {
 		m, err := Pattern(p)
@@ -87,7 +89,7 @@ func TestPatternRefused(t *testing.T) {
 			t.Errorf("Pattern(%.40q): message of %d bytes, want it bounded", p, len(e.Text.EN))
 		}
 	}
-	for _, p := range []string{"keep:0,0", "keep:32,32", "*", "#*", "*#", "#" + strings.Repeat("*", MaxKeep) + "#"} {
+	for _, p := range []string{"phone", " email ", "chinese-id", "text", "keep:0,0", "keep:32,32", "*", "#*", "*#", "#" + strings.Repeat("*", MaxKeep) + "#"} {
 		if _, err := Pattern(p); err != nil {
 			t.Errorf("Pattern(%q): %v, want it accepted", p, err)
 		}
