@@ -140,36 +140,51 @@ func (w *schemaWalk) schema(v any, path string, depth int) {
 // (which JSON cannot write). path is the value's pointer ("/data"); the
 // error is keyed by the pointer of the first part at fault.
 func checkValue(v any, path string, label morph.Text) *morph.FieldError {
-	return valueAt(v, path, 0, label)
+	fault, at := faultIn(v, 0)
+	if fault == "" {
+		return nil
+	}
+	for i := len(at) - 1; i >= 0; i-- {
+		path += "/" + at[i]
+	}
+	if fault == "too_deep" {
+		return tooDeep(path, label)
+	}
+	return &morph.FieldError{Path: path, Code: "type", Offset: -1,
+		Text: morph.Text{EN: label.EN + " must be a finite number", ZH: label.ZH + "必须是有限的数字"}}
 }
 
-func valueAt(v any, path string, depth int, label morph.Text) *morph.FieldError {
+// faultIn finds the first part of v, depth levels down, that no record may
+// hold: it returns the fault ("too_deep" or "not_finite", "" for none) and
+// the pointer segments that lead to it from v, innermost first. Segments
+// are made only on the way back from a fault, so a sound value costs no
+// allocation.
+func faultIn(v any, depth int) (fault string, at []string) {
 	switch x := v.(type) {
 	case map[string]any:
 		if depth++; depth > MaxValueDepth {
-			return tooDeep(path, label)
+			return "too_deep", nil
 		}
 		for k, e := range x {
-			if fe := valueAt(e, path+"/"+escapePointer(k), depth, label); fe != nil {
-				return fe
+			if fault, at = faultIn(e, depth); fault != "" {
+				return fault, append(at, escapePointer(k))
 			}
 		}
 	case []any:
 		if depth++; depth > MaxValueDepth {
-			return tooDeep(path, label)
+			return "too_deep", nil
 		}
 		for i, e := range x {
-			if fe := valueAt(e, path+"/"+strconv.Itoa(i), depth, label); fe != nil {
-				return fe
+			if fault, at = faultIn(e, depth); fault != "" {
+				return fault, append(at, strconv.Itoa(i))
 			}
 		}
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return &morph.FieldError{Path: path, Code: "type", Offset: -1,
-				Text: morph.Text{EN: label.EN + " must be a finite number", ZH: label.ZH + "必须是有限的数字"}}
+			return "not_finite", nil
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func tooDeep(path string, label morph.Text) *morph.FieldError {
