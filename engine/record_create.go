@@ -138,12 +138,7 @@ func (e *Engine) CreateMany(ctx context.Context, actor Actor, entity string, ite
 				Text: morph.T("key must name a unique field of %s", "key 必须是 %s 的唯一字段", entity)})
 		}
 		b.key = f.Name
-		// The pipeline takes the items it creates over; an item that turns
-		// out to update a record is applied as it was sent.
 		b.sent = make([]map[string]any, len(items))
-		for i, in := range items {
-			b.sent[i] = maps.Clone(in)
-		}
 	}
 	if err := b.upsertOrPrepare(ctx); err != nil {
 		return nil, err
@@ -175,7 +170,7 @@ type bulk struct {
 	actor   Actor
 	key     string           // the upsert key field, if any
 	items   []map[string]any // as the pipeline leaves them
-	sent    []map[string]any // with a key: the items as sent
+	sent    []map[string]any // with a key: the items to be created, as sent (the pipeline takes items over)
 	results []BulkItem
 
 	newRecs []Record // prepared new records
@@ -203,6 +198,9 @@ func (b *bulk) upsertOrPrepare(ctx context.Context) error {
 				}
 			}
 		}
+		if b.key != "" {
+			b.sent[i] = maps.Clone(in) // to update the record of another request that creates the key first
+		}
 		rec, err := b.e.prepareCreate(ctx, b.ce, b.actor, in)
 		if err != nil {
 			b.results[i].Err = err
@@ -217,7 +215,7 @@ func (b *bulk) upsertOrPrepare(ctx context.Context) error {
 // update applies item i (as sent) to the record id.
 func (b *bulk) update(ctx context.Context, i int, id string) {
 	in := b.items[i]
-	if b.sent != nil {
+	if b.sent != nil && b.sent[i] != nil {
 		in = maps.Clone(b.sent[i])
 	}
 	rec, err := b.e.Update(ctx, b.actor, b.ce.Name, id, in, 0)
