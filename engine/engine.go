@@ -25,15 +25,33 @@ import (
 	"github.com/morphcrm/morph/engine/store"
 )
 
-// Actor is who performs an operation.
+// Actor is who performs an operation: a signed-in user (resolved by the
+// identity layer from a session or an API key) or the engine itself.
+//
+// Access is decided from Roles (the built-in "admin" role reaches
+// everything) and, for the scopes own/team/team_tree, from ID and the
+// member lists the identity layer resolves.
 type Actor struct {
-	ID    string   // user id; empty for the system itself
+	ID    string   // user id; "system" for the engine's own work
+	Name  string   // display name, kept in audit entries
 	Roles []string // role names
-	Team  string   // team id
+	Team  string   // the user's team id; "" when in no team
+	// TeamMembers are the ids of the users of the user's team (scope
+	// team); TreeMembers those of the team and every team below it (scope
+	// team_tree). Both include ID.
+	TeamMembers, TreeMembers []string
+	Addr                     string // the client's address, kept in audit entries
+	Via                      string // how the actor was authenticated: "session", "key", "cli"; "" for the engine
+
+	system bool // the engine's own work: no access checks
 }
 
-// System is the actor for the engine's own work (loading examples, demo data).
-var System = Actor{ID: "system"}
+// System is the actor for the engine's own work (loading examples, demo
+// data, operator commands): it passes every access check.
+var System = Actor{ID: "system", Name: "system", system: true}
+
+// IsSystem reports whether a is the engine itself.
+func (a Actor) IsSystem() bool { return a.system }
 
 // EventType names what happened to a record.
 type EventType string
