@@ -134,6 +134,11 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/entities/:name", s.putEntity},
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
 
+		{"GET", "/api/roles", s.listRoles},
+		{"GET", "/api/roles/:name", s.getRole},
+		{"PUT", "/api/roles/:name", s.putRole},
+		{"DELETE", "/api/roles/:name", s.deleteRole},
+
 		{"GET", "/api/records/:entity", s.listRecords},
 		{"POST", "/api/records/:entity", s.createRecord},
 		{"POST", "/api/records/:entity/bulk", s.bulkRecords},
@@ -166,9 +171,11 @@ func (s *Server) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), s.opts.Timeout)
 }
 
-// actor is who makes the request. Until users and sessions exist every
-// request acts as the anonymous API user.
-func (s *Server) actor(c *fiber.Ctx) engine.Actor { return engine.Actor{ID: "api"} }
+// actor is who makes the request. Until sign-in exists every request acts
+// as the API user, an administrator.
+func (s *Server) actor(c *fiber.Ctx) engine.Actor {
+	return engine.Actor{ID: "api", Roles: []string{"admin"}}
+}
 
 // lang picks the response language from Accept-Language: zh-CN when Chinese
 // is preferred over English, English otherwise.

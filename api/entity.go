@@ -21,7 +21,11 @@ type entitySummary struct {
 func (s *Server) listEntities(c *fiber.Ctx) error {
 	cat := s.eng.Catalog()
 	out := make([]entitySummary, 0, len(cat.Names()))
+	actor := s.actor(c)
 	for _, n := range cat.Names() {
+		if !s.eng.CanRead(actor, n) {
+			continue
+		}
 		def, version, _ := cat.Definition(n)
 		out = append(out, entitySummary{Name: n, Label: cat.Entity(n).Label, Version: version, Definition: json.RawMessage(def)})
 	}
@@ -30,7 +34,7 @@ func (s *Server) listEntities(c *fiber.Ctx) error {
 
 func (s *Server) getEntity(c *fiber.Ctx) error {
 	def, version, ok := s.eng.Catalog().Definition(c.Params("name"))
-	if !ok {
+	if !ok || !s.eng.CanRead(s.actor(c), c.Params("name")) {
 		return morph.Errorf(morph.ENotFound, "Unknown entity %q", "未知的实体 %q", c.Params("name"))
 	}
 	c.Set(fiber.HeaderETag, etag(version))

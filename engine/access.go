@@ -1,20 +1,331 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"slices"
+	"sort"
+	"strings"
 
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema"
+	"github.com/morphcrm/morph/schema/lang"
+	"github.com/morphcrm/morph/schema/mask"
 )
+
+// Access is one seam: every read and write of records asks it what the
+// actor may do (grants), which records that reaches (a store filter AND-ed
+// with the caller's, so pages, cursors and totals stay right; for one
+// record the same filter with its id), and what of each record the actor
+// sees (view). A record the actor may not read is "not found", never
+// "forbidden", so that its existence is not confirmed.
 
 // IsAdmin reports whether the actor holds the built-in admin role (or is
 // the engine itself).
 func (a Actor) IsAdmin() bool { return a.system || slices.Contains(a.Roles, schema.AdminRole) }
 
-// RoleExists reports whether a role of that name can be given to a user:
-// the built-in admin role or a saved one.
-func (e *Engine) RoleExists(name string) bool {
-	return name == schema.AdminRole
+// grants is what a set of roles grants on one entity, worked out once per
+// catalog and role set.
+type grants struct {
+	everything           bool // admin: every record, every field, no checks
+	create               bool
+	read, update, delete []schema.Grant
+	rest                 schema.FieldAccess            // the level of a field not in levels ("*")
+	levels               map[string]schema.FieldAccess // per field of the entity and system field
+	open                 bool                          // no field below read: records go out as stored
+	masks                map[string]mask.Masker        // the masks of masked fields
 }
+
+// level is the access to a field (a top-level key of a record's data).
+func (g *grants) level(field string) schema.FieldAccess {
+	if g.everything || field == "id" || field == "version" {
+		return schema.FieldEdit
+	}
+	if l, ok := g.levels[field]; ok {
+		return l
+	}
+	return g.rest
+}
+
+var adminRole = schema.BuiltinAdmin()
+
+// grantsFor returns what actor's roles grant on the entity.
+func (c *Catalog) grantsFor(actor Actor, ce *compiled) *grants {
+	if actor.IsAdmin() {
+		return everything
+	}
+	key := roleKey(actor.Roles) + "\x00" + ce.Name
+	if g, ok := c.grants.Load(key); ok {
+		return g.(*grants)
+	}
+	var roles []*schema.Role
+	for _, n := range actor.Roles {
+		if rd := c.roles[n]; rd != nil {
+			roles = append(roles, rd.role)
+		}
+	}
+	u := schema.Union(ce.Name, roles...)
+	g := &grants{create: u.Create, read: u.Read, update: u.Update, delete: u.Delete,
+		rest: u.Field(schema.AllFields), levels: map[string]schema.FieldAccess{}, masks: map[string]mask.Masker{}}
+	g.open = g.rest >= schema.FieldRead
+	note := func(name string, l schema.FieldAccess, m mask.Masker) {
+		g.levels[name] = l
+		if l < schema.FieldRead {
+			g.open = false
+		}
+		if l == schema.FieldMasked {
+			g.masks[name] = m
+		}
+	}
+	for _, f := range ce.Fields {
+		note(f.Name, u.Field(f.Name), f.Mask)
+	}
+	for _, n := range schema.SystemFields {
+		if _, declared := g.levels[n]; !declared {
+			note(n, u.Field(n), mask.Text)
+		}
+	}
+	c.grants.Store(key, g)
+	return g
+}
+
+var everything = &grants{everything: true, create: true, open: true, rest: schema.FieldEdit}
+
+// roleKey is a set of role names as one string, the same in any order.
+func roleKey(roles []string) string {
+	if len(roles) <= 1 {
+		return strings.Join(roles, ",")
+	}
+	s := slices.Clone(roles)
+	sort.Strings(s)
+	return strings.Join(slices.Compact(s), ",")
+}
+
+// scopeFilter is the store filter of the records gs reach for actor: the
+// union of each grant's scope AND its row rule. all reports that it reaches
+// every record (the filter is then nil); a filter that reaches none is an
+// empty Or.
+func (e *Engine) scopeFilter(actor Actor, ce *compiled, g *grants, gs []schema.Grant) (f query.Expr, all bool, err error) {
+	if g.everything {
+		return nil, true, nil
+	}
+	var any query.Or
+	for _, gr := range gs {
+		var part query.And
+		switch gr.Scope {
+		case schema.ScopeOwn:
+			part = append(part, query.Cmp{Field: "owner", Op: query.Eq, Value: actor.ID})
+		case schema.ScopeTeam:
+			part = append(part, ownerIn(actor, actor.TeamMembers))
+		case schema.ScopeTeamTree:
+			part = append(part, ownerIn(actor, actor.TreeMembers))
+		}
+		if strings.TrimSpace(gr.Where) != "" {
+			w, err := lang.Filter(gr.Where, ce.Resolve, e.filterEnv(actor))
+			if err != nil {
+				// Checked when the role was saved; the definition changed
+				// since in a way the role's compilation did not catch.
+				return nil, false, errors.Join(errors.New("engine: row rule of a role no longer compiles"), err)
+			}
+			part = append(part, w)
+		}
+		if len(part) == 0 {
+			return nil, true, nil
+		}
+		any = append(any, part)
+	}
+	if len(any) == 1 {
+		return any[0], false, nil
+	}
+	return any, false, nil
+}
+
+func ownerIn(actor Actor, members []string) query.Expr {
+	vals := make([]any, 0, len(members)+1)
+	for _, m := range members {
+		vals = append(vals, m)
+	}
+	if !slices.Contains(members, actor.ID) {
+		vals = append(vals, actor.ID)
+	}
+	return query.Cmp{Field: "owner", Op: query.In, Value: vals}
+}
+
+func (e *Engine) filterEnv(actor Actor) lang.Env {
+	return lang.Env{Now: e.opts.Now(), User: lang.User{ID: actor.ID, Roles: actor.Roles, Team: actor.Team}}
+}
+
+// getIn reads one record when filter (nil: any) admits it; ErrNotFound
+// otherwise.
+func (e *Engine) getIn(ctx context.Context, ce *compiled, id string, filter query.Expr, all bool) (Record, error) {
+	if all {
+		return e.st.Get(ctx, ce.Name, id)
+	}
+	recs, err := e.st.Find(ctx, ce.Name, query.Query{Filter: query.AndOf(query.Cmp{Field: "id", Op: query.Eq, Value: id}, filter), Limit: 1})
+	if err != nil {
+		return Record{}, err
+	}
+	if len(recs) == 0 {
+		return Record{}, store.ErrNotFound
+	}
+	return recs[0], nil
+}
+
+// getManyIn reads the records with the given ids that filter admits.
+func (e *Engine) getManyIn(ctx context.Context, entity string, ids []string, filter query.Expr, all bool) ([]Record, error) {
+	if all {
+		return e.st.GetMany(ctx, entity, ids)
+	}
+	vals := make([]any, len(ids))
+	for i, id := range ids {
+		vals[i] = id
+	}
+	return e.st.Find(ctx, entity, query.Query{Filter: query.AndOf(query.Cmp{Field: "id", Op: query.In, Value: vals}, filter)})
+}
+
+// readable is what the actor may read of an entity: the grants and the
+// filter of the records it reaches.
+type readable struct {
+	g      *grants
+	filter query.Expr
+	all    bool
+}
+
+func (e *Engine) readableOf(actor Actor, ce *compiled) (readable, error) {
+	g := e.Catalog().grantsFor(actor, ce)
+	f, all, err := e.scopeFilter(actor, ce, g, g.read)
+	return readable{g: g, filter: f, all: all}, err
+}
+
+// errNoAccess refuses an operation on a whole entity.
+func errNoAccess(op, entity string) error {
+	return morph.Errorf(morph.EForbidden, "You may not %s %s records", "您无权%s%s记录", op, entity)
+}
+
+var opZH = map[string]string{"read": "查看", "create": "创建", "change": "修改", "delete": "删除"}
+
+func errForbidden(op string, ce *compiled) error {
+	label := ce.Label
+	return &morph.Error{Code: morph.EForbidden,
+		Text: morph.Text{EN: "You may not " + op + " " + label.EN + " records", ZH: "您无权" + opZH[op] + label.ZH + "记录"}}
+}
+
+func errRecordForbidden(op string) error {
+	return &morph.Error{Code: morph.EForbidden,
+		Text: morph.Text{EN: "You may see this record but not " + op + " it", ZH: "您可以查看此记录，但无权" + opZH[op]}}
+}
+
+// checkEditable refuses input keys the actor may not edit; a masked
+// field's value sent back as it was shown (the mask of the stored value) is
+// not an edit and is dropped from in.
+func checkEditable(g *grants, in map[string]any, old map[string]any) error {
+	if g.everything {
+		return nil
+	}
+	var errs []morph.FieldError
+	for k, v := range in {
+		if k == "id" || readOnly[k] {
+			continue // refused as read-only, or taken as the new record's id
+		}
+		switch l := g.level(k); {
+		case l == schema.FieldEdit:
+		case l == schema.FieldMasked && old != nil && v == maskValue(g, k, old[k]):
+			delete(in, k)
+		default:
+			errs = append(errs, morph.FieldError{Path: "/" + escapeKey(k), Code: "not_editable",
+				Text: morph.T("You may not change %s", "您无权修改 %s", k)})
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
+	return &morph.Error{Code: morph.EForbidden, Fields: errs,
+		Text: morph.T("The request changes fields you may not change", "请求修改了您无权修改的字段")}
+}
+
+func escapeKey(k string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+}
+
+// masked stands for a masked value that is not text: nothing of it shows.
+const masked = "***"
+
+// maskValue is the masked form of a stored value.
+func maskValue(g *grants, field string, v any) any {
+	if v == nil {
+		return nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return masked
+	}
+	if m := g.masks[field]; m != nil {
+		return m(s)
+	}
+	return mask.Text(s)
+}
+
+// out changes data (a record's, the caller's own) into what the grants let
+// the actor see: hidden fields removed, masked ones masked.
+func (g *grants) out(data map[string]any) map[string]any {
+	if g.open || data == nil {
+		return data
+	}
+	for k, v := range data {
+		switch g.level(k) {
+		case schema.FieldHidden:
+			delete(data, k)
+		case schema.FieldMasked:
+			data[k] = maskValue(g, k, v)
+		}
+	}
+	return data
+}
+
+// checkReadable refuses a filter, sort, projection or expansion that uses
+// a field the actor may not read (hidden or masked), so that nothing about
+// its values can be inferred from which records come back in which order.
+func checkReadable(g *grants, param string, paths []string) error {
+	if g.open {
+		return nil
+	}
+	for _, p := range paths {
+		field, _, _ := strings.Cut(p, ".")
+		if g.level(field) < schema.FieldRead {
+			return &morph.Error{Code: morph.EInvalidFilter,
+				Text: morph.T("%s uses %s, which you may not read", "%s 使用了您无权查看的字段 %s", param, field),
+				Fields: []morph.FieldError{{Path: param, Code: "not_readable", Offset: -1,
+					Text: morph.T("You may not read %s", "您无权查看 %s", field)}}}
+		}
+	}
+	return nil
+}
+
+func filterPaths(f query.Expr) []string {
+	var out []string
+	query.Walk(f, func(c query.Cmp) { out = append(out, c.Field) })
+	return out
+}
+
+// view is what an actor sees of one entity's records.
+type view struct{ g *grants }
+
+// view returns what actor sees of entity's records (nothing of an entity
+// that does not exist).
+func (e *Engine) view(actor Actor, entity string) *view {
+	ce := e.Catalog().entities[entity]
+	if ce == nil {
+		return &view{g: &grants{rest: schema.FieldHidden}}
+	}
+	return &view{g: e.Catalog().grantsFor(actor, ce)}
+}
+
+// out returns data as the viewer may see it: hidden fields left out,
+// masked ones masked. data is changed in place.
+func (v *view) out(data map[string]any) map[string]any { return v.g.out(data) }
 
 // EntityPermissions is what an actor may do with one entity: the widest
 // scope of each operation and the level of every field.
@@ -36,32 +347,46 @@ type Permissions struct {
 // Permissions summarises what actor may do with every entity.
 func (e *Engine) Permissions(actor Actor) Permissions {
 	p := Permissions{Admin: actor.IsAdmin(), Entities: map[string]EntityPermissions{}}
-	if !p.Admin {
-		return p
-	}
 	cat := e.Catalog()
+	widest := func(gs []schema.Grant) string {
+		s := schema.ScopeNone
+		for _, g := range gs {
+			s = s.Max(g.Scope)
+		}
+		return s.String()
+	}
 	for _, n := range cat.Names() {
-		ep := EntityPermissions{Create: true, Read: "all", Update: "all", Delete: "all", Fields: map[string]string{}}
-		for _, f := range cat.Entity(n).Fields {
-			ep.Fields[f.Name] = "edit"
+		ce := cat.entities[n]
+		g := cat.grantsFor(actor, ce)
+		ep := EntityPermissions{Create: g.create, Read: widest(g.read), Update: widest(g.update), Delete: widest(g.delete),
+			Fields: map[string]string{}}
+		if g.everything {
+			ep.Read, ep.Update, ep.Delete = "all", "all", "all"
+		}
+		if !ep.Create && ep.Read == "none" {
+			continue
+		}
+		for _, f := range ce.Fields {
+			ep.Fields[f.Name] = g.level(f.Name).String()
+		}
+		for _, f := range schema.SystemFields {
+			if _, ok := ep.Fields[f]; !ok {
+				ep.Fields[f] = g.level(f).String()
+			}
 		}
 		p.Entities[n] = ep
 	}
 	return p
 }
 
-// view decides what an actor sees of an entity's records.
-type view struct {
-	all bool // every field as stored
-}
-
-// view returns what actor sees of entity's records.
-func (e *Engine) view(actor Actor, entity string) *view {
-	return &view{all: actor.IsAdmin()}
-}
-
-// out returns data as the viewer may see it: hidden fields left out,
-// masked ones masked. data is not changed; the result may share it.
-func (v *view) out(data map[string]any) map[string]any {
-	return data
+// CanRead reports whether actor may read some records of the entity (for
+// the listings of definitions).
+func (e *Engine) CanRead(actor Actor, entity string) bool {
+	cat := e.Catalog()
+	ce := cat.entities[entity]
+	if ce == nil {
+		return false
+	}
+	g := cat.grantsFor(actor, ce)
+	return g.everything || len(g.read) > 0 || g.create
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/store"
@@ -16,6 +17,10 @@ import (
 type Catalog struct {
 	entities map[string]*compiled
 	names    []string
+	roles    map[string]*roleDef
+	// grants caches what a set of roles grants on an entity (*grants by
+	// roleKey and entity name); it lives as long as the catalog.
+	grants sync.Map
 }
 
 // compiled is an entity with what the engine derives from it once.
@@ -112,12 +117,15 @@ func compile(ent *schema.Entity, def string) *compiled {
 	return ce
 }
 
-func newCatalog(entities map[string]*compiled) *Catalog {
+// newCatalog makes a catalog of compiled entities and stored roles, the
+// roles compiled against the entities.
+func (e *Engine) newCatalog(entities map[string]*compiled, roles map[string]roleDoc) *Catalog {
 	c := &Catalog{entities: entities}
 	for n := range entities {
 		c.names = append(c.names, n)
 	}
 	sort.Strings(c.names)
+	c.roles = compileRoles(c, roles, e.log.Warn)
 	return c
 }
 
@@ -130,14 +138,18 @@ func (e *Engine) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load definitions: %w", err)
 	}
-	return e.load(ctx, recs)
+	roles, err := e.st.Find(ctx, collRoles, queryAll())
+	if err != nil {
+		return fmt.Errorf("engine: load roles: %w", err)
+	}
+	return e.load(ctx, recs, roles)
 }
 
 // load swaps in a catalog of the stored definitions recs. An entity whose
 // definition is the catalog's version is kept as compiled; only the others
 // are compiled and have their collections made to follow them. The caller
 // holds defMu.
-func (e *Engine) load(ctx context.Context, recs []store.Record) error {
+func (e *Engine) load(ctx context.Context, recs, roleRecs []store.Record) error {
 	cur := e.catalog.Load()
 	entities := make(map[string]*compiled, len(recs))
 	for _, r := range recs {
@@ -159,7 +171,12 @@ func (e *Engine) load(ctx context.Context, recs []store.Record) error {
 		}
 		entities[ent.Name] = ce
 	}
-	e.catalog.Store(newCatalog(entities))
+	roles := make(map[string]roleDoc, len(roleRecs))
+	for _, r := range roleRecs {
+		doc, _ := r.Data["document"].(string)
+		roles[r.ID] = roleDoc{doc: doc, version: r.Version}
+	}
+	e.catalog.Store(e.newCatalog(entities, roles))
 	return nil
 }
 
@@ -169,32 +186,46 @@ func (e *Engine) load(ctx context.Context, recs []store.Record) error {
 // decides is made under the lock of definition changes, so a save of this
 // instance under way is never taken for another's.
 func (e *Engine) Refresh(ctx context.Context) (bool, error) {
-	recs, err := e.st.Find(ctx, collEntities, queryAll())
-	if err != nil {
-		return false, fmt.Errorf("engine: read definitions: %w", err)
+	read := func() (recs, roles []store.Record, err error) {
+		if recs, err = e.st.Find(ctx, collEntities, queryAll()); err != nil {
+			return nil, nil, fmt.Errorf("engine: read definitions: %w", err)
+		}
+		if roles, err = e.st.Find(ctx, collRoles, queryAll()); err != nil {
+			return nil, nil, fmt.Errorf("engine: read roles: %w", err)
+		}
+		return recs, roles, nil
 	}
-	if e.catalog.Load().matches(recs) {
+	recs, roles, err := read()
+	if err != nil {
+		return false, err
+	}
+	if e.catalog.Load().matches(recs, roles) {
 		return false, nil
 	}
 	e.defMu.Lock()
 	defer e.defMu.Unlock()
-	if recs, err = e.st.Find(ctx, collEntities, queryAll()); err != nil {
-		return false, fmt.Errorf("engine: read definitions: %w", err)
+	if recs, roles, err = read(); err != nil {
+		return false, err
 	}
-	if e.catalog.Load().matches(recs) {
+	if e.catalog.Load().matches(recs, roles) {
 		return false, nil
 	}
-	return true, e.load(ctx, recs)
+	return true, e.load(ctx, recs, roles)
 }
 
 // matches reports whether the catalog holds exactly the stored definitions
-// recs, at their versions.
-func (c *Catalog) matches(recs []store.Record) bool {
-	if len(recs) != len(c.entities) {
+// recs and roles, at their versions.
+func (c *Catalog) matches(recs, roles []store.Record) bool {
+	if len(recs) != len(c.entities) || len(roles) != len(c.roles) {
 		return false
 	}
 	for _, r := range recs {
 		if ce := c.entities[r.ID]; ce == nil || ce.version != r.Version {
+			return false
+		}
+	}
+	for _, r := range roles {
+		if rd := c.roles[r.ID]; rd == nil || rd.version != r.Version {
 			return false
 		}
 	}

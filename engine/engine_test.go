@@ -224,7 +224,12 @@ func TestOwnerDefaultsToCreator(t *testing.T) {
 	put(t, eng, "product", productDef)
 	put(t, eng, "lead", `{"$id": "lead", "type": "object", "properties": {"name": {"type": "string"}, "owner": {"type": "string", "x-type": "user"}}}`)
 	ctx := context.Background()
-	rep := engine.Actor{ID: "rep07"}
+	if _, _, err := eng.PutRole(ctx, engine.System, "rep", []byte(`{"entities": {
+		"product": {"create": true, "read": "own", "fields": {"*": "edit"}},
+		"lead": {"create": true, "read": "own", "fields": {"*": "edit"}}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	rep := engine.Actor{ID: "rep07", Roles: []string{"rep"}}
 	for _, entity := range []string{"product", "lead"} {
 		in := map[string]any{"sku": "S", "name": "n"}
 		if entity == "lead" {

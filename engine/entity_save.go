@@ -62,6 +62,9 @@ func errDefinitionVersion() error {
 // is given. Nothing changes when the definition is refused; a new entity
 // whose save fails leaves no collection behind.
 func (e *Engine) PutEntity(ctx context.Context, actor Actor, name string, doc []byte, opts ...SaveOption) (SaveResult, error) {
+	if !actor.IsAdmin() {
+		return SaveResult{}, errAdminOnly()
+	}
 	o := saveOpts(opts)
 	ent, err := schema.ParseNamed(name, doc)
 	if err != nil {
@@ -110,7 +113,7 @@ func (e *Engine) PutEntity(ctx context.Context, actor Actor, name string, doc []
 	ce.version = version
 	next := maps.Clone(cur.entities)
 	next[name] = ce
-	e.catalog.Store(newCatalog(next))
+	e.catalog.Store(e.newCatalog(next, cur.roleDocs()))
 	return SaveResult{Entity: ent, Version: version, Created: !found}, nil
 }
 
@@ -249,6 +252,9 @@ func historyID(name string, version int64) string { return fmt.Sprintf("%s@%d", 
 // while relation fields of other entities point at it. IfVersion applies;
 // Force does not.
 func (e *Engine) DeleteEntity(ctx context.Context, actor Actor, name string, opts ...SaveOption) error {
+	if !actor.IsAdmin() {
+		return errAdminOnly()
+	}
 	o := saveOpts(opts)
 	e.defMu.Lock()
 	defer e.defMu.Unlock()
@@ -274,7 +280,7 @@ func (e *Engine) DeleteEntity(ctx context.Context, actor Actor, name string, opt
 	}
 	next := maps.Clone(cur.entities)
 	delete(next, name)
-	e.catalog.Store(newCatalog(next))
+	e.catalog.Store(e.newCatalog(next, cur.roleDocs()))
 	e.dropCollection(ctx, name)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 )
 
@@ -36,10 +37,15 @@ func (e *Engine) Get(ctx context.Context, actor Actor, entity, id string) (Recor
 	if err != nil {
 		return Record{}, err
 	}
-	rec, err := e.st.Get(ctx, entity, id)
+	r, err := e.readableOf(actor, ce)
+	if err != nil {
+		return Record{}, err
+	}
+	rec, err := e.getIn(ctx, ce, id, r.filter, r.all)
 	if err != nil {
 		return Record{}, storeError(ce, err)
 	}
+	r.g.out(rec.Data)
 	return rec, nil
 }
 
@@ -205,7 +211,10 @@ func storeFailure(what string, err error) error {
 // checkRelations verifies that every relation value in the given records
 // points at an existing record: one batched read per target entity, never one
 // per value. errs is indexed like datas; a record without problems gets nil.
-func (e *Engine) checkRelations(ctx context.Context, ce *compiled, datas []map[string]any, only map[string]bool) ([][]morph.FieldError, error) {
+//
+// A target the actor may not read counts as missing: a relation may only
+// point at a record its writer can see.
+func (e *Engine) checkRelations(ctx context.Context, actor Actor, ce *compiled, datas []map[string]any, only map[string]bool) ([][]morph.FieldError, error) {
 	if len(ce.relations) == 0 {
 		return nil, nil
 	}
@@ -228,7 +237,16 @@ func (e *Engine) checkRelations(ctx context.Context, ce *compiled, datas []map[s
 		for id := range ids {
 			list = append(list, id)
 		}
-		recs, err := e.st.GetMany(ctx, target, list)
+		var filter query.Expr
+		all := true
+		if tce := e.Catalog().entities[target]; tce != nil {
+			r, err := e.readableOf(actor, tce)
+			if err != nil {
+				return nil, err
+			}
+			filter, all = r.filter, r.all
+		}
+		recs, err := e.getManyIn(ctx, target, list, filter, all)
 		if err != nil {
 			return nil, fmt.Errorf("engine: relation check %s: %w", target, err)
 		}

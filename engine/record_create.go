@@ -21,7 +21,7 @@ func (e *Engine) Create(ctx context.Context, actor Actor, entity string, in map[
 	if err != nil {
 		return Record{}, err
 	}
-	relErrs, err := e.checkRelations(ctx, ce, []map[string]any{rec.Data}, nil)
+	relErrs, err := e.checkRelations(ctx, actor, ce, []map[string]any{rec.Data}, nil)
 	if err != nil {
 		return Record{}, err
 	}
@@ -35,12 +35,20 @@ func (e *Engine) Create(ctx context.Context, actor Actor, entity string, in map[
 		return Record{}, storeError(ce, err)
 	}
 	e.publish(ctx, Event{Type: Created, Entity: entity, Record: rec, Actor: actor})
+	e.Catalog().grantsFor(actor, ce).out(rec.Data)
 	return rec, nil
 }
 
 // prepareCreate runs the pipeline up to the store write, relation checks
 // and autonumbers apart (those are batched by the callers).
 func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, in map[string]any) (Record, error) {
+	g := e.Catalog().grantsFor(actor, ce)
+	if !g.create {
+		return Record{}, errForbidden("create", ce)
+	}
+	if err := checkEditable(g, in, nil); err != nil {
+		return Record{}, err
+	}
 	id, ownerIn, pre := takeInput(ce, in, true)
 	owner := actor.ID
 	if ownerIn != nil {
@@ -126,6 +134,9 @@ func (e *Engine) CreateMany(ctx context.Context, actor Actor, entity string, ite
 	ce, err := e.entity(entity)
 	if err != nil {
 		return nil, err
+	}
+	if !e.Catalog().grantsFor(actor, ce).create {
+		return nil, errForbidden("create", ce)
 	}
 	if len(items) > MaxBulk {
 		return nil, morph.Errorf(morph.ETooLarge, "At most %d items per bulk request", "每次批量请求最多 %d 条", MaxBulk)
@@ -231,7 +242,7 @@ func (b *bulk) insertNew(ctx context.Context) (lost []int, err error) {
 	for i, r := range b.newRecs {
 		datas[i] = r.Data
 	}
-	relErrs, err := b.e.checkRelations(ctx, b.ce, datas, nil)
+	relErrs, err := b.e.checkRelations(ctx, b.actor, b.ce, datas, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -266,6 +277,7 @@ func (b *bulk) insertNew(ctx context.Context) (lost []int, err error) {
 		}
 		b.results[i].Record = r
 		b.e.publish(ctx, Event{Type: Created, Entity: b.ce.Name, Record: r, Actor: b.actor})
+		b.e.Catalog().grantsFor(b.actor, b.ce).out(r.Data)
 	}
 	return lost, nil
 }

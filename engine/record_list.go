@@ -51,9 +51,35 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 	if err != nil {
 		return ListResult{}, err
 	}
+	r, err := e.readableOf(actor, ce)
+	if err != nil {
+		return ListResult{}, err
+	}
+	if !r.all && len(r.g.read) == 0 {
+		return ListResult{}, errForbidden("read", ce)
+	}
 	q, sorts, fields, err := e.parseList(ce, actor, req)
 	if err != nil {
 		return ListResult{}, err
+	}
+	if err := checkReadable(r.g, "filter", filterPaths(q.Filter)); err != nil {
+		return ListResult{}, err
+	}
+	sortPaths := make([]string, len(sorts))
+	for i, s := range sorts {
+		sortPaths[i] = s.Field
+	}
+	if err := checkReadable(r.g, "sort", sortPaths); err != nil {
+		return ListResult{}, err
+	}
+	if err := checkReadable(r.g, "fields", keys(fields)); err != nil {
+		return ListResult{}, err
+	}
+	if err := checkReadable(r.g, "expand", req.Expand); err != nil {
+		return ListResult{}, err
+	}
+	if !r.all {
+		q.Filter = query.AndOf(q.Filter, r.filter)
 	}
 	filter := q.Filter
 	if req.After != "" {
@@ -65,7 +91,7 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 	}
 	limit := q.Limit
 	q.Limit = limit + 1
-	if rf, ok := e.st.(store.RawFinder); ok && len(req.Expand) == 0 {
+	if rf, ok := e.st.(store.RawFinder); ok && len(req.Expand) == 0 && r.g.open {
 		return e.listRaw(ctx, rf, ce, q, filter, sorts, limit, req.Count, fields)
 	}
 	recs, err := e.st.Find(ctx, entity, q)
@@ -77,6 +103,9 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 		recs = recs[:limit]
 		res.Next = encodeCursor(sorts, recs[len(recs)-1])
 	}
+	for _, rec := range recs {
+		r.g.out(rec.Data)
+	}
 	res.Records = recs
 	if req.Count {
 		if res.Total, err = e.st.Count(ctx, entity, filter); err != nil {
@@ -84,7 +113,7 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 		}
 	}
 	if len(req.Expand) > 0 {
-		if res.Expanded, err = e.expand(ctx, ce, recs, req.Expand); err != nil {
+		if res.Expanded, err = e.expand(ctx, actor, ce, recs, req.Expand); err != nil {
 			return ListResult{}, err
 		}
 	}
@@ -128,7 +157,7 @@ func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, 
 func (e *Engine) parseList(ce *compiled, actor Actor, req ListRequest) (query.Query, []query.Sort, map[string]bool, error) {
 	var q query.Query
 	if req.Filter != "" {
-		f, err := lang.Filter(req.Filter, ce.Resolve, lang.Env{Now: e.opts.Now(), User: lang.User{ID: actor.ID, Roles: actor.Roles, Team: actor.Team}})
+		f, err := lang.Filter(req.Filter, ce.Resolve, e.filterEnv(actor))
 		if err != nil {
 			return q, nil, nil, err
 		}
@@ -189,10 +218,29 @@ func (e *Engine) parseList(ce *compiled, actor Actor, req ListRequest) (query.Qu
 // expand reads the related records of every expanded field: one read per
 // field for the whole page, never one per record. A stored value of another
 // shape than the field's (kept from an earlier definition) is not expanded.
-func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names []string) ([]map[string]any, error) {
+//
+// A related record the actor may not read comes back as its id alone; for
+// such an actor so does one that does not exist, so that the two cannot be
+// told apart. Those the actor may read come back as they may see them.
+func (e *Engine) expand(ctx context.Context, actor Actor, ce *compiled, recs []Record, names []string) ([]map[string]any, error) {
 	out := make([]map[string]any, len(recs))
 	for _, name := range names {
 		f := ce.Field(name)
+		var rd readable
+		if tce := e.Catalog().entities[f.Ref]; tce != nil {
+			var err error
+			if rd, err = e.readableOf(actor, tce); err != nil {
+				return nil, err
+			}
+		} else {
+			rd = readable{g: everything, all: true}
+		}
+		stub := func(id string) (map[string]any, bool) {
+			if rd.all && rd.g.everything {
+				return nil, false
+			}
+			return map[string]any{"id": id}, true
+		}
 		seen := map[string]bool{}
 		var ids []string
 		for _, r := range recs {
@@ -207,12 +255,13 @@ func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names 
 		if len(ids) == 0 {
 			continue
 		}
-		related, err := e.st.GetMany(ctx, f.Ref, ids)
+		related, err := e.getManyIn(ctx, f.Ref, ids, rd.filter, rd.all)
 		if err != nil && !errors.Is(err, store.ErrNoCollection) {
 			return nil, fmt.Errorf("engine: expand %s: %w", name, err)
 		}
 		byID := make(map[string]Record, len(related))
 		for _, r := range related {
+			rd.g.out(r.Data)
 			byID[r.ID] = r
 		}
 		for i, r := range recs {
@@ -228,11 +277,15 @@ func (e *Engine) expand(ctx context.Context, ce *compiled, recs []Record, names 
 				for _, id := range vals {
 					if rr, ok := byID[id]; ok {
 						list = append(list, Flatten(rr, nil))
+					} else if s, ok := stub(id); ok {
+						list = append(list, s)
 					}
 				}
 				out[i][name] = list
 			} else if rr, ok := byID[vals[0]]; ok {
 				out[i][name] = Flatten(rr, nil)
+			} else if s, ok := stub(vals[0]); ok {
+				out[i][name] = s
 			}
 		}
 	}
@@ -336,4 +389,12 @@ func decodeCursor(s string, sorts []query.Sort) ([]any, error) {
 
 func queryIn(path string, vals []any) query.Query {
 	return query.Query{Filter: query.Cmp{Field: path, Op: query.In, Value: vals}}
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

@@ -21,6 +21,17 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 	if err != nil {
 		return Record{}, err
 	}
+	g := e.Catalog().grantsFor(actor, ce)
+	scope, all, err := e.scopeFilter(actor, ce, g, g.update)
+	if err != nil {
+		return Record{}, err
+	}
+	// The fields to check against the actor's rights, owner included
+	// (takeInput takes it out of the patch).
+	sent := make(map[string]any, len(patch))
+	for k, v := range patch {
+		sent[k] = v
+	}
 	_, ownerIn, pre := takeInput(ce, patch, false)
 	var owner string
 	if ownerIn != nil {
@@ -38,12 +49,25 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 	}
 
 	for attempt := 0; ; attempt++ {
-		old, err := e.st.Get(ctx, entity, id)
+		old, err := e.getIn(ctx, ce, id, scope, all)
 		if err != nil {
-			return Record{}, storeError(ce, err)
+			return Record{}, e.notReached(ctx, actor, ce, id, "change", err)
 		}
 		if ifVersion > 0 && old.Version != ifVersion {
 			return Record{}, storeError(ce, store.ErrConflict)
+		}
+		if attempt == 0 && !g.everything {
+			if err := checkEditable(g, sent, old.Data); err != nil {
+				return Record{}, err
+			}
+			for k := range patch {
+				if _, kept := sent[k]; !kept {
+					delete(patch, k) // a masked value sent back as shown: not an edit
+				}
+			}
+			if _, kept := sent["owner"]; !kept && ownerIn != nil {
+				owner = ""
+			}
 		}
 		data, retired := userData(ce, old.Data)
 		mergeFields(data, patch)
@@ -52,7 +76,7 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 			return Record{}, err
 		}
 		if len(changedRel) > 0 && attempt == 0 {
-			relErrs, err := e.checkRelations(ctx, ce, []map[string]any{w.Data}, changedRel)
+			relErrs, err := e.checkRelations(ctx, actor, ce, []map[string]any{w.Data}, changedRel)
 			if err != nil {
 				return Record{}, err
 			}
@@ -86,6 +110,7 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 			return Record{}, storeError(ce, err)
 		}
 		e.publish(ctx, Event{Type: Updated, Entity: entity, Record: rec, Old: old, Actor: actor})
+		g.out(rec.Data)
 		return rec, nil
 	}
 }
@@ -97,10 +122,15 @@ func (e *Engine) Delete(ctx context.Context, actor Actor, entity, id string, ifV
 	if err != nil {
 		return err
 	}
+	g := e.Catalog().grantsFor(actor, ce)
+	scope, all, err := e.scopeFilter(actor, ce, g, g.delete)
+	if err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
-		old, err := e.st.Get(ctx, entity, id)
+		old, err := e.getIn(ctx, ce, id, scope, all)
 		if err != nil {
-			return storeError(ce, err)
+			return e.notReached(ctx, actor, ce, id, "delete", err)
 		}
 		if ifVersion > 0 && old.Version != ifVersion {
 			return storeError(ce, store.ErrConflict)
@@ -132,4 +162,21 @@ func backoff(ctx context.Context, attempt int) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// notReached explains why a record the actor wanted to change or delete
+// was not among those the operation's scope reaches: 403 when the actor
+// may read it (it exists, and they know it), 404 otherwise.
+func (e *Engine) notReached(ctx context.Context, actor Actor, ce *compiled, id, op string, err error) error {
+	if !errors.Is(err, store.ErrNotFound) || actor.IsAdmin() {
+		return storeError(ce, err)
+	}
+	r, rerr := e.readableOf(actor, ce)
+	if rerr != nil {
+		return rerr
+	}
+	if _, gerr := e.getIn(ctx, ce, id, r.filter, r.all); gerr == nil {
+		return errRecordForbidden(op)
+	}
+	return storeError(ce, err)
 }

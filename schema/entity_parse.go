@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/morphcrm/morph/schema/mask"
 	"io"
 	"regexp"
 	"slices"
@@ -266,6 +267,7 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 		f.Enum = stringList(items["enum"])
 	}
 	errs = append(errs, t.Check(f)...)
+	f.Mask, errs = parseMask(f, pm, errs)
 	if opts, ok := pm["x-options"]; ok {
 		f.Options, errs = parseOptions(f, opts, errs)
 	}
@@ -551,4 +553,36 @@ func escapePointer(k string) string {
 		k = strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
 	}
 	return k
+}
+
+// parseMask reads x-mask, the mask of the field's values for users who
+// may see them masked: a built-in mask's name (phone, email, chinese-id,
+// text) or a pattern (mask.Pattern). Without it the field's type decides.
+func parseMask(f *Field, pm map[string]any, errs []morph.FieldError) (mask.Masker, []morph.FieldError) {
+	v, ok := pm["x-mask"]
+	if !ok {
+		switch f.Type.Name() {
+		case "phone":
+			return mask.Phone, errs
+		case "email":
+			return mask.Email, errs
+		}
+		return mask.Text, errs
+	}
+	s, isString := v.(string)
+	if !isString || len(s) > 64 {
+		return mask.Text, append(errs, settingError("/x-mask", "type", morph.T(
+			`x-mask must be a mask's name (phone, email, chinese-id, text) or a pattern such as "keep:3,4" or "###****####"`,
+			`x-mask 必须是掩码名称（phone、email、chinese-id、text）或模式，例如 "keep:3,4" 或 "###****####"`)))
+	}
+	m, err := mask.Pattern(s)
+	if err != nil {
+		me := morph.AsError(err)
+		t := morph.T("x-mask is not a mask: %s", "x-mask 不是有效的掩码：%s", err.Error())
+		if me != nil {
+			t = me.Text
+		}
+		return mask.Text, append(errs, settingError("/x-mask", "mask", t))
+	}
+	return m, errs
 }

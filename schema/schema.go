@@ -42,6 +42,7 @@
 package schema
 
 import (
+	"github.com/morphcrm/morph/schema/mask"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/morphcrm/morph"
@@ -80,6 +81,10 @@ type Field struct {
 	Options  map[string]morph.Text // select, multiselect: labels of values (x-options)
 	Default  any                   // applied on create when the field is absent
 	Prop     map[string]any        // the property's JSON Schema as stored
+	// Mask masks the field's values for users whose access to it is
+	// "masked": x-mask when the definition gives one, else the mask of the
+	// field's type (phone, e-mail) or the default text mask.
+	Mask mask.Masker
 }
 
 // FieldType is one kind of field. Each lives in its own file and registers

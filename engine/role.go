@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema"
+)
+
+// collRoles holds the saved roles: id = role name, data: the document.
+const collRoles = "_roles"
+
+// roleDef is a saved role as the catalog holds it.
+type roleDef struct {
+	role    *schema.Role
+	doc     string // the document as saved
+	version int64
+}
+
+// RoleInfo is a saved role as the API lists it.
+type RoleInfo struct {
+	Name    string
+	Label   morph.Text
+	Version int64
+	Doc     string // the document as saved (JSON)
+}
+
+// Role returns a saved role, or false. The built-in admin role is not a
+// saved one (see schema.BuiltinAdmin).
+func (c *Catalog) Role(name string) (RoleInfo, bool) {
+	rd := c.roles[name]
+	if rd == nil {
+		return RoleInfo{}, false
+	}
+	return RoleInfo{Name: name, Label: rd.role.Label, Version: rd.version, Doc: rd.doc}, true
+}
+
+// RoleNames lists the saved roles' names in alphabetical order.
+func (c *Catalog) RoleNames() []string {
+	names := make([]string, 0, len(c.roles))
+	for n := range c.roles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// RoleExists reports whether a role of that name can be given to a user:
+// the built-in admin role or a saved one.
+func (e *Engine) RoleExists(name string) bool {
+	_, ok := e.Catalog().roles[name]
+	return ok || name == schema.AdminRole
+}
+
+// errAdminOnly refuses a change only administrators may make.
+func errAdminOnly() error {
+	return morph.Errorf(morph.EForbidden, "Only administrators may change definitions", "只有管理员可以修改定义")
+}
+
+// PutRole checks a role document completely and stores it as the current
+// version of the role named name; the document's "name" may be absent or
+// the same. Only administrators may save roles; the built-in admin role
+// cannot be saved over.
+func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []byte, opts ...SaveOption) (RoleInfo, bool, error) {
+	if !actor.IsAdmin() {
+		return RoleInfo{}, false, errAdminOnly()
+	}
+	o := saveOpts(opts)
+	doc, err := namedRole(name, doc)
+	if err != nil {
+		return RoleInfo{}, false, err
+	}
+	e.defMu.Lock()
+	defer e.defMu.Unlock()
+	cur := e.catalog.Load()
+	role, err := schema.ParseRole(doc, cur.Entity)
+	if err != nil {
+		return RoleInfo{}, false, err
+	}
+	stored, err := e.st.Get(ctx, collRoles, name)
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return RoleInfo{}, false, fmt.Errorf("engine: read role %s: %w", name, err)
+	}
+	if o.ifVersion > 0 && (!found || stored.Version != o.ifVersion) {
+		return RoleInfo{}, false, errDefinitionVersion()
+	}
+	now := e.now()
+	rec := store.Record{ID: name, Version: 1, Data: map[string]any{"document": string(doc),
+		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
+	if found {
+		rec.Version = stored.Version + 1
+		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
+		err = e.st.Update(ctx, collRoles, rec)
+	} else {
+		err = e.st.Insert(ctx, collRoles, rec)
+	}
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
+		return RoleInfo{}, false, errDefinitionVersion()
+	case err != nil:
+		return RoleInfo{}, false, storeFailure("store role "+name, err)
+	}
+	roles := cur.roleDocs()
+	roles[name] = roleDoc{doc: string(doc), version: rec.Version}
+	e.catalog.Store(e.newCatalog(cur.entities, roles))
+	var old map[string]any
+	if found {
+		old = map[string]any{"version": float64(stored.Version)}
+	}
+	e.auditDefinition(ctx, actor, AuditDefine, "role", name, rec.Version, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
+	return RoleInfo{Name: name, Label: role.Label, Version: rec.Version, Doc: string(doc)}, !found, nil
+}
+
+// DeleteRole removes a saved role; users who hold it lose what it granted.
+func (e *Engine) DeleteRole(ctx context.Context, actor Actor, name string, opts ...SaveOption) error {
+	if !actor.IsAdmin() {
+		return errAdminOnly()
+	}
+	o := saveOpts(opts)
+	e.defMu.Lock()
+	defer e.defMu.Unlock()
+	cur := e.catalog.Load()
+	if cur.roles[name] == nil {
+		return errUnknownRole(name)
+	}
+	err := e.st.Delete(ctx, collRoles, name, o.ifVersion)
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound) && o.ifVersion > 0:
+		return errDefinitionVersion()
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return storeFailure("delete role "+name, err)
+	}
+	roles := cur.roleDocs()
+	delete(roles, name)
+	e.catalog.Store(e.newCatalog(cur.entities, roles))
+	e.auditDefinition(ctx, actor, AuditUndefine, "role", name, 0, map[string]any{"version": float64(cur.roles[name].version)}, nil)
+	return nil
+}
+
+// auditDefinition logs the save or deletion of a definition. A failure to
+// log is reported, not returned: the change is made.
+func (e *Engine) auditDefinition(ctx context.Context, actor Actor, action, kind, name string, version int64, old, new map[string]any) {
+	entry := AuditEntry{Action: action, Kind: kind, Entity: name, Version: version, Old: old, New: new}
+	if err := e.Audit(ctx, actor, entry); err != nil {
+		e.log.Error("audit", "kind", kind, "name", name, "err", err)
+	}
+}
+
+func errUnknownRole(name string) error {
+	return morph.Errorf(morph.ENotFound, "Unknown role %q", "未知的角色 %q", name)
+}
+
+// namedRole returns doc with its name checked against the URL's: absent
+// (then set), or the same.
+func namedRole(name string, doc []byte) ([]byte, error) {
+	if name == schema.AdminRole {
+		return nil, &morph.Error{Code: morph.EForbidden,
+			Text: morph.T("admin is the built-in role that has everything; it cannot be changed", "admin 是内置的全权角色，不能修改")}
+	}
+	if err := schema.CheckText(doc); err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(doc, &m); err != nil || m == nil {
+		return doc, nil // ParseRole says what is wrong
+	}
+	switch n, has := m["name"]; {
+	case !has:
+		m["name"] = name
+		return json.Marshal(m)
+	case n != name:
+		return nil, morph.Invalid(morph.FieldError{Path: "/name", Code: "name",
+			Text: morph.T("The role's name must be the one in the URL, %q", "角色名称必须与 URL 中的一致：%q", name)})
+	}
+	return doc, nil
+}
+
+// roleDoc is a stored role document and its version.
+type roleDoc struct {
+	doc     string
+	version int64
+}
+
+func (c *Catalog) roleDocs() map[string]roleDoc {
+	out := make(map[string]roleDoc, len(c.roles))
+	for n, rd := range c.roles {
+		out[n] = roleDoc{doc: rd.doc, version: rd.version}
+	}
+	return out
+}
+
+// compileRoles compiles the stored roles against the catalog's entities.
+// A role that no longer fits them (an entity or field it names was removed,
+// a row rule uses a removed field) loses the parts that do not fit: it never
+// grants more than it did, and a row rule that cannot be used takes its
+// entity's grant with it.
+func compileRoles(cat *Catalog, docs map[string]roleDoc, log func(msg string, args ...any)) map[string]*roleDef {
+	out := make(map[string]*roleDef, len(docs))
+	for name, d := range docs {
+		role, err := schema.ParseRole([]byte(d.doc), cat.Entity)
+		if err != nil {
+			role, err = parseTrimmed([]byte(d.doc), cat.Entity, err)
+		}
+		if err != nil {
+			log("role does not compile; it grants nothing", "role", name, "err", err)
+			role = &schema.Role{Name: name, Label: morph.Text{EN: name, ZH: name}}
+		}
+		out[name] = &roleDef{role: role, doc: d.doc, version: d.version}
+	}
+	return out
+}
+
+// parseTrimmed parses a stored role without the parts its problems (err)
+// point at.
+func parseTrimmed(doc []byte, entity func(string) *schema.Entity, err error) (*schema.Role, error) {
+	me := morph.AsError(err)
+	var m map[string]any
+	if me == nil || json.Unmarshal(doc, &m) != nil {
+		return nil, err
+	}
+	ents, _ := m["entities"].(map[string]any)
+	for _, fe := range me.Fields {
+		parts := strings.Split(strings.TrimPrefix(fe.Path, "/"), "/")
+		if len(parts) < 2 || parts[0] != "entities" {
+			return nil, err
+		}
+		ent := unescapePointer(parts[1])
+		if len(parts) == 4 && parts[2] == "fields" {
+			if a, ok := ents[ent].(map[string]any); ok {
+				if fs, ok := a["fields"].(map[string]any); ok {
+					delete(fs, unescapePointer(parts[3]))
+					continue
+				}
+			}
+		}
+		delete(ents, ent)
+	}
+	trimmed, _ := json.Marshal(m)
+	return schema.ParseRole(trimmed, entity)
+}
+
+func unescapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
