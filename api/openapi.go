@@ -3,5 +3,6 @@ package api
 import "github.com/gofiber/fiber/v2"
 
 func (s *Server) openAPI(c *fiber.Ctx) error {
-	return writeJSON(c, fiber.StatusOK, OpenAPI(s.eng.Catalog()))
+	perms := s.eng.Permissions(s.actor(c))
+	return writeJSON(c, fiber.StatusOK, OpenAPIFor(s.eng.Catalog(), &perms))
 }

@@ -27,8 +27,23 @@ var (
 // (Patch), of a list page and of a bulk call, and its own paths. The same
 // catalog always gives the same document. The document shares nothing with
 // the catalog: a caller may change it.
-func OpenAPI(cat *engine.Catalog) map[string]any {
+func OpenAPI(cat *engine.Catalog) map[string]any { return OpenAPIFor(cat, nil) }
+
+// OpenAPIFor is the description as a caller with the given permissions
+// sees it: only the entities they may read or create, only the fields they
+// may see (masked ones as text), only the fields they may edit in bodies,
+// and only the operations they may call. Nil permissions see everything.
+func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 	names := cat.Names()
+	if perms != nil && !perms.Admin {
+		var seen []string
+		for _, n := range names {
+			if _, ok := perms.Entities[n]; ok {
+				seen = append(seen, n)
+			}
+		}
+		names = seen
+	}
 	schemas := commonSchemas()
 	paths := commonPaths()
 	bases := entityBases(names, schemas, paths)
@@ -50,12 +65,19 @@ func OpenAPI(cat *engine.Catalog) map[string]any {
 			t["description"] = ent.Label.ZH
 		}
 		tags = append(tags, t)
-		for suffix, s := range entitySchemas(ent, base, bases) {
+		ss, ps := entitySchemas(ent, base, bases), entityPaths(ent, base, tag)
+		if perms != nil && !perms.Admin {
+			restrictEntity(ent, perms.Entities[name], base, ss, ps)
+		}
+		for suffix, s := range ss {
 			schemas[base+suffix] = s
 		}
-		for p, item := range entityPaths(ent, base, tag) {
+		for p, item := range ps {
 			paths[p] = item
 		}
+	}
+	if perms != nil && !perms.Admin {
+		dropDanglingExpands(schemas)
 	}
 	return obj{
 		"openapi":           "3.1.0",
@@ -696,4 +718,107 @@ func camel(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// restrictEntity trims an entity's schemas and paths to what a caller with
+// permissions p may see and do.
+func restrictEntity(ent *schema.Entity, p engine.EntityPermissions, base string, schemas map[string]obj, paths obj) {
+	coll := "/api/records/" + ent.Name
+	if !p.Create {
+		delete(paths[coll].(obj), "post")
+		delete(paths, coll+"/bulk")
+		delete(schemas, "Bulk")
+		delete(schemas, "BulkResult")
+	}
+	if p.Read == "none" {
+		delete(paths[coll].(obj), "get")
+		delete(paths[coll+"/{id}"].(obj), "get")
+	}
+	if p.Update == "none" {
+		delete(paths[coll+"/{id}"].(obj), "patch")
+	}
+	if p.Delete == "none" {
+		delete(paths[coll+"/{id}"].(obj), "delete")
+	}
+	for _, k := range []string{coll, coll + "/{id}"} {
+		if len(paths[k].(obj)) == 1 { // parameters only
+			delete(paths, k)
+		}
+	}
+	level := func(name string) string {
+		if name == "id" || name == "version" || name == "_expand" {
+			return "read"
+		}
+		if l, ok := p.Fields[name]; ok {
+			return l
+		}
+		return "hidden"
+	}
+	trim := func(s obj, keep func(l string) bool, masked bool) {
+		props, _ := s["properties"].(obj)
+		for name := range props {
+			switch l := level(name); {
+			case !keep(l):
+				delete(props, name)
+			case masked && l == "masked":
+				props[name] = obj{"type": "string", "readOnly": true,
+					"description": "Shown masked: you may see only part of this value"}
+			}
+		}
+		if req, ok := s["required"].([]any); ok {
+			var kept []any
+			for _, r := range req {
+				if _, ok := props[r.(string)]; ok {
+					kept = append(kept, r)
+				}
+			}
+			if len(kept) == 0 {
+				delete(s, "required")
+			} else {
+				s["required"] = kept
+			}
+		}
+	}
+	trim(schemas[""], func(l string) bool { return l != "hidden" }, true)
+	for _, k := range []string{"Input", "Patch"} {
+		trim(schemas[k], func(l string) bool { return l == "edit" }, false)
+	}
+	if def := schemas["Definition"]; def != nil {
+		trim(def, func(l string) bool { return l != "hidden" }, false)
+	}
+	if bulk := schemas["Bulk"]; bulk != nil {
+		if key, ok := bulk["properties"].(obj)["key"].(obj); ok {
+			var keys []any
+			for _, k := range key["enum"].([]any) {
+				if level(k.(string)) == "edit" {
+					keys = append(keys, k)
+				}
+			}
+			if len(keys) == 0 {
+				delete(bulk["properties"].(obj), "key")
+			} else {
+				key["enum"] = keys
+			}
+		}
+	}
+}
+
+// dropDanglingExpands removes from records' _expand the relations whose
+// target entity the document leaves out.
+func dropDanglingExpands(schemas obj) {
+	for _, s := range schemas {
+		props, _ := s.(obj)["properties"].(obj)
+		exp, _ := props["_expand"].(obj)
+		eprops, _ := exp["properties"].(obj)
+		for name, v := range eprops {
+			r := v.(obj)
+			if items, ok := r["items"].(obj); ok {
+				r = items
+			}
+			target, _ := r["$ref"].(string)
+			if _, ok := schemas[strings.TrimPrefix(target, "#/components/schemas/")]; !ok {
+				delete(eprops, name)
+			}
+		}
+	}
 }

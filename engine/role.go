@@ -72,7 +72,7 @@ func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []by
 		return RoleInfo{}, false, errAdminOnly()
 	}
 	o := saveOpts(opts)
-	doc, err := namedRole(name, doc)
+	doc, nameErr, err := namedRole(name, doc)
 	if err != nil {
 		return RoleInfo{}, false, err
 	}
@@ -80,6 +80,14 @@ func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []by
 	defer e.defMu.Unlock()
 	cur := e.catalog.Load()
 	role, err := schema.ParseRole(doc, cur.Entity)
+	if nameErr != nil { // reported with the document's other problems
+		me := morph.AsError(err)
+		if me == nil || me.Code != morph.EInvalid {
+			return RoleInfo{}, false, morph.Invalid(*nameErr)
+		}
+		me.Fields = append([]morph.FieldError{*nameErr}, me.Fields...)
+		return RoleInfo{}, false, me
+	}
 	if err != nil {
 		return RoleInfo{}, false, err
 	}
@@ -158,28 +166,29 @@ func errUnknownRole(name string) error {
 }
 
 // namedRole returns doc with its name checked against the URL's: absent
-// (then set), or the same.
-func namedRole(name string, doc []byte) ([]byte, error) {
+// (then set), or the same; nameErr says when it is another.
+func namedRole(name string, doc []byte) (out []byte, nameErr *morph.FieldError, err error) {
 	if name == schema.AdminRole {
-		return nil, &morph.Error{Code: morph.EForbidden,
+		return nil, nil, &morph.Error{Code: morph.EForbidden,
 			Text: morph.T("admin is the built-in role that has everything; it cannot be changed", "admin 是内置的全权角色，不能修改")}
 	}
 	if err := schema.CheckText(doc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(doc, &m); err != nil || m == nil {
-		return doc, nil // ParseRole says what is wrong
+		return doc, nil, nil // ParseRole says what is wrong
 	}
 	switch n, has := m["name"]; {
 	case !has:
 		m["name"] = name
-		return json.Marshal(m)
+		out, err := json.Marshal(m)
+		return out, nil, err
 	case n != name:
-		return nil, morph.Invalid(morph.FieldError{Path: "/name", Code: "name",
-			Text: morph.T("The role's name must be the one in the URL, %q", "角色名称必须与 URL 中的一致：%q", name)})
+		return doc, &morph.FieldError{Path: "/name", Code: "name",
+			Text: morph.T("The role's name must be the one in the URL, %q", "角色名称必须与 URL 中的一致：%q", name)}, nil
 	}
-	return doc, nil
+	return doc, nil, nil
 }
 
 // roleDoc is a stored role document and its version.

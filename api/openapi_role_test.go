@@ -1,0 +1,65 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/morphcrm/morph/api"
+	"github.com/morphcrm/morph/engine"
+)
+
+// A role's description shows only the entities, fields and operations the
+// role may see and use.
+func TestOpenAPIForRole(t *testing.T) {
+	ts := newServer(t, "sqlite", companyDef, customerDef)
+	ctx := context.Background()
+	if _, _, err := ts.eng.PutRole(ctx, engine.System, "rep", []byte(`{"entities": {"customer": {
+		"create": true, "read": "own", "update": "own", "delete": "none",
+		"fields": {"*": "edit", "phone": "masked", "amount": "hidden", "email": "read"}}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	rep := engine.Actor{ID: "u1", Roles: []string{"rep"}}
+	perms := ts.eng.Permissions(rep)
+	doc := api.OpenAPIFor(ts.eng.Catalog(), &perms)
+	b, _ := json.Marshal(doc)
+	text := string(b)
+	paths := doc["paths"].(map[string]any)
+	if _, ok := paths["/api/records/company"]; ok {
+		t.Error("company, which the role cannot read, is described")
+	}
+	item := paths["/api/records/customer/{id}"].(map[string]any)
+	if _, ok := item["delete"]; ok {
+		t.Error("delete is described for a role that may not delete")
+	}
+	if _, ok := item["patch"]; !ok {
+		t.Error("patch is missing for a role that may update")
+	}
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	rec := schemas["Customer"].(map[string]any)["properties"].(map[string]any)
+	if _, ok := rec["amount"]; ok {
+		t.Error("the hidden field amount is described")
+	}
+	if p, _ := rec["phone"].(map[string]any); p == nil || !strings.Contains(p["description"].(string), "masked") {
+		t.Errorf("phone is not described as masked: %v", rec["phone"])
+	}
+	in := schemas["CustomerInput"].(map[string]any)["properties"].(map[string]any)
+	for _, f := range []string{"phone", "amount", "email"} {
+		if _, ok := in[f]; ok {
+			t.Errorf("%s, which the role may not edit, is in the create body", f)
+		}
+	}
+	if _, ok := in["name"]; !ok {
+		t.Error("name, which the role may edit, is missing from the create body")
+	}
+	if strings.Contains(text, `"#/components/schemas/Company"`) {
+		t.Error("a reference to the company schema is left dangling")
+	}
+	// The administrator's description is the whole one.
+	admin := ts.eng.Permissions(engine.Actor{ID: "a", Roles: []string{"admin"}})
+	full := api.OpenAPIFor(ts.eng.Catalog(), &admin)
+	if _, ok := full["paths"].(map[string]any)["/api/records/company"]; !ok {
+		t.Error("the administrator's description lacks company")
+	}
+}
