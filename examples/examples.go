@@ -14,7 +14,7 @@ import (
 	"github.com/morphcrm/morph"
 )
 
-//go:embed sme-crm/*.json
+//go:embed sme-crm/*.json sme-crm/roles/*.json
 var files embed.FS
 
 // Definition is one entity definition of an example.
@@ -110,6 +110,31 @@ func load(fsys fs.FS, name string) ([]Definition, error) {
 	for _, n := range ids {
 		if err := visit(n); err != nil {
 			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Role is one role document of an example.
+type Role struct {
+	Name string
+	JSON []byte
+}
+
+// Roles returns an example's role documents (its roles/ folder), by name.
+func Roles(name string) ([]Role, error) {
+	entries, err := fs.ReadDir(files, path.Join(name, "roles"))
+	if err != nil {
+		return nil, nil // an example without roles
+	}
+	var out []Role
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			b, err := fs.ReadFile(files, path.Join(name, "roles", e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Role{Name: n, JSON: b})
 		}
 	}
 	return out, nil

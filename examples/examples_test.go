@@ -259,3 +259,51 @@ func TestSMECRMDefaults(t *testing.T) {
 		t.Errorf("an opportunity without name and account: %v", errs)
 	}
 }
+
+// The example's roles parse against its entities: the sales manager sees
+// the team tree, the rep only own records with customers' phones masked and
+// no delete, the service agent every ticket with accounts read-only, the
+// auditor everything with personal data masked.
+func TestSMECRMRoles(t *testing.T) {
+	ents, _ := loadSMECRM(t)
+	roles, err := examples.Roles("sme-crm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*schema.Role{}
+	for _, r := range roles {
+		role, err := schema.ParseRole(r.JSON, func(n string) *schema.Entity { return ents[n] })
+		if err != nil {
+			t.Fatalf("role %s: %v", r.Name, err)
+		}
+		if role.Name != r.Name {
+			t.Errorf("file %s names role %s", r.Name, role.Name)
+		}
+		got[r.Name] = role
+	}
+	for _, n := range []string{"sales_manager", "sales_rep", "service_agent", "auditor"} {
+		if got[n] == nil {
+			t.Fatalf("role %s missing", n)
+		}
+	}
+	rep := got["sales_rep"].Entities["account"]
+	if rep.Read != schema.ScopeOwn || rep.Delete != schema.ScopeNone || rep.Field("phone") != schema.FieldMasked {
+		t.Errorf("sales rep on account: %+v", rep)
+	}
+	if m := got["sales_manager"].Entities["opportunity"]; m.Read != schema.ScopeTeamTree {
+		t.Errorf("sales manager on opportunity: %+v", m)
+	}
+	agent := got["service_agent"]
+	if agent.Entities["ticket"].Read != schema.ScopeAll || agent.Entities["account"].Update != schema.ScopeNone ||
+		agent.Entities["account"].Field("name") != schema.FieldRead {
+		t.Errorf("service agent: %+v", agent.Entities)
+	}
+	for ent, a := range got["auditor"].Entities {
+		if a.Read != schema.ScopeAll || a.Update != schema.ScopeNone || a.Create {
+			t.Errorf("auditor on %s: %+v", ent, a)
+		}
+	}
+	if got["auditor"].Entities["contact"].Field("mobile") != schema.FieldMasked {
+		t.Error("the auditor sees contacts' mobiles unmasked")
+	}
+}

@@ -118,6 +118,11 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, fu
 			return nil, nil, err
 		}
 		log.Info("example loaded", "example", c.example, "entities", len(eng.Catalog().Names()))
+	} else if c.example != "none" && len(eng.Catalog().RoleNames()) == 0 {
+		// A store made before roles existed gets the example's roles.
+		if err := installRoles(ctx, eng, c.example); err != nil {
+			log.Warn("example roles not installed", "example", c.example, "err", err)
+		}
 	}
 	return eng, func() {
 		if err := st.Close(); err != nil {
