@@ -262,6 +262,11 @@ func maskValue(g *grants, field string, v any) any {
 	if !ok {
 		return masked
 	}
+	return maskString(g, field, s)
+}
+
+// maskString is the masked form of a stored text value.
+func maskString(g *grants, field, s string) string {
 	if m := g.masks[field]; m != nil {
 		return m(s)
 	}

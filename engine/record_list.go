@@ -91,8 +91,8 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 	}
 	limit := q.Limit
 	q.Limit = limit + 1
-	if rf, ok := e.st.(store.RawFinder); ok && len(req.Expand) == 0 && r.g.open {
-		return e.listRaw(ctx, rf, ce, q, filter, sorts, limit, req.Count, fields)
+	if rf, ok := e.st.(store.RawFinder); ok && len(req.Expand) == 0 {
+		return e.listRaw(ctx, rf, ce, q, filter, sorts, limit, req.Count, fields, r.g)
 	}
 	recs, err := e.st.Find(ctx, entity, q)
 	if err != nil {
@@ -122,7 +122,7 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 
 // listRaw is List for pages sent on as stored (or projected to fields
 // without decoding): only the last record is decoded, for the cursor.
-func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, q query.Query, filter query.Expr, sorts []query.Sort, limit int, count bool, fields map[string]bool) (ListResult, error) {
+func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, q query.Query, filter query.Expr, sorts []query.Sort, limit int, count bool, fields map[string]bool, g *grants) (ListResult, error) {
 	raws, err := rf.FindRaw(ctx, ce.Name, q)
 	if err != nil {
 		return ListResult{}, storeError(ce, err)
@@ -141,8 +141,8 @@ func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, 
 	if res.Raw == nil {
 		res.Raw = []store.RawRecord{}
 	}
-	if fields != nil {
-		if err := projectRaw(res.Raw, fields); err != nil {
+	if fields != nil || !g.open {
+		if err := rewriteRaw(res.Raw, fields, g); err != nil {
 			return ListResult{}, err
 		}
 	}
