@@ -41,6 +41,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzCheckText$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./schema/
 	$(GO) test -run '^$$' -fuzz '^FuzzMask$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./schema/mask/
 	$(GO) test -run '^$$' -fuzz '^FuzzRecordBody$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./api/
+	$(GO) test -run '^$$' -fuzz '^FuzzRewriteRaw$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./engine/
 	$(GO) test -run '^$$' -fuzz '^FuzzProjectRaw$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./engine/
 
 clean:

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
 
 	json "github.com/goccy/go-json"
 
@@ -69,7 +68,7 @@ func rewriteDoc(buf, doc []byte, fields map[string]bool, g *grants) ([]byte, err
 				return buf, err
 			}
 			key = []byte(k)
-			rawKey = strconv.AppendQuote(nil, k)
+			rawKey = appendString(nil, k)
 		}
 		i = skipSpace(doc, kEnd+1)
 		if i >= len(doc) || doc[i] != ':' {

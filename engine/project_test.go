@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema"
+	"github.com/morphcrm/morph/schema/mask"
 )
 
 // Projecting stored JSON gives what decoding it and dropping the other
@@ -76,6 +78,42 @@ func FuzzProjectRaw(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("projection of %q is %q", doc, raws[0].JSON)
+		}
+	})
+}
+
+// FuzzRewriteRaw: for any JSON object, the rewritten document decodes to
+// the object without its hidden fields and with its masked ones masked,
+// however the keys are spelled (escapes included) or repeated.
+func FuzzRewriteRaw(f *testing.F) {
+	for _, s := range []string{
+		`{"phone":"+8613812345678","email":"a@b.cn","secret":{"x":1},"name":"张三"}`,
+		`{"ph\u006fne":"13812345678","s\u0065cret":"x"}`,
+		`{"phone":"1","phone":"2","secret":null}`,
+		`{"phone":12345,"email":["a"],"secret":[{"a":"}"}]}`,
+		`{"name":"a\"b\\","phone":"a\"b\\\"c"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	g := &grants{rest: schema.FieldRead,
+		levels: map[string]schema.FieldAccess{"phone": schema.FieldMasked, "email": schema.FieldMasked, "secret": schema.FieldHidden},
+		masks:  map[string]mask.Masker{"phone": mask.Phone, "email": mask.Email}}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var want map[string]any
+		if err := json.Unmarshal(doc, &want); err != nil || want == nil {
+			return
+		}
+		g.out(want)
+		raws := []store.RawRecord{{ID: "x", JSON: append([]byte(nil), doc...)}}
+		if err := rewriteRaw(raws, nil, g); err != nil {
+			t.Fatalf("valid JSON %q: %v", doc, err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(raws[0].JSON, &got); err != nil {
+			t.Fatalf("rewrite of %q is %q: %v", doc, raws[0].JSON, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("rewrite of %q is %q, want %v", doc, raws[0].JSON, want)
 		}
 	})
 }
