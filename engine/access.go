@@ -111,7 +111,7 @@ func (e *Engine) scopeFilter(actor Actor, ce *compiled, g *grants, gs []schema.G
 	if g.everything {
 		return nil, true, nil
 	}
-	var any query.Or
+	var union query.Or
 	for _, gr := range gs {
 		var part query.And
 		switch gr.Scope {
@@ -134,12 +134,12 @@ func (e *Engine) scopeFilter(actor Actor, ce *compiled, g *grants, gs []schema.G
 		if len(part) == 0 {
 			return nil, true, nil
 		}
-		any = append(any, part)
+		union = append(union, part)
 	}
-	if len(any) == 1 {
-		return any[0], false, nil
+	if len(union) == 1 {
+		return union[0], false, nil
 	}
-	return any, false, nil
+	return union, false, nil
 }
 
 func ownerIn(actor Actor, members []string) query.Expr {
@@ -197,11 +197,6 @@ func (e *Engine) readableOf(actor Actor, ce *compiled) (readable, error) {
 	g := e.Catalog().grantsFor(actor, ce)
 	f, all, err := e.scopeFilter(actor, ce, g, g.read)
 	return readable{g: g, filter: f, all: all}, err
-}
-
-// errNoAccess refuses an operation on a whole entity.
-func errNoAccess(op, entity string) error {
-	return morph.Errorf(morph.EForbidden, "You may not %s %s records", "您无权%s%s记录", op, entity)
 }
 
 var opZH = map[string]string{"read": "查看", "create": "创建", "change": "修改", "delete": "删除"}
