@@ -23,6 +23,7 @@ import (
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store/sqlite"
 	"github.com/morphcrm/morph/examples"
+	"github.com/morphcrm/morph/identity"
 )
 
 // Definitions with every kind of field the description treats apart:
@@ -568,7 +569,16 @@ func TestOpenAPINameClashes(t *testing.T) {
 func TestOpenAPIDescribesTheAPI(t *testing.T) {
 	eng := docEngine(t, docAccountDef, docContactDef, docDealDef)
 	_, v := checkedDoc(t, eng)
-	app := New(eng, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ids := identity.New(eng, identity.Options{})
+	admin, err := ids.CreateUser(context.Background(), engine.System, map[string]any{"email": "admin@test.local", "name": "Admin", "roles": []any{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := ids.OpenSession(context.Background(), admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := New(eng, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Identity: ids})
 
 	// send makes a request and checks the response against the description.
 	// It reports whether the description accepts the request.
@@ -583,6 +593,7 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 			if body != "" {
 				req.Header.Set("Content-Type", "application/json")
 			}
+			req.Header.Set("Authorization", "Bearer "+token)
 			for i := 0; i+1 < len(header); i += 2 {
 				req.Header.Set(header[i], header[i+1])
 			}

@@ -178,3 +178,6 @@ func newID() string {
 func notFound(what morph.Text) *morph.Error {
 	return &morph.Error{Code: morph.ENotFound, Text: what}
 }
+
+// MaxAge is how long a session lasts at most after sign-in.
+func (s *Service) MaxAge() time.Duration { return s.opts.MaxAge }
