@@ -286,3 +286,19 @@ func teamWriteError(err error) error {
 	}
 	return storeError("write team", err)
 }
+
+// FindTeam returns the team with the id or, failing that, the name.
+func (s *Service) FindTeam(ctx context.Context, idOrName string) (Team, error) {
+	t, err := s.GetTeam(ctx, idOrName)
+	if morph.ErrorCode(err) != morph.ENotFound {
+		return t, err
+	}
+	recs, err := s.st.Find(ctx, collTeams, query.Query{Filter: query.Cmp{Field: "name", Op: query.Eq, Value: idOrName}, Limit: 1})
+	if err != nil {
+		return Team{}, storeError("find team", err)
+	}
+	if len(recs) == 0 {
+		return Team{}, notFound(morph.T("No team has the id or name %q", "没有 id 或名称为 %q 的团队", idOrName))
+	}
+	return teamFrom(recs[0]), nil
+}
