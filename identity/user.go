@@ -391,7 +391,7 @@ func (s *Service) checkUser(ctx context.Context, doc map[string]any, shown []mor
 			errs = append(errs, fieldError("/team", "unknown_team", morph.T("There is no team %q", "不存在团队 %q", team)))
 		}
 	}
-	if roles, ok := doc["roles"].([]any); ok && !hasPath(shown, "/roles") {
+	if roles, ok := doc["roles"].([]any); ok && !slices.ContainsFunc(shown, func(e morph.FieldError) bool { return e.Path == "/roles" }) {
 		for i, r := range roles {
 			name, _ := r.(string)
 			if p := "/roles/" + itoa(i); !hasPath(shown, p) && !s.eng.RoleExists(name) {
