@@ -188,3 +188,42 @@ func BenchmarkCreate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAuthenticate: what authentication adds to every request, to set
+// beside BenchmarkListPage's http/nototal (the same page, authenticated by
+// a Bearer session token): resolving a session token (one read by the
+// token's hash; the actor from the cache) and an API key (one indexed find
+// by the key's hash).
+func BenchmarkAuthenticate(b *testing.B) {
+	for _, kind := range []string{"sqlite", "mongo"} {
+		b.Run(kind, func(b *testing.B) {
+			s := benchServer(b, kind)
+			ctx := context.Background()
+			admin, ok, err := s.ids.Actor(ctx, s.adminIDFromToken(b))
+			if err != nil || !ok {
+				b.Fatal(err)
+			}
+			_, key, err := s.ids.CreateKey(ctx, admin, map[string]any{"name": "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, c := range []struct{ name, cred string }{{"session", s.token}, {"key", key}} {
+				b.Run(c.name, func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						if _, err := s.ids.Authenticate(ctx, c.cred, "127.0.0.1"); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+func (s *testServer) adminIDFromToken(b *testing.B) string {
+	a, err := s.ids.Authenticate(context.Background(), s.token, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a.ID
+}

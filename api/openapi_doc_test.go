@@ -214,6 +214,17 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/records/sales_deal":      {"get:listSalesDeal", "post:createSalesDeal"},
 			"/api/records/sales_deal/bulk": {"post:bulkSalesDeal"},
 			"/api/records/sales_deal/{id}": {"delete:deleteSalesDeal", "get:getSalesDeal", "patch:updateSalesDeal"},
+			"/api/auth/login":              {"post:login"},
+			"/api/auth/logout":             {"post:logout"},
+			"/api/me":                      {"get:getMe", "patch:updateMe"},
+			"/api/me/password":             {"post:changeMyPassword"},
+			"/api/users":                   {"get:listUsers", "post:createUser"},
+			"/api/users/{id}":              {"delete:deleteUser", "get:getUser", "patch:updateUser"},
+			"/api/users/{id}/password":     {"put:setUserPassword"},
+			"/api/teams":                   {"get:listTeams", "post:createTeam"},
+			"/api/teams/{id}":              {"delete:deleteTeam", "get:getTeam", "patch:updateTeam"},
+			"/api/keys":                    {"get:listKeys", "post:createKey"},
+			"/api/keys/{id}":               {"delete:revokeKey"},
 		}
 		if got := keysOf(paths); !slices.Equal(got, keysOf(anyMap(want))) {
 			t.Fatalf("paths %v", got)
@@ -536,7 +547,7 @@ func TestOpenAPINameClashes(t *testing.T) {
 		}
 		tags[name] = true
 	}
-	if len(tags) != 2+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
+	if len(tags) != 3+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
 		t.Errorf("tags %v", keysOf(anyMap(tags)))
 	}
 	schemas := at(t, doc, "components", "schemas").(map[string]any)
@@ -717,6 +728,7 @@ func TestOpenAPIDefinitionReferences(t *testing.T) {
 	for _, tt := range tests {
 		req := httptest.NewRequest("POST", "/api/records/place", strings.NewReader(tt.body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer ms_token")
 		if ok, errs := v.ValidateHttpRequestSync(req); ok != tt.valid {
 			t.Errorf("%s: valid %v, want %v (%v)", tt.body, ok, tt.valid, errs)
 		}
