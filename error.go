@@ -15,8 +15,9 @@ const (
 	EInvalid          Code = "invalid"             // 400: the request is wrong (fields say where)
 	EInvalidJSON      Code = "invalid_json"        // 400: the body is not JSON of the expected shape
 	EInvalidFilter    Code = "invalid_filter"      // 400: filter/sort/fields/expand cannot be used
-	EUnauthorized     Code = "unauthorized"        // 401
-	EForbidden        Code = "forbidden"           // 403
+	EUnauthenticated  Code = "unauthenticated"     // 401: no valid credentials (missing, wrong, expired, revoked)
+	EForbidden        Code = "forbidden"           // 403: the actor may not do this
+	ECSRF             Code = "csrf"                // 403: a cookie-authenticated change without the CSRF header, or from another origin
 	ENotFound         Code = "not_found"           // 404: no such entity or record
 	EMethod           Code = "method_not_allowed"  // 405
 	ETimeout          Code = "request_timeout"     // 408: the request did not arrive in time
@@ -36,7 +37,7 @@ const (
 )
 
 var statuses = map[Code]int{
-	EInvalid: 400, EInvalidJSON: 400, EInvalidFilter: 400, EUnauthorized: 401, EForbidden: 403,
+	EInvalid: 400, EInvalidJSON: 400, EInvalidFilter: 400, EUnauthenticated: 401, EForbidden: 403, ECSRF: 403,
 	ENotFound: 404, EMethod: 405, ETimeout: 408, EConflict: 409, EDuplicate: 409, EIncompatible: 409, EVersion: 412, ETooLarge: 413,
 	EUnsupportedMedia: 415, EUnprocessable: 422, EPreconditionReq: 428, ERateLimited: 429, EHeadersTooLarge: 431,
 	EInternal: 500, EUnavailable: 503, EStorageFull: 507,

@@ -16,7 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/api/throttle"
 	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/identity"
 )
 
 // Body limits.
@@ -40,6 +42,11 @@ type Options struct {
 	// IdleTimeout is how long a keep-alive connection may wait for its next
 	// request before it is closed (without a response). Default 120 s.
 	IdleTimeout time.Duration
+	// Identity resolves credentials and keeps users, teams, sessions and
+	// keys. Nil: one over the engine's store with default settings.
+	Identity *identity.Service
+	// Now is the clock of the login throttle; time.Now by default.
+	Now func() time.Time
 }
 
 // maxHeaders bounds a request's line and headers: room for a filter of
@@ -49,8 +56,11 @@ const maxHeaders = 16 << 10
 // Server holds what the handlers share.
 type Server struct {
 	eng  *engine.Engine
+	ids  *identity.Service
 	log  *slog.Logger
 	opts Options
+
+	accountLimit, addressLimit *throttle.Limiter // failed sign-ins
 }
 
 type route struct {
@@ -72,7 +82,11 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 120 * time.Second
 	}
-	s := &Server{eng: eng, log: opts.Logger, opts: opts}
+	if opts.Identity == nil {
+		opts.Identity = identity.New(eng, identity.Options{Logger: opts.Logger})
+	}
+	s := &Server{eng: eng, ids: opts.Identity, log: opts.Logger, opts: opts,
+		accountLimit: throttle.New(accountLimits, opts.Now), addressLimit: throttle.New(addressLimits, opts.Now)}
 	app := fiber.New(fiber.Config{
 		AppName:               "Morph",
 		BodyLimit:             MaxBulkBody,
@@ -90,7 +104,7 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	app.Use(s.logRequests)
 	table := s.routes()
 	for _, r := range table {
-		app.Add(r.method, r.path, r.handler)
+		app.Add(r.method, r.path, s.guard(r))
 	}
 	app.Use(unrouted(table))
 	s.mountUI(app)
@@ -123,11 +137,36 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	return err
 }
 
-// routes is every route of the server, in one table.
+// routes is every route of the server, in one table. Every route under
+// /api needs a signed-in caller but signing in and the OpenAPI description
+// (authOf).
 func (s *Server) routes() []route {
 	return []route{
 		{"GET", "/healthz", s.healthz},
 		{"GET", "/api/openapi.json", s.openAPI},
+
+		{"POST", "/api/auth/login", s.login},
+		{"POST", "/api/auth/logout", s.logout},
+		{"GET", "/api/me", s.getMe},
+		{"PATCH", "/api/me", s.updateMe},
+		{"POST", "/api/me/password", s.changeMyPassword},
+
+		{"GET", "/api/users", s.listUsers},
+		{"POST", "/api/users", s.createUser},
+		{"GET", "/api/users/:id", s.getUser},
+		{"PATCH", "/api/users/:id", s.updateUser},
+		{"DELETE", "/api/users/:id", s.deleteUser},
+		{"PUT", "/api/users/:id/password", s.setUserPassword},
+
+		{"GET", "/api/teams", s.listTeams},
+		{"POST", "/api/teams", s.createTeam},
+		{"GET", "/api/teams/:id", s.getTeam},
+		{"PATCH", "/api/teams/:id", s.updateTeam},
+		{"DELETE", "/api/teams/:id", s.deleteTeam},
+
+		{"GET", "/api/keys", s.listKeys},
+		{"POST", "/api/keys", s.createKey},
+		{"DELETE", "/api/keys/:id", s.revokeKey},
 
 		{"GET", "/api/entities", s.listEntities},
 		{"GET", "/api/entities/:name", s.getEntity},
@@ -169,12 +208,6 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 // context when the client goes away.
 func (s *Server) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), s.opts.Timeout)
-}
-
-// actor is who makes the request. Until sign-in exists every request acts
-// as the API user, an administrator.
-func (s *Server) actor(c *fiber.Ctx) engine.Actor {
-	return engine.Actor{ID: "api", Roles: []string{"admin"}}
 }
 
 // lang picks the response language from Accept-Language: zh-CN when Chinese

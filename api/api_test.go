@@ -17,6 +17,7 @@ import (
 	"github.com/morphcrm/morph/engine/store/mongo"
 	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
 	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/identity"
 )
 
 // Definitions the scenarios use: a company and its customers.
@@ -49,10 +50,12 @@ const customerDef = `{
 
 // testServer is a Morph API over a fresh store.
 type testServer struct {
-	t   *testing.T
-	app *fiber.App
-	eng *engine.Engine
-	st  store.Store
+	t     *testing.T
+	app   *fiber.App
+	eng   *engine.Engine
+	st    store.Store
+	ids   *identity.Service
+	token string // the session token of the tests' administrator, sent by do
 }
 
 // newServer starts an API over a fresh embedded store with the given
@@ -103,7 +106,8 @@ func newServerOn(t *testing.T, st store.Store, defs ...string) *testServer {
 			t.Fatalf("definition %s: %v", probe.ID, err)
 		}
 	}
-	return &testServer{t: t, app: api.New(eng, api.Options{}), eng: eng, st: st}
+	ids := testIdentity(eng, identity.Options{})
+	return &testServer{t: t, app: api.New(eng, api.Options{Identity: ids}), eng: eng, st: st, ids: ids, token: signIn(t, ids)}
 }
 
 // response is what a request got back.
@@ -123,8 +127,21 @@ func (r response) JSON(t *testing.T) map[string]any {
 	return m
 }
 
-// do sends a request; headers are "Name: value" strings.
+// do sends a request as the tests' administrator (a Bearer session token);
+// headers are "Name: value" strings. An Authorization header among them
+// replaces the administrator's ("Authorization:" sends none).
 func (s *testServer) do(method, path, body string, headers ...string) response {
+	s.t.Helper()
+	return s.send(method, path, body, append([]string{"Authorization: Bearer " + s.token}, headers...)...)
+}
+
+// anon sends a request without credentials.
+func (s *testServer) anon(method, path, body string, headers ...string) response {
+	s.t.Helper()
+	return s.send(method, path, body, headers...)
+}
+
+func (s *testServer) send(method, path, body string, headers ...string) response {
 	s.t.Helper()
 	var rd io.Reader
 	if body != "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/morphcrm/morph/engine/store/sqlite"
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/examples/demo"
+	"github.com/morphcrm/morph/identity"
 )
 
 // benchAccounts is how many accounts the benchmarks load: 10,000 on the
@@ -92,7 +93,9 @@ func benchServer(b *testing.B, kind string) *testServer {
 		flush()
 	}
 	s := &testServer{t: &testing.T{}, eng: eng, st: st}
-	s.app = apiNew(eng)
+	s.ids = testIdentity(eng, identity.Options{})
+	s.token = signIn(&testing.T{}, s.ids)
+	s.app = apiNew(eng, s.ids)
 	benchServers.Store(kind, s)
 	return s
 }
@@ -149,7 +152,9 @@ func BenchmarkListPage(b *testing.B) {
 					for i := 0; i < b.N; i++ {
 						path := fmt.Sprintf("/api/records/account?filter=%s&sort=-created_at&limit=20&count=%v&fields=%s",
 							urlq(fmt.Sprintf("owner == %q", benchUsers[i%len(benchUsers)])), v.total, v.fields)
-						res, err := s.app.Test(httptest.NewRequest("GET", path, nil), -1)
+						req := httptest.NewRequest("GET", path, nil)
+						req.Header.Set("Authorization", "Bearer "+s.token)
+						res, err := s.app.Test(req, -1)
 						if err != nil || res.StatusCode != 200 {
 							b.Fatal(err, res.StatusCode)
 						}
@@ -172,6 +177,7 @@ func BenchmarkCreate(b *testing.B) {
 					body := fmt.Sprintf(`{"name": "基准客户%d", "region": "华东", "tier": "normal", "phone": "138 %04d %04d", "owner": "rep01"}`, n, n%10000, n/10000%10000)
 					req := httptest.NewRequest("POST", "/api/records/account", stringsReader(body))
 					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer "+s.token)
 					res, err := s.app.Test(req, -1)
 					if err != nil || res.StatusCode != 201 {
 						b.Fatal(err, res.StatusCode)
@@ -181,4 +187,43 @@ func BenchmarkCreate(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkAuthenticate: what authentication adds to every request, to set
+// beside BenchmarkListPage's http/nototal (the same page, authenticated by
+// a Bearer session token): resolving a session token (one read by the
+// token's hash; the actor from the cache) and an API key (one indexed find
+// by the key's hash).
+func BenchmarkAuthenticate(b *testing.B) {
+	for _, kind := range []string{"sqlite", "mongo"} {
+		b.Run(kind, func(b *testing.B) {
+			s := benchServer(b, kind)
+			ctx := context.Background()
+			admin, ok, err := s.ids.Actor(ctx, s.adminIDFromToken(b))
+			if err != nil || !ok {
+				b.Fatal(err)
+			}
+			_, key, err := s.ids.CreateKey(ctx, admin, map[string]any{"name": "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, c := range []struct{ name, cred string }{{"session", s.token}, {"key", key}} {
+				b.Run(c.name, func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						if _, err := s.ids.Authenticate(ctx, c.cred, "127.0.0.1"); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+func (s *testServer) adminIDFromToken(b *testing.B) string {
+	a, err := s.ids.Authenticate(context.Background(), s.token, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a.ID
 }

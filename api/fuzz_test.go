@@ -13,6 +13,7 @@ import (
 	"github.com/morphcrm/morph/api"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/identity"
 )
 
 // FuzzRecordBody: any body sent to create or patch a record gets an answer
@@ -59,7 +60,9 @@ func FuzzRecordBody(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	app := api.New(eng, api.Options{})
+	ids := testIdentity(eng, identity.Options{})
+	token := signIn(f, ids)
+	app := api.New(eng, api.Options{Identity: ids})
 	f.Fuzz(func(t *testing.T, body []byte, patch bool) {
 		method, path := "POST", "/api/records/customer"
 		if patch {
@@ -67,6 +70,7 @@ func FuzzRecordBody(f *testing.F) {
 		}
 		req := httptest.NewRequest(method, path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := app.Test(req, -1)
 		if err != nil {
 			t.Fatal(err)

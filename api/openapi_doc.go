@@ -51,8 +51,9 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 	tags := []any{
 		obj{"name": "Entities", "description": "Entity definitions"},
 		obj{"name": "System", "description": "Health and this description"},
+		obj{"name": "Identity", "description": "Sign-in, the signed-in user, users, teams and API keys"},
 	}
-	tagTaken := map[string]bool{"Entities": true, "System": true}
+	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true}
 	for _, name := range names {
 		ent := cat.Entity(name)
 		if ent == nil {
@@ -87,12 +88,16 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 			"version": "1",
 			"description": "The generic REST API of a Morph CRM, generated from its entity definitions. " +
 				"Messages follow Accept-Language (en or zh-CN). A change carries the version it is based on " +
-				"(If-Match); a POST may carry an Idempotency-Key.",
+				"(If-Match); a POST may carry an Idempotency-Key. Every /api operation but sign-in needs a session token or " +
+				"API key (Authorization: Bearer) or the session cookie — without them the answer is 401 (unauthenticated) — " +
+				"and a change made with the cookie needs the header X-Morph-CSRF: 1 (403 csrf otherwise); this description is also served without.",
 		},
-		"servers":    []any{obj{"url": "/"}},
-		"paths":      paths,
-		"components": obj{"schemas": schemas, "parameters": parameters, "headers": headers, "responses": resps},
-		"tags":       tags,
+		"servers": []any{obj{"url": "/"}},
+		"paths":   paths,
+		"components": obj{"schemas": schemas, "parameters": parameters, "headers": headers, "responses": resps,
+			"securitySchemes": securitySchemes()},
+		"security": authenticated(),
+		"tags":     tags,
 	}
 }
 
@@ -175,14 +180,15 @@ func entityTag(ent *schema.Entity, taken map[string]bool) string {
 // commonSchemas are the schemas that do not depend on the definitions.
 func commonSchemas() obj {
 	str := func(desc string) obj { return obj{"type": "string", "description": desc} }
-	return obj{
+	schemas := identitySchemas()
+	for k, v := range (obj{
 		"Error": obj{
 			"type":        "object",
 			"description": "The one shape of every failure",
 			"required":    []any{"status", "code", "message"},
 			"properties": obj{
 				"status": obj{"type": "integer", "description": "The HTTP status"},
-				"code": str("A stable code to branch on: invalid, invalid_json, invalid_filter, not_found, conflict, " +
+				"code": str("A stable code to branch on: invalid, invalid_json, invalid_filter, unauthenticated, forbidden, csrf, not_found, conflict, " +
 					"duplicate_value, incompatible_values, version_mismatch, body_too_large, unsupported_media, unprocessable, internal …"),
 				"message": str("In the language of Accept-Language (en or zh-CN)"),
 				"fields": obj{
@@ -243,7 +249,10 @@ func commonSchemas() obj {
 				},
 			}}},
 		},
+	}) {
+		schemas[k] = v
 	}
+	return schemas
 }
 
 const entityNamePattern = "^[a-z][a-z0-9_]{0,39}$"
@@ -297,6 +306,9 @@ func sharedComponents() (parameters, headers, responses obj) {
 // errorResponses are the failures, by status.
 var errorResponses = map[string]struct{ name, desc string }{
 	"400":     {"BadRequest", "Bad input: malformed JSON, a wrong field value, an invalid filter"},
+	"401":     {"Unauthenticated", "No credentials, or credentials that are wrong, expired or revoked (unauthenticated)"},
+	"403":     {"Forbidden", "The caller may not do this (forbidden), or a change made with the session cookie lacks the CSRF header or comes from another origin (csrf)"},
+	"429":     {"RateLimited", "Too many failed attempts; retry after Retry-After seconds"},
 	"404":     {"NotFound", "Unknown entity or record"},
 	"409":     {"Conflict", "A unique value is taken, or the change clashes with the current state (of a definition: stored values do not fit it, incompatible_values)"},
 	"412":     {"PreconditionFailed", "The version in If-Match is stale"},
@@ -332,8 +344,10 @@ func commonPaths() obj {
 		return obj{"description": desc, "headers": etagHeader(), "content": jsonContent(ref("EntityDefinition"))}
 	}
 	health := obj{"type": "object", "required": []any{"status"}, "properties": obj{"status": obj{"enum": []any{"ok", "unavailable", "storage_full"}}, "message": obj{"type": "string"}}}
-	return obj{
+	paths := identityPaths()
+	for p, item := range (obj{
 		"/healthz": obj{"get": obj{
+			"security":    []any{},
 			"operationId": "healthz", "summary": "Whether the server and its store answer", "tags": []any{"System"},
 			"responses": obj{
 				"200": obj{"description": "Healthy", "content": jsonContent(health)},
@@ -342,6 +356,7 @@ func commonPaths() obj {
 		}},
 		"/api/openapi.json": obj{"get": obj{
 			"operationId": "openapi", "summary": "This description, generated from the current definitions", "tags": []any{"System"},
+			"security":  append([]any{obj{}}, authenticated()...),
 			"responses": obj{"200": obj{"description": "An OpenAPI 3.1 document", "content": jsonContent(obj{"type": "object"})}},
 		}},
 		"/api/entities": obj{
@@ -376,7 +391,10 @@ func commonPaths() obj {
 				"responses":   responses(obj{"204": obj{"description": "Deleted"}}, "400", "404", "409", "412"),
 			},
 		},
+	}) {
+		paths[p] = item
 	}
+	return paths
 }
 
 // entityPaths returns the paths of one entity's records.

@@ -23,6 +23,7 @@ import (
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store/sqlite"
 	"github.com/morphcrm/morph/examples"
+	"github.com/morphcrm/morph/identity"
 )
 
 // Definitions with every kind of field the description treats apart:
@@ -213,6 +214,17 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/records/sales_deal":      {"get:listSalesDeal", "post:createSalesDeal"},
 			"/api/records/sales_deal/bulk": {"post:bulkSalesDeal"},
 			"/api/records/sales_deal/{id}": {"delete:deleteSalesDeal", "get:getSalesDeal", "patch:updateSalesDeal"},
+			"/api/auth/login":              {"post:login"},
+			"/api/auth/logout":             {"post:logout"},
+			"/api/me":                      {"get:getMe", "patch:updateMe"},
+			"/api/me/password":             {"post:changeMyPassword"},
+			"/api/users":                   {"get:listUsers", "post:createUser"},
+			"/api/users/{id}":              {"delete:deleteUser", "get:getUser", "patch:updateUser"},
+			"/api/users/{id}/password":     {"put:setUserPassword"},
+			"/api/teams":                   {"get:listTeams", "post:createTeam"},
+			"/api/teams/{id}":              {"delete:deleteTeam", "get:getTeam", "patch:updateTeam"},
+			"/api/keys":                    {"get:listKeys", "post:createKey"},
+			"/api/keys/{id}":               {"delete:revokeKey"},
 		}
 		if got := keysOf(paths); !slices.Equal(got, keysOf(anyMap(want))) {
 			t.Fatalf("paths %v", got)
@@ -535,7 +547,7 @@ func TestOpenAPINameClashes(t *testing.T) {
 		}
 		tags[name] = true
 	}
-	if len(tags) != 2+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
+	if len(tags) != 3+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
 		t.Errorf("tags %v", keysOf(anyMap(tags)))
 	}
 	schemas := at(t, doc, "components", "schemas").(map[string]any)
@@ -568,7 +580,16 @@ func TestOpenAPINameClashes(t *testing.T) {
 func TestOpenAPIDescribesTheAPI(t *testing.T) {
 	eng := docEngine(t, docAccountDef, docContactDef, docDealDef)
 	_, v := checkedDoc(t, eng)
-	app := New(eng, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ids := identity.New(eng, identity.Options{})
+	admin, err := ids.CreateUser(context.Background(), engine.System, map[string]any{"email": "admin@test.local", "name": "Admin", "roles": []any{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := ids.OpenSession(context.Background(), admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := New(eng, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Identity: ids})
 
 	// send makes a request and checks the response against the description.
 	// It reports whether the description accepts the request.
@@ -583,6 +604,7 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 			if body != "" {
 				req.Header.Set("Content-Type", "application/json")
 			}
+			req.Header.Set("Authorization", "Bearer "+token)
 			for i := 0; i+1 < len(header); i += 2 {
 				req.Header.Set(header[i], header[i+1])
 			}
@@ -706,6 +728,7 @@ func TestOpenAPIDefinitionReferences(t *testing.T) {
 	for _, tt := range tests {
 		req := httptest.NewRequest("POST", "/api/records/place", strings.NewReader(tt.body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer ms_token")
 		if ok, errs := v.ValidateHttpRequestSync(req); ok != tt.valid {
 			t.Errorf("%s: valid %v, want %v (%v)", tt.body, ok, tt.valid, errs)
 		}

@@ -4,6 +4,7 @@
 //	morph demo    fill the example CRM with generated data
 //	morph bench   measure the server under load
 //	morph backup  copy the embedded store, also while the server runs
+//	morph user    create, list and disable users, set passwords
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/morphcrm/morph/api"
 	builderui "github.com/morphcrm/morph/builder-ui"
 	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/identity"
 )
 
 const usage = `Morph — a configurable CRM engine.
@@ -29,8 +31,16 @@ Usage:
   morph demo  [--store URL] [--records N] [--seed S]
   morph bench [--store URL] [--records N] [--duration 10s] [--concurrency N]
   morph backup [--store sqlite:PATH] [--to FILE]
+  morph user create  --email E --name N [--roles a,b] [--team T] [--password-stdin]
+  morph user passwd  --email E [--password-stdin]
+  morph user disable --email E
+  morph user list
 
 Environment: MORPH_ADDR and MORPH_STORE stand for --addr and --store.
+The first start on a store without users creates an administrator: with
+MORPH_ADMIN_EMAIL and MORPH_ADMIN_PASSWORD when set, otherwise as
+admin@localhost (or MORPH_ADMIN_EMAIL) with a generated password that is
+logged once. Sign in with POST /api/auth/login.
 `
 
 func main() {
@@ -51,6 +61,8 @@ func main() {
 		err = benchCmd(ctx, args)
 	case "backup":
 		err = backupCmd(ctx, args)
+	case "user":
+		err = userCmd(ctx, args, os.Stdin, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
@@ -137,6 +149,8 @@ func serve(ctx context.Context, args []string) error {
 	c.register(fs)
 	addr := fs.String("addr", envOr("MORPH_ADDR", "127.0.0.1:8080"), "address to listen on")
 	timeout := fs.Duration("request-timeout", 15*time.Second, "bound on the store work of one request")
+	idle := fs.Duration("session-idle", identity.DefaultIdleTimeout, "a session not used for this long ends")
+	maxAge := fs.Duration("session-max-age", identity.DefaultMaxAge, "a session ends this long after sign-in, used or not")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -148,8 +162,12 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer closeStore()
 
+	ids := identity.New(eng, identity.Options{Logger: log, IdleTimeout: *idle, MaxAge: *maxAge})
+	if err := firstAdmin(ctx, ids, log); err != nil {
+		return err
+	}
 	go maintain(ctx, eng, log)
-	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout})
+	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(*addr) }()
 	log.Info("morph listening", "addr", "http://"+*addr, "store", c.store)
@@ -163,6 +181,27 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return <-errc
+}
+
+// firstAdmin creates the first administrator when the store has no users:
+// from MORPH_ADMIN_EMAIL and MORPH_ADMIN_PASSWORD, or with a generated
+// password logged this once.
+func firstAdmin(ctx context.Context, ids *identity.Service, log *slog.Logger) error {
+	if err := ids.Ensure(ctx); err != nil {
+		return err
+	}
+	u, generated, err := ids.Bootstrap(ctx, os.Getenv("MORPH_ADMIN_EMAIL"), os.Getenv("MORPH_ADMIN_PASSWORD"))
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w (set MORPH_ADMIN_PASSWORD to a stronger password, or leave it unset to have one generated)", err)
+	case u.ID == "":
+	case generated != "":
+		log.Warn("first administrator created: sign in with this e-mail and password, shown only this once, and change the password",
+			"email", u.Email, "password", generated)
+	default:
+		log.Info("first administrator created from MORPH_ADMIN_EMAIL and MORPH_ADMIN_PASSWORD", "email", u.Email)
+	}
+	return nil
 }
 
 // maintain does the server's periodic housekeeping until ctx ends: it picks

@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "morph")
+	http.DefaultTransport = &authTransport{next: http.DefaultTransport, tokens: map[string]string{}}
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)
@@ -55,16 +56,67 @@ func freeAddr(t *testing.T) string {
 
 // server is a running morph process.
 type server struct {
-	cmd  *exec.Cmd
-	base string
-	logs *bytes.Buffer
-	done chan error
+	cmd   *exec.Cmd
+	base  string
+	logs  *bytes.Buffer
+	done  chan error
+	token string // a session token of the tests' administrator
+}
+
+// The tests' administrator: every server the tests start creates it in a
+// store without users (MORPH_ADMIN_EMAIL, MORPH_ADMIN_PASSWORD).
+const (
+	adminEmail    = "admin@test.local"
+	adminPassword = "Morph-tests-9f2c"
+)
+
+// authTransport sends the requests of the tests (http.Get, http.Post, the
+// default client) with the session token of the server they go to, unless
+// they carry an Authorization header of their own: the tests act as the
+// administrator.
+type authTransport struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	tokens map[string]string // host:port → token
+}
+
+func (a *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	a.mu.Lock()
+	token := a.tokens[r.URL.Host]
+	a.mu.Unlock()
+	if token != "" && r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	return a.next.RoundTrip(r)
+}
+
+// login signs in as the tests' administrator and has the requests to s
+// carry the token.
+func (s *server) login(t *testing.T) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"email": adminEmail, "password": adminPassword})
+	res, err := http.Post(s.base+"/api/auth/login", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 || out.Token == "" {
+		t.Fatalf("login: %d %v\n%s", res.StatusCode, err, s.logs)
+	}
+	s.token = out.Token
+	at := http.DefaultTransport.(*authTransport)
+	at.mu.Lock()
+	at.tokens[strings.TrimPrefix(s.base, "http://")] = s.token
+	at.mu.Unlock()
 }
 
 func start(t *testing.T, store string, args ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--store", store}, args...)...)
+	cmd.Env = append(os.Environ(), "MORPH_ADMIN_EMAIL="+adminEmail, "MORPH_ADMIN_PASSWORD="+adminPassword)
 	logs := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -78,6 +130,7 @@ func start(t *testing.T, store string, args ...string) *server {
 		if res, err := http.Get(s.base + "/healthz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
+				s.login(t)
 				return s
 			}
 		}
@@ -123,7 +176,7 @@ func TestServeExampleAndStopGracefully(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/records/account/bulk HTTP/1.1\r\nHost: morph\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", len(body))
+	fmt.Fprintf(conn, "POST /api/records/account/bulk HTTP/1.1\r\nHost: morph\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", s.token, len(body))
 	conn.Write(body[:len(body)/2])
 	time.Sleep(100 * time.Millisecond)
 	s.cmd.Process.Signal(syscall.SIGTERM)

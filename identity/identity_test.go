@@ -1,0 +1,117 @@
+package identity_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/password"
+	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/engine/store/mongo"
+	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
+	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/identity"
+)
+
+var cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
+
+func forEachStore(t *testing.T, fn func(t *testing.T, ids *identity.Service)) {
+	for _, kind := range []string{"sqlite", "mongo"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			var st store.Store
+			var err error
+			if kind == "sqlite" {
+				st, err = sqlite.Open(ctx, t.TempDir()+"/m.db")
+			} else {
+				st, err = mongo.Open(ctx, mongotest.URI(t))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			eng, err := engine.New(ctx, st, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, identity.New(eng, identity.Options{Password: cheap}))
+		})
+	}
+}
+
+// The first administrator: generated when no password is given, from the
+// given address and password otherwise; only into a store without users.
+func TestBootstrap(t *testing.T) {
+	t.Run("generated", func(t *testing.T) { forEachStore(t, bootstrapGenerated) })
+	t.Run("given", func(t *testing.T) { forEachStore(t, bootstrapGiven) })
+}
+
+func bootstrapGenerated(t *testing.T, ids *identity.Service) {
+	ctx := t.Context()
+	u, pw, err := ids.Bootstrap(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != identity.DefaultAdminEmail || !u.IsAdmin() || !u.Active || len(pw) < 20 {
+		t.Fatalf("generated administrator: %+v, password of %d characters", u, len(pw))
+	}
+	if _, token, err := ids.Login(ctx, "admin@localhost", pw, "127.0.0.1"); err != nil || token == "" {
+		t.Fatalf("login with the generated password: %v", err)
+	}
+	again, pw2, err := ids.Bootstrap(ctx, "boss@example.com", "Another-strong-1")
+	if err != nil || again.ID != "" || pw2 != "" {
+		t.Fatalf("second bootstrap: %+v %q %v", again, pw2, err)
+	}
+}
+
+func bootstrapGiven(t *testing.T, ids *identity.Service) {
+	ctx := t.Context()
+	if _, _, err := ids.Bootstrap(ctx, "boss@example.com", "password1"); err == nil || !strings.Contains(err.Error(), "/password") {
+		t.Fatalf("weak password: %v", err)
+	}
+	if has, _ := ids.HasUsers(ctx); has {
+		t.Fatal("a refused administrator was stored")
+	}
+	u, pw, err := ids.Bootstrap(ctx, "Boss@Example.com", "Strong-enough-42")
+	if err != nil || u.Email != "boss@example.com" || pw != "" {
+		t.Fatalf("administrator from the environment: %+v %q %v", u, pw, err)
+	}
+	if _, _, err := ids.Login(ctx, "boss@example.com", "Strong-enough-42", ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Login refuses a wrong password, an unknown address and a deactivated
+// user alike; the stored token is only a hash.
+func TestLoginAndTokens(t *testing.T) {
+	forEachStore(t, func(t *testing.T, ids *identity.Service) {
+		ctx := t.Context()
+		u, err := ids.CreateUser(ctx, engine.System, map[string]any{"email": "kim@example.com", "name": "Kim", "password": "Valid-password-5"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, token, err := ids.Login(ctx, "kim@example.com", "Valid-password-5", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := ids.Authenticate(ctx, token, "10.0.0.1")
+		if err != nil || a.ID != u.ID || a.Via != identity.ViaSession || a.Addr != "10.0.0.1" || len(a.TeamMembers) != 1 {
+			t.Fatalf("actor: %+v %v", a, err)
+		}
+		for _, bad := range []string{"", "ms_", token + "x", strings.Replace(token, "ms_", "mk_", 1), strings.Repeat("m", 500)} {
+			if _, err := ids.Authenticate(ctx, bad, ""); err == nil {
+				t.Fatalf("credential %q accepted", bad)
+			}
+		}
+		if _, err := ids.UpdateUser(ctx, engine.System, u.ID, map[string]any{"active": false}, 0); err != nil {
+			t.Fatal(err)
+		}
+		_, _, wrong := ids.Login(ctx, "kim@example.com", "Wrong-password-5", "")
+		_, _, inactive := ids.Login(ctx, "kim@example.com", "Valid-password-5", "")
+		_, _, unknown := ids.Login(ctx, "nobody@example.com", "Valid-password-5", "")
+		if wrong == nil || inactive == nil || unknown == nil || wrong.Error() != inactive.Error() || wrong.Error() != unknown.Error() {
+			t.Fatalf("refusals differ: %v / %v / %v", wrong, inactive, unknown)
+		}
+	})
+}
