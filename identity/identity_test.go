@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/password"
@@ -114,4 +115,52 @@ func TestLoginAndTokens(t *testing.T) {
 			t.Fatalf("refusals differ: %v / %v / %v", wrong, inactive, unknown)
 		}
 	})
+}
+
+// A session's last use is written at most once a minute, not on every
+// request.
+func TestSessionLastSeen(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/m.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	eng, err := engine.New(ctx, st, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ids := identity.New(eng, identity.Options{Password: cheap, Now: func() time.Time { return now }})
+	u, err := ids.CreateUser(ctx, engine.System, map[string]any{"email": "lu@example.com", "name": "Lu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := ids.OpenSession(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func() int64 {
+		r, err := st.Get(ctx, "_sessions", identity.SessionID(token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Version
+	}
+	for i := 0; i < 10; i++ {
+		now = now.Add(5 * time.Second)
+		if _, err := ids.Authenticate(ctx, token, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v := version(); v != 1 {
+		t.Fatalf("10 requests within 50 s wrote the session %d times", v-1)
+	}
+	now = now.Add(15 * time.Second)
+	if _, err := ids.Authenticate(ctx, token, ""); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != 2 {
+		t.Fatalf("a request a minute after sign-in: session version %d, want 2", v)
+	}
 }
