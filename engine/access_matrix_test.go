@@ -387,3 +387,215 @@ func sortStrings(s []string) []string {
 	sort.Strings(s)
 	return s
 }
+
+// The field levels of the field tests: customer fields at every level,
+// system fields allow-listed like the others.
+const fieldRep = `{"entities": {
+	"customer": {"create": true, "read": "own", "update": "own", "delete": "own", "fields": {
+		"name": "edit", "ref": "edit", "tier": "edit", "company": "edit", "address": "edit",
+		"phone": "masked", "email": "masked", "code": "masked", "visits": "masked",
+		"team": "read", "owner": "read", "created_at": "read"}},
+	"deal": {"create": true, "read": "all", "update": "all", "fields": {"*": "edit"}},
+	"company": {"read": "all", "fields": {"name": "read"}}}}`
+
+// TestAccessFieldLevels: hidden fields never come back, masked ones come
+// back masked, wherever a record goes out; fields below read cannot be
+// filtered, sorted, projected or expanded; fields below edit cannot be
+// written, except a masked value sent back as shown.
+func TestAccessFieldLevels(t *testing.T) {
+	forStores(t, func(t *testing.T, kind string, eng *engine.Engine) {
+		ctx := context.Background()
+		putRole(t, eng, "rep", fieldRep)
+		u1 := matU1
+		u1.Roles = []string{"rep"}
+		sys := func(entity string, in map[string]any) string {
+			t.Helper()
+			r, err := eng.Create(ctx, engine.System, entity, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.ID
+		}
+		co := sys("company", map[string]any{"name": "华东贸易", "region": "east"})
+		mine := sys("customer", map[string]any{"owner": "u1", "name": "张三丰", "ref": "R1", "phone": "+8613800138000", "email": "alice@example.com",
+			"code": "AB12345678", "tier": "vip", "team": "sh", "visits": float64(7), "secret": "s3cret", "tags": []any{"t"},
+			"address": map[string]any{"city": "上海"}, "company": co})
+		theirs := sys("customer", map[string]any{"owner": "u4", "name": "李四", "ref": "R4", "email": "bob@example.com", "secret": "s4"})
+		gone := sys("customer", map[string]any{"owner": "u1", "name": "gone"})
+		sys("deal", map[string]any{"title": "d", "customer": mine, "customers": []any{mine, theirs, gone}})
+		if err := eng.Delete(ctx, engine.System, "customer", gone, 0); err != nil {
+			t.Fatal(err)
+		}
+
+		// What u1 sees of their customer, wherever it goes out.
+		want := map[string]any{"id": mine, "name": "张三丰", "ref": "R1", "phone": "+86138****8000", "email": "a***@example.com",
+			"code": "AB******78", "tier": "vip", "team": "sh", "visits": "***", "owner": "u1", "created_at": "*",
+			"address": map[string]any{"city": "上海"}, "company": co}
+		check := func(where string, got map[string]any) {
+			t.Helper()
+			for k, v := range want {
+				if k == "created_at" {
+					if _, ok := got[k]; !ok {
+						t.Errorf("%s: created_at missing: %v", where, got)
+					}
+					continue
+				}
+				if fmt.Sprint(got[k]) != fmt.Sprint(v) {
+					t.Errorf("%s: %s = %v, want %v", where, k, got[k], v)
+				}
+			}
+			for _, k := range []string{"secret", "tags", "created_by", "updated_at", "updated_by"} {
+				if _, ok := got[k]; ok {
+					t.Errorf("%s: hidden field %s came back: %v", where, k, got)
+				}
+			}
+		}
+		r, err := eng.Get(ctx, u1, "customer", mine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("get", engine.Flatten(r, nil))
+		res, err := eng.List(ctx, u1, "customer", engine.ListRequest{Count: true})
+		if err != nil || len(res.Records) != 1 || res.Total != 1 {
+			t.Fatalf("list: %v %v", res, err)
+		}
+		check("list", engine.Flatten(res.Records[0], nil))
+		res, err = eng.List(ctx, u1, "customer", engine.ListRequest{Fields: "name,team"})
+		if err != nil || len(res.Records) != 1 || len(engine.Flatten(res.Records[0], res.Fields)) != 4 || res.Records[0].Data["team"] != "sh" {
+			t.Fatalf("list with fields: %v %v", res.Records, err)
+		}
+		dres, err := eng.List(ctx, u1, "deal", engine.ListRequest{Expand: []string{"customer", "customers"}})
+		if err != nil || len(dres.Records) != 1 {
+			t.Fatalf("expand: %v %v", dres, err)
+		}
+		check("expand", dres.Expanded[0]["customer"].(map[string]any))
+		many := dres.Expanded[0]["customers"].([]any)
+		if len(many) != 3 {
+			t.Fatalf("expand many: %v", many)
+		}
+		check("expand many", many[0].(map[string]any))
+		for i, id := range []string{theirs, gone} {
+			if m := many[i+1].(map[string]any); len(m) != 1 || m["id"] != id {
+				t.Errorf("expanded customer %s the actor may not read (or that is gone): %v", id, m)
+			}
+		}
+
+		// Reading through fields below read is refused, naming the field.
+		for _, c := range []struct {
+			req   engine.ListRequest
+			field string
+		}{
+			{engine.ListRequest{Filter: `secret == "s3cret"`}, "secret"}, {engine.ListRequest{Filter: `phone startsWith "+86138"`}, "phone"},
+			{engine.ListRequest{Filter: `name != "" && (tier == "vip" || email contains "alice")`}, "email"},
+			{engine.ListRequest{Filter: `updated_by == "system"`}, "updated_by"}, {engine.ListRequest{Filter: `"t" in tags`}, "tags"},
+			{engine.ListRequest{Filter: `visits > 3`}, "visits"}, {engine.ListRequest{Filter: `address.city == "上海" && secret == nil`}, "secret"},
+			{engine.ListRequest{Sort: "secret"}, "secret"}, {engine.ListRequest{Sort: "name,-email"}, "email"}, {engine.ListRequest{Sort: "updated_at"}, "updated_at"},
+			{engine.ListRequest{Fields: "name,secret"}, "secret"}, {engine.ListRequest{Fields: "code"}, "code"}, {engine.ListRequest{Fields: "name,phone"}, "phone"}, {engine.ListRequest{Fields: "created_by"}, "created_by"},
+		} {
+			_, err := eng.List(ctx, u1, "customer", c.req)
+			me := morph.AsError(err)
+			if me == nil || me.Code != morph.EInvalidFilter || len(me.Fields) != 1 || me.Fields[0].Code != "not_readable" ||
+				!strings.Contains(me.Text.EN, c.field) || !strings.Contains(me.Fields[0].Text.ZH, c.field) {
+				t.Errorf("%+v: want invalid_filter not_readable naming %s, got %v", c.req, c.field, err)
+			}
+		}
+		if _, err := eng.List(ctx, u1, "customer", engine.ListRequest{Filter: `tier == "vip" && team == "sh"`, Sort: "-created_at,name"}); err != nil {
+			t.Errorf("filter and sort on readable fields: %v", err)
+		}
+		putRole(t, eng, "rep2", `{"entities": {"deal": {"read": "all", "fields": {"title": "read", "customer": "masked"}}}}`)
+		u1b := u1
+		u1b.Roles = []string{"rep2"}
+		if _, err := eng.List(ctx, u1b, "deal", engine.ListRequest{Expand: []string{"customer"}}); morph.ErrorCode(err) != morph.EInvalidFilter {
+			t.Errorf("expand of a masked relation: %v", err)
+		}
+
+		// Writing below edit.
+		stored := func() map[string]any {
+			r, err := eng.Get(ctx, engine.System, "customer", mine)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Data
+		}
+		before := stored()
+		for _, patch := range []map[string]any{
+			{"secret": "x"}, {"team": "hz"}, {"phone": "+8613900139000"}, {"phone": "+86139****8000"},
+			{"visits": float64(8)}, {"owner": "u1"}, {"name": "ok", "email": "b***@example.com"}, {"tags": []any{"x"}},
+		} {
+			_, err := eng.Update(ctx, u1, "customer", mine, patch, 0)
+			me := morph.AsError(err)
+			if me == nil || me.Code != morph.EForbidden || len(me.Fields) == 0 || me.Fields[0].Code != "not_editable" {
+				t.Errorf("update %v: want forbidden not_editable, got %v", patch, err)
+			}
+		}
+		if after := stored(); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("refused updates changed the record:\n%v\n%v", before, after)
+		}
+		// Masked values sent back as shown are no edit; the rest applies.
+		r, err = eng.Update(ctx, u1, "customer", mine, map[string]any{"name": "张三", "phone": "+86138****8000", "email": "a***@example.com",
+			"code": "AB******78", "visits": "***"}, 0)
+		if err != nil {
+			t.Fatalf("update with masked values sent back: %v", err)
+		}
+		want["name"] = "张三"
+		check("update", engine.Flatten(r, nil))
+		after := stored()
+		if after["phone"] != "+8613800138000" || after["email"] != "alice@example.com" || after["code"] != "AB12345678" || after["visits"] != float64(7) || after["name"] != "张三" {
+			t.Fatalf("masked values sent back changed the record: %v", after)
+		}
+
+		// Create: fields below edit are refused; the result is masked.
+		for _, in := range []map[string]any{{"name": "n", "secret": "x"}, {"name": "n", "phone": "+8613800138000"}, {"name": "n", "team": "sh"}} {
+			if _, err := eng.Create(ctx, u1, "customer", in); morph.ErrorCode(err) != morph.EForbidden {
+				t.Errorf("create %v: want forbidden, got %v", in, err)
+			}
+		}
+		c, err := eng.Create(ctx, u1, "customer", map[string]any{"name": "王五", "ref": "R5"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c.Data["secret"]; ok || c.Data["created_by"] != nil || c.Data["updated_by"] != nil {
+			t.Errorf("create returned hidden fields (secret has a default): %v", c.Data)
+		}
+		if s, _ := eng.Get(ctx, engine.System, "customer", c.ID); s.Data["secret"] != "s-default" {
+			t.Errorf("the hidden default was not stored: %v", s.Data)
+		}
+
+		// Bulk, with and without a key: the same rules item by item.
+		items, err := eng.CreateMany(ctx, u1, "customer", []map[string]any{
+			{"name": "赵六", "ref": "R6"}, {"name": "x", "secret": "x"}, {"name": "y", "company": theirs},
+		}, engine.BulkOptions{})
+		if err != nil || items[0].Status != 201 || items[1].Status != 403 || items[2].Status != 422 {
+			t.Fatalf("bulk: %+v %v", items, err)
+		}
+		if _, ok := items[0].Record.Data["secret"]; ok {
+			t.Errorf("bulk returned a hidden field: %v", items[0].Record.Data)
+		}
+		items, err = eng.CreateMany(ctx, u1, "customer", []map[string]any{
+			{"ref": "R1", "name": "张三丰", "phone": "+86138****8000"}, // own: an update, masked value as shown
+			{"ref": "R4", "name": "改"}, // another's: not found
+			{"ref": "R7", "name": "新"}, // new
+			{"ref": "R1", "secret": "x"},
+		}, engine.BulkOptions{Key: "ref"})
+		if err != nil || items[0].Status != 200 || items[1].Status != 404 || items[2].Status != 201 || items[3].Status != 403 {
+			t.Fatalf("bulk upsert: %+v %v", items, err)
+		}
+		for _, it := range items[:3:3] {
+			if it.Record.Data == nil {
+				continue
+			}
+			if _, ok := it.Record.Data["secret"]; ok || it.Record.Data["created_by"] != nil {
+				t.Errorf("bulk upsert returned a hidden field: %v", it.Record.Data)
+			}
+		}
+		if items[0].Record.Data["phone"] != "+86138****8000" {
+			t.Errorf("bulk upsert returned an unmasked value: %v", items[0].Record.Data)
+		}
+		if s := stored(); s["phone"] != "+8613800138000" || s["name"] != "张三丰" {
+			t.Errorf("bulk upsert: %v", s)
+		}
+		if s, _ := eng.Get(ctx, engine.System, "customer", theirs); s.Data["name"] != "李四" || s.Version != 1 {
+			t.Errorf("bulk upsert changed another's record: %v", s)
+		}
+	})
+}
