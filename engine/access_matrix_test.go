@@ -597,5 +597,16 @@ func TestAccessFieldLevels(t *testing.T) {
 		if s, _ := eng.Get(ctx, engine.System, "customer", theirs); s.Data["name"] != "李四" || s.Version != 1 {
 			t.Errorf("bulk upsert changed another's record: %v", s)
 		}
+		// An upsert key is a lookup by its field: one below read is refused
+		// like a filter on it, so that which values records the actor may
+		// not read hold does not show (404 for a value taken, 403 for a free
+		// one).
+		for _, key := range []string{"email"} {
+			items, err := eng.CreateMany(ctx, u1, "customer", []map[string]any{{key: "bob@example.com", "name": "x"}, {key: "nobody@example.com", "name": "y"}}, engine.BulkOptions{Key: key})
+			me := morph.AsError(err)
+			if me == nil || me.Code != morph.EInvalidFilter || !strings.Contains(me.Text.EN, key) {
+				t.Errorf("upsert keyed by masked %s: want invalid_filter, got %+v %v", key, items, err)
+			}
+		}
 	})
 }

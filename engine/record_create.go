@@ -135,7 +135,8 @@ func (e *Engine) CreateMany(ctx context.Context, actor Actor, entity string, ite
 	if err != nil {
 		return nil, err
 	}
-	if !e.Catalog().grantsFor(actor, ce).create {
+	g := e.Catalog().grantsFor(actor, ce)
+	if !g.create {
 		return nil, errForbidden("create", ce)
 	}
 	if len(items) > MaxBulk {
@@ -147,6 +148,11 @@ func (e *Engine) CreateMany(ctx context.Context, actor Actor, entity string, ite
 		if f == nil || !f.Unique {
 			return nil, morph.Invalid(morph.FieldError{Path: "/key", Code: "not_unique",
 				Text: morph.T("key must name a unique field of %s", "key 必须是 %s 的唯一字段", entity)})
+		}
+		// The key is looked up in every record: like a filter, it may only
+		// use a field the actor may read.
+		if err := checkReadable(g, "key", []string{f.Name}); err != nil {
+			return nil, err
 		}
 		b.key = f.Name
 		b.sent = make([]map[string]any, len(items))
