@@ -573,8 +573,8 @@ func TestAccessFieldLevels(t *testing.T) {
 		}
 		items, err = eng.CreateMany(ctx, u1, "customer", []map[string]any{
 			{"ref": "R1", "name": "张三丰", "phone": "+86138****8000"}, // own: an update, masked value as shown
-			{"ref": "R4", "name": "改"}, // another's: not found
-			{"ref": "R7", "name": "新"}, // new
+			{"ref": "R4", "name": "改"},                              // another's: not found
+			{"ref": "R7", "name": "新"},                              // new
 			{"ref": "R1", "secret": "x"},
 		}, engine.BulkOptions{Key: "ref"})
 		if err != nil || items[0].Status != 200 || items[1].Status != 404 || items[2].Status != 201 || items[3].Status != 403 {
