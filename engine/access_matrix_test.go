@@ -22,7 +22,8 @@ import (
 const (
 	accCompanyDef = `{"$id": "company", "title": "Company", "x-label": {"zh-CN": "公司"}, "type": "object", "properties": {
 		"name": {"type": "string", "x-type": "text"},
-		"region": {"type": "string", "enum": ["east", "south"], "x-type": "select"}}}`
+		"region": {"type": "string", "enum": ["east", "south"], "x-type": "select"},
+		"note": {"type": "string", "x-type": "text"}}}`
 	accCustomerDef = `{"$id": "customer", "title": "Customer", "x-label": {"zh-CN": "客户"}, "type": "object", "properties": {
 		"name": {"type": "string", "x-type": "text"},
 		"ref": {"type": "string", "x-type": "text", "x-unique": true},
