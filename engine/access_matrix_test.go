@@ -609,5 +609,19 @@ func TestAccessFieldLevels(t *testing.T) {
 				t.Errorf("upsert keyed by masked %s: want invalid_filter, got %+v %v", key, items, err)
 			}
 		}
+		// Every item writes its key, so a key the actor may read but not
+		// edit would fail every item; it is refused whole, so that no item
+		// tells a value taken by a record the actor may not read (404) from
+		// a free one (403).
+		putRole(t, eng, "rep3", strings.Replace(fieldRep, `"ref": "edit"`, `"ref": "read"`, 1))
+		u3 := u1
+		u3.Roles = []string{"rep3"}
+		items, err = eng.CreateMany(ctx, u3, "customer", []map[string]any{{"ref": "R4", "name": "x"}, {"ref": "R-free", "name": "y"}}, engine.BulkOptions{Key: "ref"})
+		if me := morph.AsError(err); me == nil || me.Code != morph.EForbidden || len(me.Fields) != 1 || me.Fields[0].Path != "/key" || me.Fields[0].Code != "not_editable" {
+			t.Errorf("upsert keyed by a field the actor may only read: want forbidden at /key, got %+v %v", items, err)
+		}
+		if s, _ := eng.Get(ctx, engine.System, "customer", theirs); s.Version != 1 {
+			t.Errorf("a refused upsert changed another's record: %v", s)
+		}
 	})
 }
