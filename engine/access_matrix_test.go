@@ -26,6 +26,7 @@ const (
 		"note": {"type": "string", "x-type": "text"}}}`
 	accCustomerDef = `{"$id": "customer", "title": "Customer", "x-label": {"zh-CN": "客户"}, "type": "object", "properties": {
 		"name": {"type": "string", "x-type": "text"},
+		"contact": {"type": "string", "x-type": "text"},
 		"ref": {"type": "string", "x-type": "text", "x-unique": true},
 		"phone": {"type": "string", "x-type": "phone"},
 		"email": {"type": "string", "format": "email", "x-type": "email", "x-unique": true},
@@ -394,7 +395,7 @@ func sortStrings(s []string) []string {
 const fieldRep = `{"entities": {
 	"customer": {"create": true, "read": "own", "update": "own", "delete": "own", "fields": {
 		"name": "edit", "ref": "edit", "tier": "edit", "company": "edit", "address": "edit",
-		"phone": "masked", "email": "masked", "code": "masked", "visits": "masked",
+		"phone": "masked", "email": "masked", "code": "masked", "visits": "masked", "contact": "masked",
 		"team": "read", "owner": "read", "created_at": "read"}},
 	"deal": {"create": true, "read": "all", "update": "all", "fields": {"*": "edit"}},
 	"company": {"read": "all", "fields": {"name": "read"}}}}`
@@ -419,7 +420,7 @@ func TestAccessFieldLevels(t *testing.T) {
 		}
 		co := sys("company", map[string]any{"name": "华东贸易", "region": "east"})
 		mine := sys("customer", map[string]any{"owner": "u1", "name": "张三丰", "ref": "R1", "phone": "+8613800138000", "email": "alice@example.com",
-			"code": "AB12345678", "tier": "vip", "team": "sh", "visits": float64(7), "secret": "s3cret", "tags": []any{"t"},
+			"code": "AB12345678", "tier": "vip", "team": "sh", "visits": float64(7), "secret": "s3cret", "tags": []any{"t"}, "contact": "张三丰",
 			"address": map[string]any{"city": "上海"}, "company": co})
 		theirs := sys("customer", map[string]any{"owner": "u4", "name": "李四", "ref": "R4", "email": "bob@example.com", "secret": "s4"})
 		gone := sys("customer", map[string]any{"owner": "u1", "name": "gone"})
@@ -430,7 +431,7 @@ func TestAccessFieldLevels(t *testing.T) {
 
 		// What u1 sees of their customer, wherever it goes out.
 		want := map[string]any{"id": mine, "name": "张三丰", "ref": "R1", "phone": "+86138****8000", "email": "a***@example.com",
-			"code": "AB******78", "tier": "vip", "team": "sh", "visits": "***", "owner": "u1", "created_at": "*",
+			"code": "AB******78", "tier": "vip", "team": "sh", "visits": "***", "contact": "张***", "owner": "u1", "created_at": "*",
 			"address": map[string]any{"city": "上海"}, "company": co}
 		check := func(where string, got map[string]any) {
 			t.Helper()
@@ -521,7 +522,7 @@ func TestAccessFieldLevels(t *testing.T) {
 		before := stored()
 		for _, patch := range []map[string]any{
 			{"secret": "x"}, {"team": "hz"}, {"phone": "+8613900139000"}, {"phone": "+86139****8000"},
-			{"visits": float64(8)}, {"owner": "u1"}, {"name": "ok", "email": "b***@example.com"}, {"tags": []any{"x"}},
+			{"visits": float64(8)}, {"owner": "u1"}, {"name": "ok", "email": "b***@example.com"}, {"tags": []any{"x"}}, {"contact": "张三"},
 		} {
 			_, err := eng.Update(ctx, u1, "customer", mine, patch, 0)
 			me := morph.AsError(err)
@@ -534,14 +535,14 @@ func TestAccessFieldLevels(t *testing.T) {
 		}
 		// Masked values sent back as shown are no edit; the rest applies.
 		r, err = eng.Update(ctx, u1, "customer", mine, map[string]any{"name": "张三", "phone": "+86138****8000", "email": "a***@example.com",
-			"code": "AB******78", "visits": "***"}, 0)
+			"code": "AB******78", "visits": "***", "contact": "张***"}, 0)
 		if err != nil {
 			t.Fatalf("update with masked values sent back: %v", err)
 		}
 		want["name"] = "张三"
 		check("update", engine.Flatten(r, nil))
 		after := stored()
-		if after["phone"] != "+8613800138000" || after["email"] != "alice@example.com" || after["code"] != "AB12345678" || after["visits"] != float64(7) || after["name"] != "张三" {
+		if after["phone"] != "+8613800138000" || after["email"] != "alice@example.com" || after["code"] != "AB12345678" || after["visits"] != float64(7) || after["name"] != "张三" || after["contact"] != "张三丰" {
 			t.Fatalf("masked values sent back changed the record: %v", after)
 		}
 
