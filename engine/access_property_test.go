@@ -706,8 +706,11 @@ func (p *propRun) list(countOnly bool) {
 		return
 	}
 	seen := map[string]bool{}
+	var order []string
+	pages := 1
 	for page := 0; ; page++ {
 		for i, r := range res.Records {
+			order = append(order, r.ID)
 			if !want[r.ID] || seen[r.ID] {
 				p.t.Fatalf("%s: page %d has %s (readable and matching: %v, seen: %v): %v", what, page, r.ID, want[r.ID], seen[r.ID], p.customers[r.ID].Data)
 			}
@@ -737,6 +740,7 @@ func (p *propRun) list(countOnly bool) {
 		}
 		req.After = res.Next
 		p.requests++
+		pages++
 		if res, err = p.eng.List(p.ctx, p.u1, "customer", req); err != nil {
 			p.t.Fatalf("%s, page %d: %v", what, page+1, err)
 		}
@@ -746,6 +750,22 @@ func (p *propRun) list(countOnly bool) {
 	}
 	if len(seen) != len(want) {
 		p.t.Fatalf("%s: the pages hold %d records, want %d", what, len(seen), len(want))
+	}
+	// The pages, one after another, are the list in one page.
+	if pages > 1 && p.rnd.IntN(4) == 0 {
+		req.After, req.Limit, req.Expand = "", engine.MaxLimit, nil
+		p.requests++
+		one, err := p.eng.List(p.ctx, p.u1, "customer", req)
+		if err != nil {
+			p.t.Fatalf("%s in one page: %v", what, err)
+		}
+		var all []string
+		for _, r := range one.Records {
+			all = append(all, r.ID)
+		}
+		if !slices.Equal(all, order) {
+			p.t.Fatalf("%s: pages in order\n%v\nthe list in one page\n%v", what, order, all)
+		}
 	}
 }
 
