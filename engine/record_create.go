@@ -8,6 +8,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema"
 )
 
 // Create runs the write pipeline on a new record and stores it with
@@ -135,7 +136,8 @@ func (e *Engine) CreateMany(ctx context.Context, actor Actor, entity string, ite
 	if err != nil {
 		return nil, err
 	}
-	if !e.Catalog().grantsFor(actor, ce).create {
+	g := e.Catalog().grantsFor(actor, ce)
+	if !g.create {
 		return nil, errForbidden("create", ce)
 	}
 	if len(items) > MaxBulk {
@@ -147,6 +149,19 @@ func (e *Engine) CreateMany(ctx context.Context, actor Actor, entity string, ite
 		if f == nil || !f.Unique {
 			return nil, morph.Invalid(morph.FieldError{Path: "/key", Code: "not_unique",
 				Text: morph.T("key must name a unique field of %s", "key 必须是 %s 的唯一字段", entity)})
+		}
+		// The key is looked up in every record: like a filter, it may only
+		// use a field the actor may read.
+		if err := checkReadable(g, "key", []string{f.Name}); err != nil {
+			return nil, err
+		}
+		// Every item writes its key: one the actor may not edit would fail
+		// each item, the way (not found, or forbidden) telling whether a
+		// record the actor may not read holds the value.
+		if !g.everything && g.level(f.Name) < schema.FieldEdit {
+			return nil, &morph.Error{Code: morph.EForbidden,
+				Text:   morph.T("You may not change %s, so you may not upsert by it", "您无权修改 %s，因此不能按它更新或插入", f.Name),
+				Fields: []morph.FieldError{{Path: "/key", Code: "not_editable", Text: morph.T("You may not change %s", "您无权修改 %s", f.Name)}}}
 		}
 		b.key = f.Name
 		b.sent = make([]map[string]any, len(items))

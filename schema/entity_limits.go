@@ -136,37 +136,48 @@ func (w *schemaWalk) schema(v any, path string, depth int) {
 }
 
 // checkValue reports a field's value that no record may hold, whatever the
-// field: nesting deeper than MaxValueDepth, or a number that is not finite
-// (which JSON cannot write). path is the value's pointer ("/data"); the
+// field: nesting deeper than MaxValueDepth, a number that is not finite
+// (which JSON cannot write), or, in the value of an object field (json), a
+// key that starts with "$" or holds a dot (an operator or a
+// path to a document store, and no path a filter can name; the value of
+// another field is an object only by mistake, which validation reports). path is the value's pointer ("/data"); the
 // error is keyed by the pointer of the first part at fault.
-func checkValue(v any, path string, label morph.Text) *morph.FieldError {
-	fault, at := faultIn(v, 0)
+func checkValue(v any, path string, label morph.Text, object bool) *morph.FieldError {
+	fault, at := faultIn(v, 0, object)
 	if fault == "" {
 		return nil
 	}
 	for i := len(at) - 1; i >= 0; i-- {
 		path += "/" + at[i]
 	}
-	if fault == "too_deep" {
+	switch fault {
+	case "too_deep":
 		return tooDeep(path, label)
+	case "bad_key":
+		return &morph.FieldError{Path: path, Code: "key", Offset: -1, Text: morph.Text{
+			EN: label.EN + " may not hold a key that starts with $ or contains a dot",
+			ZH: label.ZH + "中的键不能以 $ 开头，也不能包含点号"}}
 	}
 	return &morph.FieldError{Path: path, Code: "type", Offset: -1,
 		Text: morph.Text{EN: label.EN + " must be a finite number", ZH: label.ZH + "必须是有限的数字"}}
 }
 
 // faultIn finds the first part of v, depth levels down, that no record may
-// hold: it returns the fault ("too_deep" or "not_finite", "" for none) and
-// the pointer segments that lead to it from v, innermost first. Segments
-// are made only on the way back from a fault, so a sound value costs no
-// allocation.
-func faultIn(v any, depth int) (fault string, at []string) {
+// hold: it returns the fault ("too_deep", "not_finite" or "bad_key", "" for
+// none) and the pointer segments that lead to it from v, innermost first.
+// Segments are made only on the way back from a fault, so a sound value
+// costs no allocation.
+func faultIn(v any, depth int, keys bool) (fault string, at []string) {
 	switch x := v.(type) {
 	case map[string]any:
 		if depth++; depth > MaxValueDepth {
 			return "too_deep", nil
 		}
 		for k, e := range x {
-			if fault, at = faultIn(e, depth); fault != "" {
+			if keys && (strings.HasPrefix(k, "$") || strings.Contains(k, ".")) {
+				return "bad_key", []string{escapePointer(k)}
+			}
+			if fault, at = faultIn(e, depth, keys); fault != "" {
 				return fault, append(at, escapePointer(k))
 			}
 		}
@@ -175,7 +186,7 @@ func faultIn(v any, depth int) (fault string, at []string) {
 			return "too_deep", nil
 		}
 		for i, e := range x {
-			if fault, at = faultIn(e, depth); fault != "" {
+			if fault, at = faultIn(e, depth, keys); fault != "" {
 				return fault, append(at, strconv.Itoa(i))
 			}
 		}

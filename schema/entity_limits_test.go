@@ -117,8 +117,9 @@ func TestDefinitionLimits(t *testing.T) {
 }
 
 // TestValueLimits: a record's values may nest MaxValueDepth levels, numbers
-// must be finite, and an integer field holds only the whole numbers a
-// double holds exactly.
+// must be finite, an integer field holds only the whole numbers a double
+// holds exactly, and a json field's keys are neither operators ($…) nor
+// paths (a.b).
 func TestValueLimits(t *testing.T) {
 	e, err := schema.Parse([]byte(`{"$id": "x", "type": "object", "properties": {
 		"data": {"type": "object"}, "list": {"type": "array"}, "n": {"type": "integer"}, "amount": {"type": "number"}}}`))
@@ -149,6 +150,10 @@ func TestValueLimits(t *testing.T) {
 		{"number not a number", map[string]any{"amount": math.NaN()}, "/amount", "type"},
 		{"number infinite", map[string]any{"amount": math.Inf(-1)}, "/amount", "type"},
 		{"infinity inside a json field", map[string]any{"data": map[string]any{"x": []any{math.Inf(1)}}}, "/data/x/0", "type"},
+		{"operator key inside a json field", map[string]any{"data": value(`{"a": [{"$set": {"owner": "x"}}]}`)}, "/data/a/0/$set", "key"},
+		{"dotted key inside a json field", map[string]any{"data": value(`{"a.b": 1}`)}, "/data/a.b", "key"},
+		{"operator object in a number field", map[string]any{"amount": value(`{"$gt": 0}`)}, "/amount", "type"},
+		{"operator-like text inside a json field", map[string]any{"data": value(`{"k": "$set", "d": "a.b", "m": {"x$": 1}}`)}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := e.Normalize(tc.data)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -236,7 +237,9 @@ func cmp(c query.Cmp) (bson.D, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: %s on %q needs text", store.ErrInvalid, c.Op, c.Field)
 		}
-		re := regexp.QuoteMeta(s)
+		// A pattern may not hold a NUL byte (MongoDB refuses it); the
+		// escape matches one.
+		re := strings.ReplaceAll(regexp.QuoteMeta(s), "\x00", `\x00`)
 		if c.Op == query.StartsWith {
 			re = "^" + re
 		}

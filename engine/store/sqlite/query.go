@@ -178,9 +178,11 @@ func (w *where) cmp(c query.Cmp) error {
 		if !ok {
 			return fmt.Errorf("%w: startsWith needs text", store.ErrInvalid)
 		}
-		w.b.WriteString("substr(" + col + ", 1, length(?)) = ?")
-		w.args = append(w.args, s, s)
-		return nil
+		// Not substr(col, 1, length(?)): SQLite's length() of text stops
+		// at a NUL, so a prefix holding one was cut short and matched
+		// nothing. instr compares every byte.
+		w.b.WriteString("instr(" + col + ", ?) = 1")
+		return bind(s)
 	case query.Has:
 		if c.Field == "id" || c.Field == "version" {
 			return fmt.Errorf("%w: has on %s", store.ErrInvalid, c.Field)
