@@ -56,7 +56,7 @@ func (c *Catalog) grantsFor(actor Actor, ce *compiled) *grants {
 	if actor.IsAdmin() {
 		return everything
 	}
-	key := roleKey(actor.Roles) + "\x00" + ce.Name
+	key := roleKey(actor.Roles) + "\x01" + ce.Name
 	if g, ok := c.grants.Load(key); ok {
 		return g.(*grants)
 	}
@@ -96,11 +96,11 @@ var everything = &grants{everything: true, create: true, open: true, rest: schem
 // roleKey is a set of role names as one string, the same in any order.
 func roleKey(roles []string) string {
 	if len(roles) <= 1 {
-		return strings.Join(roles, ",")
+		return strings.Join(roles, "\x00")
 	}
 	s := slices.Clone(roles)
 	sort.Strings(s)
-	return strings.Join(slices.Compact(s), ",")
+	return strings.Join(slices.Compact(s), "\x00")
 }
 
 // scopeFilter is the store filter of the records gs reach for actor: the

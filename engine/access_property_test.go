@@ -709,7 +709,7 @@ func (p *propRun) list(countOnly bool) {
 	var order []string
 	pages := 1
 	for page := 0; ; page++ {
-		for i, r := range res.Records {
+		for i, r := range pageOf(p.t, res) {
 			order = append(order, r.ID)
 			if !want[r.ID] || seen[r.ID] {
 				p.t.Fatalf("%s: page %d has %s (readable and matching: %v, seen: %v): %v", what, page, r.ID, want[r.ID], seen[r.ID], p.customers[r.ID].Data)
@@ -731,9 +731,6 @@ func (p *propRun) list(countOnly bool) {
 			if len(req.Expand) > 0 {
 				p.checkExpanded(what, p.customers[r.ID], res.Expanded[i])
 			}
-		}
-		if len(res.Raw) > 0 {
-			p.t.Fatalf("%s: a page went out as stored", what)
 		}
 		if res.Next == "" {
 			break
@@ -760,7 +757,7 @@ func (p *propRun) list(countOnly bool) {
 			p.t.Fatalf("%s in one page: %v", what, err)
 		}
 		var all []string
-		for _, r := range one.Records {
+		for _, r := range pageOf(p.t, one) {
 			all = append(all, r.ID)
 		}
 		if !slices.Equal(all, order) {
@@ -893,7 +890,8 @@ func (p *propRun) expectWrite(old *engine.Record, in map[string]any, taken map[s
 			return morph.EInvalid, nil
 		}
 	}
-	if c, ok := in["company"].(string); ok {
+	// A relation sent back as stored is not checked again.
+	if c, ok := in["company"].(string); ok && (old == nil || old.Data["company"] != c) {
 		if co, exists := p.companies[c]; !exists || co.Data["region"] != "east" {
 			return morph.EUnprocessable, nil
 		}

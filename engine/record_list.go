@@ -127,7 +127,7 @@ func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, 
 	if err != nil {
 		return ListResult{}, storeError(ce, err)
 	}
-	res := ListResult{Total: -1, Raw: raws}
+	res := ListResult{Total: -1, Raw: raws, Fields: fields}
 	if len(raws) > limit {
 		raws = raws[:limit]
 		res.Raw = raws

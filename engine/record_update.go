@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"time"
 
 	"github.com/morphcrm/morph/engine/store"
@@ -74,6 +75,16 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 		w := &Write{Entity: entity, Actor: actor, Data: data, Old: &old}
 		if err := e.prepare(ctx, ce, w, pre); err != nil {
 			return Record{}, err
+		}
+		if attempt == 0 {
+			// A relation sent back as it is stored is no change: it is
+			// not checked again (its target may since have left the
+			// writer's sight, and resending a whole form must still work).
+			for name := range changedRel {
+				if reflect.DeepEqual(patch[name], old.Data[name]) {
+					delete(changedRel, name)
+				}
+			}
 		}
 		if len(changedRel) > 0 && attempt == 0 {
 			relErrs, err := e.checkRelations(ctx, actor, ce, []map[string]any{w.Data}, changedRel)
