@@ -8,7 +8,7 @@ FUZZTIME  ?= 10m
 .PHONY: run build test test-mongo-compat vet bench fuzz clean
 
 run: build
-	./$(BIN) serve --addr $(ADDR) --store $(STORE) --example sme-crm
+	./$(BIN) serve --addr $(ADDR) --store $(STORE) --example sme-crm --demo 1000
 
 build:
 	$(GO) build -o $(BIN) ./cmd/morph

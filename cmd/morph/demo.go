@@ -10,6 +10,7 @@ import (
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/examples/demo"
+	"github.com/morphcrm/morph/identity"
 )
 
 func demoCmd(ctx context.Context, args []string) error {
@@ -30,8 +31,25 @@ func demoCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeStore()
+	ids := identity.New(eng, identity.Options{Logger: log})
+	// The administrator comes first, as on the server's first start: the
+	// demo's people would otherwise be a store's only users.
+	if err := firstAdmin(ctx, ids, log); err != nil {
+		return err
+	}
+	return demoData(ctx, eng, ids, log, *records, *seed)
+}
+
+// demoData makes the example company's teams and users, then generates
+// demo records owned by its sales reps.
+func demoData(ctx context.Context, eng *engine.Engine, ids *identity.Service, log *slog.Logger, accounts int, seed int64) error {
 	start := time.Now()
-	counts, err := loadDemo(ctx, eng, log, demo.Options{Seed: *seed, Accounts: *records, Ref: time.Date(2026, 6, 30, 18, 0, 0, 0, time.UTC)})
+	reps, err := ensureDemoPeople(ctx, ids, log)
+	if err != nil {
+		return err
+	}
+	counts, err := loadDemo(ctx, eng, log, demo.Options{Seed: seed, Accounts: accounts, Users: reps,
+		Ref: time.Date(2026, 6, 30, 18, 0, 0, 0, time.UTC)})
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,8 @@ type common struct {
 	example  string
 	logJSON  bool
 	logLevel string
+
+	installed bool // open loaded the example into an empty store
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -129,6 +131,7 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, fu
 			st.Close()
 			return nil, nil, err
 		}
+		c.installed = true
 		log.Info("example loaded", "example", c.example, "entities", len(eng.Catalog().Names()))
 	} else if c.example != "none" && len(eng.Catalog().RoleNames()) == 0 {
 		// A store made before roles existed gets the example's roles.
@@ -151,6 +154,7 @@ func serve(ctx context.Context, args []string) error {
 	timeout := fs.Duration("request-timeout", 15*time.Second, "bound on the store work of one request")
 	idle := fs.Duration("session-idle", identity.DefaultIdleTimeout, "a session not used for this long ends")
 	maxAge := fs.Duration("session-max-age", identity.DefaultMaxAge, "a session ends this long after sign-in, used or not")
+	demoAccounts := fs.Int("demo", 0, "accounts of demo data (with their people, contacts, deals …) to generate when the sme-crm example is loaded into an empty store; 0 for none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -165,6 +169,11 @@ func serve(ctx context.Context, args []string) error {
 	ids := identity.New(eng, identity.Options{Logger: log, IdleTimeout: *idle, MaxAge: *maxAge})
 	if err := firstAdmin(ctx, ids, log); err != nil {
 		return err
+	}
+	if c.installed && c.example == "sme-crm" && *demoAccounts > 0 {
+		if err := demoData(ctx, eng, ids, log, *demoAccounts, 1); err != nil {
+			return err
+		}
 	}
 	go maintain(ctx, eng, log)
 	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids})

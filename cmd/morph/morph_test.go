@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -303,7 +304,12 @@ func TestCrashDuringBulkLoad(t *testing.T) {
 
 func TestDemoData(t *testing.T) {
 	store := "sqlite:" + filepath.Join(t.TempDir(), "m.db")
-	out, err := exec.Command(binary, "demo", "--store", store, "--records", "40", "--seed", "3").CombinedOutput()
+	demoCmd := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(binary, append([]string{"demo"}, args...)...)
+		cmd.Env = append(os.Environ(), "MORPH_ADMIN_EMAIL="+adminEmail, "MORPH_ADMIN_PASSWORD="+adminPassword)
+		return cmd
+	}
+	out, err := demoCmd("--store", store, "--records", "40", "--seed", "3").CombinedOutput()
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
@@ -320,9 +326,66 @@ func TestDemoData(t *testing.T) {
 			t.Errorf("%s: %d records, want at least %d", entity, page.Total, least)
 		}
 	}
+	// The example company's people: every password shown once, never a
+	// fixed one; a rep sees only their own accounts, customers' phones
+	// masked, and may not delete them.
+	passwords := map[string]string{}
+	for _, m := range regexp.MustCompile(`demo user created.* email=(\S+) .*password=(\S+)`).FindAllStringSubmatch(string(out), -1) {
+		passwords[m[1]] = m[2]
+	}
+	if len(passwords) != 10 {
+		t.Fatalf("%d demo passwords shown, want 10:\n%s", len(passwords), out)
+	}
+	repGet := func(token, path string) (int, map[string]any) {
+		req, _ := http.NewRequest("GET", s.base+path, nil)
+		if token != "" { // else the administrator's, added by the tests' transport
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	b, _ := json.Marshal(map[string]string{"email": "li.rep@example.com", "password": passwords["li.rep@example.com"]})
+	res, err := http.Post(s.base+"/api/auth/login", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct {
+		Token string
+		User  struct{ ID string }
+	}
+	json.NewDecoder(res.Body).Decode(&login)
+	res.Body.Close()
+	if login.Token == "" {
+		t.Fatalf("the rep cannot sign in: %d", res.StatusCode)
+	}
+	_, all := repGet("", "/api/records/account?count=true&limit=1")
+	status, mine := repGet(login.Token, "/api/records/account?count=true&limit=100")
+	items, _ := mine["items"].([]any)
+	if total, _ := mine["total"].(float64); status != 200 || len(items) == 0 || total >= all["total"].(float64) {
+		t.Fatalf("the rep's accounts: %d %v of %v", status, mine["total"], all["total"])
+	}
+	for _, it := range items {
+		a := it.(map[string]any)
+		if a["owner"] != login.User.ID {
+			t.Fatalf("the rep sees an account of %v", a["owner"])
+		}
+		if p, ok := a["phone"].(string); ok && !strings.Contains(p, "****") {
+			t.Fatalf("the rep sees a phone unmasked: %s", p)
+		}
+		if _, ok := a["annual_revenue"]; ok {
+			t.Fatal("the rep sees annual revenue")
+		}
+	}
+
 	// The same seed loads the same records: a second store has the same ids.
 	store2 := "sqlite:" + filepath.Join(t.TempDir(), "m2.db")
-	if out, err := exec.Command(binary, "demo", "--store", store2, "--records", "40", "--seed", "3").CombinedOutput(); err != nil {
+	if out, err := demoCmd("--store", store2, "--records", "40", "--seed", "3").CombinedOutput(); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	s2 := start(t, store2)
