@@ -17,6 +17,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/schema"
 )
 
 // Body limits.
@@ -140,6 +141,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/records/:entity/:id", s.getRecord},
 		{"PATCH", "/api/records/:entity/:id", s.updateRecord},
 		{"DELETE", "/api/records/:entity/:id", s.deleteRecord},
+		{"GET", "/api/records/:entity/:id/history", s.recordHistory},
+		{"GET", "/api/records/:entity/:id/export", s.exportRecord},
+		{"POST", "/api/records/:entity/:id/erase", s.eraseRecord},
+
+		{"GET", "/api/audit", s.auditLog},
 	}
 }
 
@@ -167,8 +173,11 @@ func (s *Server) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 }
 
 // actor is who makes the request. Until users and sessions exist every
-// request acts as the anonymous API user.
-func (s *Server) actor(c *fiber.Ctx) engine.Actor { return engine.Actor{ID: "api"} }
+// request acts as the anonymous API user, who may do everything (as it
+// always could): it holds the administrator role.
+func (s *Server) actor(c *fiber.Ctx) engine.Actor {
+	return engine.Actor{ID: "api", Roles: []string{schema.AdminRole}, Addr: strings.Clone(c.IP())}
+}
 
 // lang picks the response language from Accept-Language: zh-CN when Chinese
 // is preferred over English, English otherwise.

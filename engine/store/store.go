@@ -75,6 +75,7 @@ type Index struct {
 //     after a crash never duplicates it;
 //   - reads of AuditCollection (Get, Find, Count, Aggregate) return only
 //     entries whose write is known to have happened.
+//
 // What a write whose outcome the caller never learned (the process died, the
 // context ended) leaves is decided with the write: its entries are visible
 // exactly when its change is (an adapter may need a recovery pass at open to

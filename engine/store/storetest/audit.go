@@ -94,7 +94,7 @@ func testAudit(t *testing.T, s store.Store) {
 	// entry with no id stands for none.
 	errs, err := s.InsertMany(c, "a", []store.Record{
 		{ID: "m1", Version: 1, Data: map[string]any{"code": "m1"}},
-		{ID: "m2", Version: 1, Data: map[string]any{"code": "x"}}, // unique violation
+		{ID: "m2", Version: 1, Data: map[string]any{"code": "x"}},  // unique violation
 		{ID: "r1", Version: 1, Data: map[string]any{"code": "m3"}}, // duplicate id
 		{ID: "m4", Version: 1, Data: map[string]any{"code": "m4"}},
 		{ID: "m5", Version: 1, Data: map[string]any{"code": "m5"}},
