@@ -47,8 +47,8 @@ const (
   "$id": "contact", "title": "Contact", "x-label": {"zh-CN": "联系人"},
   "type": "object",
   "properties": {
-    "full_name": {"type": "string", "x-type": "text"},
-    "email":     {"type": "string", "format": "email", "x-type": "email", "x-unique": true},
+    "full_name": {"type": "string", "x-type": "text", "x-personal": true},
+    "email":     {"type": "string", "format": "email", "x-type": "email", "x-unique": true, "x-personal": true},
     "account":   {"type": "string", "x-type": "relation", "x-ref": "account"},
     "owner":     {"type": "string", "x-type": "user"}
   },
@@ -200,19 +200,29 @@ func TestOpenAPIDocument(t *testing.T) {
 
 	t.Run("paths and operations", func(t *testing.T) {
 		want := map[string][]string{
-			"/healthz":                     {"get:healthz"},
-			"/api/openapi.json":            {"get:openapi"},
-			"/api/entities":                {"get:listEntities"},
-			"/api/entities/{name}":         {"delete:deleteEntity", "get:getEntity", "put:putEntity"},
-			"/api/records/account":         {"get:listAccount", "post:createAccount"},
-			"/api/records/account/bulk":    {"post:bulkAccount"},
-			"/api/records/account/{id}":    {"delete:deleteAccount", "get:getAccount", "patch:updateAccount"},
-			"/api/records/contact":         {"get:listContact", "post:createContact"},
-			"/api/records/contact/bulk":    {"post:bulkContact"},
-			"/api/records/contact/{id}":    {"delete:deleteContact", "get:getContact", "patch:updateContact"},
-			"/api/records/sales_deal":      {"get:listSalesDeal", "post:createSalesDeal"},
-			"/api/records/sales_deal/bulk": {"post:bulkSalesDeal"},
-			"/api/records/sales_deal/{id}": {"delete:deleteSalesDeal", "get:getSalesDeal", "patch:updateSalesDeal"},
+			"/healthz":                             {"get:healthz"},
+			"/api/openapi.json":                    {"get:openapi"},
+			"/api/audit":                           {"get:auditLog"},
+			"/api/entities":                        {"get:listEntities"},
+			"/api/entities/{name}":                 {"delete:deleteEntity", "get:getEntity", "put:putEntity"},
+			"/api/records/account":                 {"get:listAccount", "post:createAccount"},
+			"/api/records/account/bulk":            {"post:bulkAccount"},
+			"/api/records/account/{id}":            {"delete:deleteAccount", "get:getAccount", "patch:updateAccount"},
+			"/api/records/account/{id}/history":    {"get:historyAccount"},
+			"/api/records/account/{id}/export":     {"get:exportAccount"},
+			"/api/records/account/{id}/erase":      {"post:eraseAccount"},
+			"/api/records/contact":                 {"get:listContact", "post:createContact"},
+			"/api/records/contact/bulk":            {"post:bulkContact"},
+			"/api/records/contact/{id}":            {"delete:deleteContact", "get:getContact", "patch:updateContact"},
+			"/api/records/contact/{id}/history":    {"get:historyContact"},
+			"/api/records/contact/{id}/export":     {"get:exportContact"},
+			"/api/records/contact/{id}/erase":      {"post:eraseContact"},
+			"/api/records/sales_deal":              {"get:listSalesDeal", "post:createSalesDeal"},
+			"/api/records/sales_deal/bulk":         {"post:bulkSalesDeal"},
+			"/api/records/sales_deal/{id}":         {"delete:deleteSalesDeal", "get:getSalesDeal", "patch:updateSalesDeal"},
+			"/api/records/sales_deal/{id}/history": {"get:historySalesDeal"},
+			"/api/records/sales_deal/{id}/export":  {"get:exportSalesDeal"},
+			"/api/records/sales_deal/{id}/erase":   {"post:eraseSalesDeal"},
 		}
 		if got := keysOf(paths); !slices.Equal(got, keysOf(anyMap(want))) {
 			t.Fatalf("paths %v", got)
@@ -650,7 +660,12 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		{"stale version", "PATCH", "/api/records/account/" + accID, `{"tier": "normal"}`, []string{"If-Match", `"1"`}, 412, true},
 		{"missing relation target", "POST", "/api/records/contact", `{"full_name": "Han Meimei", "account": "0190a0a0-0000-7000-8000-0000000000ee"}`, nil, 422, true},
 		{"not json", "POST", "/api/records/account", `name=x`, []string{"Content-Type", "text/plain"}, 415, false},
-		{"delete", "DELETE", "/api/records/contact/" + conID, "", []string{"If-Match", `"1"`}, 204, true},
+		{"history", "GET", "/api/records/account/" + accID + "/history?limit=2", "", nil, 200, true},
+		{"audit log", "GET", "/api/audit?kind=record&from=2000-01-01T00:00:00Z", "", nil, 200, true},
+		{"audit log with a bad time", "GET", "/api/audit?from=yesterday", "", nil, 400, true},
+		{"export", "GET", "/api/records/contact/" + conID + "/export", "", nil, 200, true},
+		{"erase", "POST", "/api/records/contact/" + conID + "/erase", "", nil, 200, true},
+		{"delete", "DELETE", "/api/records/contact/" + conID, "", []string{"If-Match", `"2"`}, 204, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
