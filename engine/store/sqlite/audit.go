@@ -35,45 +35,44 @@ func encodeEntries(audit []store.Record) (entries, error) {
 }
 
 // auditStmt prepares the insert of an entry on the writer's connection.
+// An entry whose id is stored already is left as it is: an entry is stored
+// at most once, under its id.
 func (s *Store) auditStmt(ctx context.Context) (*sql.Stmt, error) {
-	st, err := s.stmt(ctx, true, `INSERT INTO "`+auditTable+`" (id, version, data) VALUES (?, 1, jsonb(?))`)
+	st, err := s.stmt(ctx, true, `INSERT OR IGNORE INTO "`+auditTable+`" (id, version, data) VALUES (?, 1, jsonb(?))`)
 	if err != nil {
 		return nil, s.readError(store.AuditCollection, err)
 	}
 	return st, nil
 }
 
-// withEntries runs write in tx and stores the entries after it, both or
-// neither: with entries to store, a savepoint undoes the write when an
-// entry cannot be stored, and the entries are stored only when the write
-// succeeded. The transaction's commit then makes them durable together.
+// errAbort wraps the failure to store an entry after its write succeeded
+// in the same transaction: the transaction cannot be committed without the
+// entry, so it is rolled back as a whole (a group commit fails every write
+// of the group, a batch fails as a batch). Only an I/O failure or lack of
+// space brings it about.
+type errAbort struct{ err error }
+
+func (e errAbort) Error() string { return e.err.Error() }
+func (e errAbort) Unwrap() error { return e.err }
+
+func isAbort(err error) bool {
+	var a errAbort
+	return errors.As(err, &a)
+}
+
+// withEntries runs write in tx and, when it succeeded, stores the entries
+// in the same transaction: its commit makes both durable together. A
+// failed write stores no entry (SQLite undoes only the failed statement);
+// an entry that cannot be stored after a successful write is errAbort.
 func (s *Store) withEntries(ctx context.Context, tx *sql.Tx, st *sql.Stmt, es entries, write func() error) error {
-	if len(es.ids) == 0 {
-		return write()
+	if err := write(); err != nil || len(es.ids) == 0 {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT audit`); err != nil {
-		return failed("savepoint", err)
-	}
-	err := write()
-	if err == nil {
-		txst := tx.StmtContext(ctx, st)
-		for i, id := range es.ids {
-			if _, ierr := txst.ExecContext(ctx, id, es.docs[i]); ierr != nil {
-				err = s.writeError(store.AuditCollection, auditTable, ierr)
-				break
-			}
+	txst := tx.StmtContext(ctx, st)
+	for i, id := range es.ids {
+		if _, err := txst.ExecContext(ctx, id, es.docs[i]); err != nil {
+			return errAbort{failed("store audit entry", err)}
 		}
 	}
-	if err != nil {
-		if errors.Is(err, store.ErrFull) {
-			return err // SQLite may have rolled the whole transaction back
-		}
-		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO audit`); rerr != nil {
-			return failed("rollback to savepoint", rerr)
-		}
-	}
-	if _, rerr := tx.ExecContext(ctx, `RELEASE audit`); rerr != nil && err == nil {
-		return failed("release savepoint", rerr)
-	}
-	return err
+	return nil
 }

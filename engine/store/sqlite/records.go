@@ -64,9 +64,9 @@ func (s *Store) prepareEntries(ctx context.Context, audit []store.Record) (entri
 	return es, st, err
 }
 
-// InsertMany inserts the records in one transaction; a failing record fails
-// alone (SQLite undoes only the failing statement, or the record's
-// savepoint when it carries an audit entry).
+// InsertMany inserts the records, each with its audit entry, in one
+// transaction; a failing record fails alone (SQLite undoes only the failing
+// statement) and stores no entry.
 func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record, audit ...store.Record) ([]error, error) {
 	tbl, err := table(coll)
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if errors.Is(err, store.ErrFull) { // SQLite may have rolled the whole batch back
+			if errors.Is(err, store.ErrFull) || isAbort(err) { // SQLite may have rolled the whole batch back
 				return nil, errs[i]
 			}
 		}

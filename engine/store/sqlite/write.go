@@ -92,9 +92,10 @@ func (s *Store) commitGroup(group []*writeOp) {
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 		errs[i] = op.fn(ctx, tx)
 		cancel()
-		if errors.Is(errs[i], store.ErrFull) {
-			// SQLite may have rolled the whole transaction back: the
-			// group fails as one, and nothing of it is kept.
+		if errors.Is(errs[i], store.ErrFull) || isAbort(errs[i]) {
+			// SQLite may have rolled the whole transaction back, or a
+			// write's audit entry could not be stored with it: the group
+			// fails as one, and nothing of it is kept.
 			tx.Rollback()
 			failGroup(group, errs[i])
 			return
