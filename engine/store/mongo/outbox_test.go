@@ -80,6 +80,16 @@ func TestOutboxRecovery(t *testing.T) {
 			if got := auditIDs(t, s); !reflect.DeepEqual(got, []string{"e1", "e3", "e7", "e8"}) {
 				t.Fatalf("before recovery the log holds %v", got)
 			}
+			// Relayed writes leave no outbox behind.
+			errs, err = s.InsertMany(ctx, "c", []store.Record{rec("m3", 1), rec("m4", 1)}, auditEntry("e10"), auditEntry("e11"))
+			must(err)
+			must(errs[0])
+			n, err := s.db.Collection(collPrefix+"c").CountDocuments(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{"d", "m3", "m4"}}}},
+				{Key: outboxKey, Value: bson.D{{Key: "$exists", Value: true}}}})
+			must(err)
+			if n != 0 {
+				t.Fatalf("%d relayed writes keep their outbox", n)
+			}
 			// Records read back never show their outbox; queries cannot name it.
 			r, err := s.Get(ctx, "c", "a")
 			must(err)
@@ -98,7 +108,7 @@ func TestOutboxRecovery(t *testing.T) {
 			s2, err := Open(ctx, uri) // recovery runs at open
 			must(err)
 			defer s2.Close()
-			want := []string{"e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8"}
+			want := []string{"e1", "e10", "e11", "e2", "e3", "e4", "e5", "e6", "e7", "e8"}
 			if got := auditIDs(t, s2); !reflect.DeepEqual(got, want) {
 				t.Fatalf("after recovery the log holds %v, want %v", got, want)
 			}
@@ -119,7 +129,7 @@ func TestOutboxRecovery(t *testing.T) {
 			if got := auditIDs(t, s2); !reflect.DeepEqual(got, want) {
 				t.Fatalf("a delete that did not happen was logged: %v", got)
 			}
-			n, err := s2.db.Collection(collPrefix+"c").CountDocuments(ctx, bson.D{{Key: outboxKey, Value: bson.D{{Key: "$exists", Value: true}}}})
+			n, err = s2.db.Collection(collPrefix+"c").CountDocuments(ctx, bson.D{{Key: outboxKey, Value: bson.D{{Key: "$exists", Value: true}}}})
 			must(err)
 			if n != 0 {
 				t.Fatalf("%d outboxes left", n)

@@ -122,8 +122,7 @@ func (s *Store) relayMany(ctx context.Context, c *mongo.Collection, name string,
 		return
 	}
 	if s.server == ferretV1 {
-		// Clearing needs each version's claim there: the outboxes stay,
-		// already relayed, until the records' next writes or Recover.
+		s.clearClaimed(ctx, c, name, byVersion)
 		return
 	}
 	for v, ids := range byVersion {
@@ -345,6 +344,45 @@ func (s *Store) claim(ctx context.Context, name, id string, v int64) (release fu
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(time.Duration(try) * 2 * time.Millisecond):
+		}
+	}
+}
+
+// clearClaimed clears the outboxes of many records on FerretDB v1, whose
+// updates are not atomic with their filter: it claims their versions in one
+// batch, clears the outboxes of the records it could claim, and releases
+// the claims. An outbox left (its record's version claimed by a writer) is
+// relayed by that writer or by Recover.
+func (s *Store) clearClaimed(ctx context.Context, c *mongo.Collection, name string, byVersion map[int64]bson.A) {
+	cc := s.db.Collection(claimsColl)
+	for v, ids := range byVersion {
+		keys := make([]any, len(ids))
+		at := time.Now().UnixMilli()
+		for i, id := range ids {
+			keys[i] = bson.D{{Key: "_id", Value: fmt.Sprintf("%s/%s@%d", name, id, v)}, {Key: "at", Value: at}}
+		}
+		_, err := cc.InsertMany(ctx, keys, options.InsertMany().SetOrdered(false))
+		held := map[int]bool{}
+		if err != nil {
+			var bwe mongo.BulkWriteException
+			if !errors.As(err, &bwe) {
+				continue
+			}
+			for _, we := range bwe.WriteErrors {
+				held[we.Index] = true
+			}
+		}
+		var claimed, claimKeys bson.A
+		for i, id := range ids {
+			if !held[i] {
+				claimed = append(claimed, id)
+				claimKeys = append(claimKeys, fmt.Sprintf("%s/%s@%d", name, id, v))
+			}
+		}
+		if len(claimed) > 0 {
+			c.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: claimed}}}, {Key: "_v", Value: v}},
+				bson.D{{Key: "$unset", Value: bson.D{{Key: outboxKey, Value: ""}}}})
+			cc.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: claimKeys}}}})
 		}
 	}
 }
