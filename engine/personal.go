@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"maps"
 
 	"github.com/morphcrm/morph"
@@ -263,6 +265,11 @@ func anonymised(f *schema.Field, id string) any {
 	case "email":
 		return "erased" + tag + "@example.invalid"
 	case "phone":
+		if f.Unique {
+			h := fnv.New32a()
+			h.Write([]byte(id))
+			return fmt.Sprintf("+86130%08d", h.Sum32()%100000000)
+		}
 		return "+8613000000000"
 	case "url":
 		return "https://erased" + tag + ".invalid/"

@@ -177,9 +177,10 @@ func outboxOf(m bson.M) bson.A {
 }
 
 // settle handles a guarded write that matched nothing: it tells a missing
-// record (ErrNotFound) from another version (ErrConflict), and when the
-// record is at version want but holds an outbox, relays the outbox and
-// reports that the write may be tried again (retry).
+// record (ErrNotFound) from another version (ErrConflict); when the record
+// is at version want, it held an outbox: settle relays it (if another
+// writer has not done so meanwhile) and reports that the write may be
+// tried again (retry).
 func (s *Store) settle(ctx context.Context, c *mongo.Collection, name, id string, want int64) (retry bool, err error) {
 	v, entries, err := s.pendingOutbox(ctx, c, name, id)
 	if err != nil {
@@ -189,7 +190,7 @@ func (s *Store) settle(ctx context.Context, c *mongo.Collection, name, id string
 		return false, store.ErrConflict
 	}
 	if len(entries) == 0 {
-		return false, store.ErrConflict // changed meanwhile
+		return true, nil // its outbox was relayed meanwhile
 	}
 	if err := s.insertEntries(ctx, entries); err != nil {
 		return false, err
