@@ -2,7 +2,9 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -376,6 +378,51 @@ func TestExportAndErase(t *testing.T) {
 		}
 		if _, err := eng.Erase(ctx, admin, "deal", d.ID); morph.ErrorCode(err) != morph.EUnprocessable {
 			t.Fatalf("erase without personal fields: %v", err)
+		}
+	})
+}
+
+// Concurrent updates of one record each leave exactly one entry, of the
+// version they wrote: on MongoDB, writes that meet another's unrelayed
+// outbox relay it rather than drop it.
+func TestAuditConcurrentUpdates(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, st store.Store) {
+		ctx := context.Background()
+		put(t, eng, "contact", contactDef)
+		rec, err := eng.Create(ctx, admin, "contact", map[string]any{"name": "hot"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers = 12
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := eng.Update(ctx, admin, "contact", rec.ID, map[string]any{"code": fmt.Sprintf("c%d", i)}, 0)
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := auditLog(t, eng, engine.AuditQuery{Record: rec.ID, Action: engine.AuditUpdate})
+		seen := map[int64]int{}
+		for _, a := range got {
+			seen[a.Version]++
+		}
+		for v := int64(2); v <= writers+1; v++ {
+			if seen[v] != 1 {
+				t.Errorf("version %d has %d entries", v, seen[v])
+			}
+		}
+		if len(got) != writers {
+			t.Errorf("%d update entries, want %d", len(got), writers)
 		}
 	})
 }
