@@ -78,7 +78,8 @@ type Store struct {
 	mu      sync.RWMutex
 	indexes map[string]map[string]store.Index // collection → MongoDB index name → index
 
-	hooks hooks
+	hooks  hooks
+	clears clearer // outboxes waiting to be cleared (FerretDB v2)
 }
 
 // hooks let tests stop a write where a crash could.
@@ -177,6 +178,7 @@ func (k server) String() string {
 // Close disconnects from the server, waiting at most ten seconds for
 // operations in flight.
 func (s *Store) Close() error {
+	s.closeClears()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return s.client.Disconnect(ctx)

@@ -123,6 +123,10 @@ func (s *Store) relay(ctx context.Context, c *mongo.Collection, name, id string,
 	if s.insertEntries(ctx, entries) != nil {
 		return
 	}
+	if s.server == documentDB {
+		s.deferClear(name, id, v)
+		return
+	}
 	s.clearOutbox(ctx, c, name, id, v)
 }
 

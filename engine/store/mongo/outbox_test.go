@@ -84,6 +84,7 @@ func TestOutboxRecovery(t *testing.T) {
 			errs, err = s.InsertMany(ctx, "c", []store.Record{rec("m3", 1), rec("m4", 1)}, auditEntry("e10"), auditEntry("e11"))
 			must(err)
 			must(errs[0])
+			s.flushClears(ctx)
 			n, err := s.db.Collection(collPrefix+"c").CountDocuments(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{"d", "m3", "m4"}}}},
 				{Key: outboxKey, Value: bson.D{{Key: "$exists", Value: true}}}})
 			must(err)

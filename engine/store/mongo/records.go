@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func (s *Store) Insert(ctx context.Context, name string, rec store.Record, audit
 	if err != nil {
 		return err
 	}
-	_, err = c.InsertOne(ctx, withOutbox(doc, entries))
+	_, err = transient(ctx, func() (*mongo.InsertOneResult, error) { return c.InsertOne(ctx, withOutbox(doc, entries)) })
 	if isDuplicate(err) {
 		return s.duplicate(ctx, name, c, rec, err.Error(), true)
 	}
@@ -125,6 +126,14 @@ func (s *Store) relayMany(ctx context.Context, c *mongo.Collection, name string,
 		s.clearClaimed(ctx, c, name, byVersion)
 		return
 	}
+	if s.server == documentDB {
+		for v, ids := range byVersion {
+			for _, id := range ids {
+				s.deferClear(name, id.(string), v)
+			}
+		}
+		return
+	}
 	for v, ids := range byVersion {
 		c.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "_v", Value: v}},
 			bson.D{{Key: "$unset", Value: bson.D{{Key: outboxKey, Value: ""}}}})
@@ -205,7 +214,7 @@ func (s *Store) Update(ctx context.Context, name string, rec store.Record, audit
 		f = f[:1]
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := c.ReplaceOne(ctx, f, doc)
+		res, err := transient(ctx, func() (*mongo.UpdateResult, error) { return c.ReplaceOne(ctx, f, doc) })
 		if isDuplicate(err) {
 			return s.duplicate(ctx, name, c, rec, err.Error(), false)
 		}
@@ -274,7 +283,7 @@ func (s *Store) Delete(ctx context.Context, name, id string, version int64, audi
 // deleteOne runs a guarded delete, relaying a pending outbox that stops it.
 func (s *Store) deleteOne(ctx context.Context, c *mongo.Collection, name, id string, version int64, f bson.D) error {
 	for attempt := 0; ; attempt++ {
-		res, err := c.DeleteOne(ctx, f)
+		res, err := transient(ctx, func() (*mongo.DeleteResult, error) { return c.DeleteOne(ctx, f) })
 		if err != nil {
 			return opError("delete from", name, err)
 		}
@@ -292,6 +301,32 @@ func (s *Store) deleteOne(ctx context.Context, c *mongo.Collection, name, id str
 			return store.ErrConflict
 		}
 	}
+}
+
+// transient runs a single-document write again when the server aborted it
+// for a transient reason: a write conflict (MongoDB) or a deadlock that
+// PostgreSQL detected (FerretDB v2 — its unique indexes are exclusion
+// constraints, which deadlock when concurrent writes of one value meet the
+// outbox's clearing of the document holding it). The aborted write changed
+// nothing, so running it again is safe.
+func transient[T any](ctx context.Context, write func() (T, error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := write()
+		if err == nil || attempt >= 8 || !isTransient(err) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, err
+		case <-time.After(time.Duration(1+rand.IntN(4<<min(attempt, 4))) * time.Millisecond):
+		}
+	}
+}
+
+// isTransient reports whether a write was aborted for a transient reason.
+func isTransient(err error) bool {
+	var se mongo.ServerError
+	return strings.Contains(err.Error(), "deadlock detected") || (errors.As(err, &se) && se.HasErrorCode(112)) // WriteConflict
 }
 
 // flushAny relays a document's pending outbox whatever its version (an
