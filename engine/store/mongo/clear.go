@@ -15,7 +15,8 @@ import (
 // of one value deadlock (PostgreSQL aborts one after a second). Clearing an
 // outbox right after a write is a second write of the document while other
 // requests may be racing for its unique values, so there the adapter clears
-// outboxes a little later, in batches. Until then a write of the document
+// outboxes a little later, in batches, and in collections with unique
+// indexes not at all (see keepOutbox). Until then a write of the document
 // finds the outbox and relays it itself (see settle); the entries are in the
 // audit collection already.
 

@@ -35,6 +35,9 @@ import (
 // versions of one record, the highest is the one that was deleted); the
 // record still at that version after pendingLease → it did not.
 //
+// On FerretDB v2 outboxes are cleared later, or (collections with unique
+// indexes) never: see clear.go and keepOutbox.
+//
 // So an acknowledged write's entries are in the audit collection when the
 // write returns (or, if the relay itself failed, in the record's outbox or
 // pendingColl until Recover or the record's next write brings them in);
@@ -123,11 +126,62 @@ func (s *Store) relay(ctx context.Context, c *mongo.Collection, name, id string,
 	if s.insertEntries(ctx, entries) != nil {
 		return
 	}
-	if s.server == documentDB {
+	switch {
+	case s.keepOutbox(name):
+	case s.server == documentDB:
 		s.deferClear(name, id, v)
-		return
+	default:
+		s.clearOutbox(ctx, c, name, id, v)
 	}
-	s.clearOutbox(ctx, c, name, id, v)
+}
+
+// keepOutbox reports whether relayed outboxes of a collection are left in
+// their documents until their next write: on FerretDB v2, for collections
+// with unique indexes, whose every second write of a document may deadlock
+// with concurrent writes of its unique values (see clear.go). Such a
+// document's next write finds the outbox and relays it again (a repeat is
+// harmless), and Recover skips entries already in the audit collection.
+func (s *Store) keepOutbox(name string) bool {
+	if s.server != documentDB {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, ix := range s.indexes[name] {
+		if ix.Unique {
+			return true
+		}
+	}
+	return false
+}
+
+// relayMissing copies into the audit collection the entries not there yet:
+// one read for their ids, one insert for the missing ones.
+func (s *Store) relayMissing(ctx context.Context, entries bson.A) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	ids := entryIDs(entries)
+	cur, err := s.db.Collection(collPrefix+store.AuditCollection).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("mongo: recover audit entries: %w", err)
+	}
+	var have []bson.M
+	if err := cur.All(ctx, &have); err != nil {
+		return fmt.Errorf("mongo: recover audit entries: %w", err)
+	}
+	stored := map[any]bool{}
+	for _, m := range have {
+		stored[m["_id"]] = true
+	}
+	var missing bson.A
+	for i, e := range entries {
+		if i < len(ids) && !stored[ids[i]] {
+			missing = append(missing, e)
+		}
+	}
+	return s.insertEntries(ctx, missing)
 }
 
 // clearOutbox removes a document's outbox if it is still at version v.
@@ -319,13 +373,23 @@ func (s *Store) Recover(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("mongo: recover audit entries of %s: %w", name, err)
 		}
-		for _, m := range docs {
-			id, _ := m["_id"].(string)
-			v, _ := plain(m["_v"]).(float64)
-			if err := s.insertEntries(ctx, outboxOf(m)); err != nil {
+		for start := 0; start < len(docs); start += 500 {
+			batch := docs[start:min(start+500, len(docs))]
+			var entries bson.A
+			for _, m := range batch {
+				entries = append(entries, outboxOf(m)...)
+			}
+			if err := s.relayMissing(ctx, entries); err != nil {
 				return err
 			}
-			s.clearOutbox(ctx, c, name, id, int64(v))
+			if s.keepOutbox(name) {
+				continue
+			}
+			for _, m := range batch {
+				id, _ := m["_id"].(string)
+				v, _ := plain(m["_v"]).(float64)
+				s.clearOutbox(ctx, c, name, id, int64(v))
+			}
 		}
 	}
 	return nil

@@ -126,6 +126,9 @@ func (s *Store) relayMany(ctx context.Context, c *mongo.Collection, name string,
 		s.clearClaimed(ctx, c, name, byVersion)
 		return
 	}
+	if s.keepOutbox(name) {
+		return
+	}
 	if s.server == documentDB {
 		for v, ids := range byVersion {
 			for _, id := range ids {
@@ -202,6 +205,11 @@ func (s *Store) Update(ctx context.Context, name string, rec store.Record, audit
 	doc = withOutbox(doc, entries)
 	prev := rec.Version - 1
 	f := bson.D{{Key: "_id", Value: rec.ID}, {Key: "_v", Value: prev}, noOutbox}
+	if s.keepOutbox(name) {
+		// The outbox it replaces was relayed before its write was
+		// acknowledged (see keepOutbox).
+		f = f[:2]
+	}
 	if s.server == ferretV1 {
 		release, err := s.claim(ctx, name, rec.ID, prev)
 		if err != nil {
@@ -266,7 +274,9 @@ func (s *Store) Delete(ctx context.Context, name, id string, version int64, audi
 		if version != 0 {
 			f = append(f, bson.E{Key: "_v", Value: version})
 		}
-		f = append(f, noOutbox)
+		if !s.keepOutbox(name) {
+			f = append(f, noOutbox)
+		}
 	}
 	if len(entries) > 0 {
 		if err := s.beginDelete(ctx, name, id, version, entries); err != nil {
