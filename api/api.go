@@ -184,6 +184,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/records/:entity/:id", s.getRecord},
 		{"PATCH", "/api/records/:entity/:id", s.updateRecord},
 		{"DELETE", "/api/records/:entity/:id", s.deleteRecord},
+		{"GET", "/api/records/:entity/:id/history", s.recordHistory},
+		{"GET", "/api/records/:entity/:id/export", s.exportRecord},
+		{"POST", "/api/records/:entity/:id/erase", s.eraseRecord},
+
+		{"GET", "/api/audit", s.auditLog},
 	}
 }
 

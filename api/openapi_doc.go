@@ -18,7 +18,7 @@ func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 // the entity's base name.
 var (
 	entitySchemaSuffixes = []string{"", "Input", "Patch", "Page", "Bulk", "BulkResult", "Definition"}
-	entityOpPrefixes     = []string{"list", "create", "bulk", "get", "update", "delete"}
+	entityOpPrefixes     = []string{"list", "create", "bulk", "get", "update", "delete", "history", "export", "erase"}
 )
 
 // OpenAPI returns the OpenAPI 3.1 description of the API for the entities of
@@ -215,7 +215,8 @@ func commonSchemas() obj {
 		"EntityDefinition": obj{
 			"type": "object",
 			"description": "An entity definition: a JSON Schema (draft 2020-12) document with Morph's x- vocabulary " +
-				"(x-type, x-label, x-ref, x-unique, x-indexed, x-options, x-indexes …). The URL names the entity: $id may be left out; " +
+				"(x-type, x-label, x-ref, x-unique, x-indexed, x-personal, x-options, x-indexes …); x-personal: true marks a field " +
+				"holding personal data, exported and erased on request with its audit history. The URL names the entity: $id may be left out; " +
 				"a plain name in $id must be the URL's, a URI $id (https://example.com/owner.json) is kept as x-source-id " +
 				"and never fetched. The stored definition's $id is the entity name.",
 			"required": []any{"type", "properties"},
@@ -233,6 +234,65 @@ func commonSchemas() obj {
 						"A page filtered on an index's first fields and sorted by the following ones is read in index order.",
 					"items": obj{"type": "array", "minItems": 1, "maxItems": schema.MaxIndexFields, "items": obj{"type": "string"}},
 				},
+			},
+		},
+		"AuditEntry": obj{
+			"type":        "object",
+			"description": "One entry of the append-only audit log: who did what to which record or definition, when and from where",
+			"required":    []any{"id", "at", "actor", "action"},
+			"properties": obj{
+				"id":         str("The entry's id"),
+				"at":         obj{"type": "string", "format": "date-time"},
+				"actor":      str("The user id (system for the engine's own work)"),
+				"actor_name": str("The user's name at the time"),
+				"addr":       str("The client's address"),
+				"via":        str("How the actor signed in: session, key, cli"),
+				"action":     str("create, update, delete, define, undefine, login, login_failed, logout, key_create, key_revoke, export, erase"),
+				"kind":       str("What entity names: record (an entity's record), entity (a definition), role, user, team, key, session"),
+				"entity":     str("The entity of a record; the name of a definition"),
+				"record":     str("The record's id"),
+				"version":    obj{"type": "integer", "description": "The record's (definition's) version after the change; for a delete, the version deleted"},
+				"fields":     obj{"type": "array", "items": obj{"type": "string"}, "description": "The fields that changed (of an erasure: the fields erased)"},
+				"old":        obj{"type": "object", "description": "Their previous values (personal ones erased read [erased])"},
+				"new":        obj{"type": "object", "description": "Their new values"},
+				"note":       str("A remark, such as why a sign-in failed"),
+			},
+		},
+		"AuditPage": obj{
+			"type":     "object",
+			"required": []any{"items"},
+			"properties": obj{
+				"items": obj{"type": "array", "items": ref("AuditEntry"), "description": "Newest first"},
+				"next":  str("The cursor of the next page (pass it as after); absent on the last page"),
+			},
+		},
+		"Export": obj{
+			"type":        "object",
+			"description": "Everything Morph holds about a record: the record, the records pointing at it, its history",
+			"required":    []any{"entity", "record", "personal_fields", "references", "history"},
+			"properties": obj{
+				"entity":          obj{"type": "string"},
+				"record":          obj{"type": "object"},
+				"personal_fields": obj{"type": "array", "items": obj{"type": "string"}, "description": "The entity's x-personal fields"},
+				"references": obj{"type": "array", "items": obj{
+					"type": "object", "required": []any{"entity", "field", "records"},
+					"properties": obj{
+						"entity":  obj{"type": "string"},
+						"field":   obj{"type": "string", "description": "The relation field pointing at the record"},
+						"records": obj{"type": "array", "items": obj{"type": "object"}},
+						"more":    obj{"type": "boolean", "description": "More records point at it than are listed"},
+					},
+				}},
+				"history": obj{"type": "array", "items": ref("AuditEntry"), "description": "Newest first"},
+			},
+		},
+		"Erasure": obj{
+			"type":     "object",
+			"required": []any{"fields", "version", "entries"},
+			"properties": obj{
+				"fields":  obj{"type": "array", "items": obj{"type": "string"}, "description": "The personal fields the record held"},
+				"version": obj{"type": "integer", "description": "The record's version after the erasure (0 when it was deleted before)"},
+				"entries": obj{"type": "integer", "description": "How many audit entries had values erased"},
 			},
 		},
 		"EntityList": obj{
@@ -314,7 +374,7 @@ var errorResponses = map[string]struct{ name, desc string }{
 	"412":     {"PreconditionFailed", "The version in If-Match is stale"},
 	"413":     {"TooLarge", "The body is too large"},
 	"415":     {"UnsupportedMedia", "The body is not JSON"},
-	"422":     {"Unprocessable", "A related record does not exist"},
+	"422":     {"Unprocessable", "A related record does not exist (of an erasure: the entity has no personal fields)"},
 	"507":     {"StorageFull", "The store has no space left; nothing was changed: retry once space has been freed"},
 	"default": {"Unexpected", "An unexpected failure"},
 }
@@ -359,6 +419,21 @@ func commonPaths() obj {
 			"security":  append([]any{obj{}}, authenticated()...),
 			"responses": obj{"200": obj{"description": "An OpenAPI 3.1 document", "content": jsonContent(obj{"type": "object"})}},
 		}},
+		"/api/audit": obj{
+			"parameters": []any{param("AcceptLanguage")},
+			"get": obj{
+				"operationId": "auditLog", "summary": "The audit log, newest first (administrators only)", "tags": []any{"Audit"},
+				"description": "Every create, update and delete of records and definitions, sign-ins, exports and erasures. " +
+					"Nothing in the API changes or deletes an entry.",
+				"parameters": []any{auditFilter("actor", "Entries of this user id"), auditFilter("entity", "Entries of this entity (records or definition)"),
+					auditFilter("record", "Entries of this record id"), auditFilter("action", "Entries of this action (create, update …)"),
+					auditFilter("kind", "Entries of this kind (record, entity …)"),
+					obj{"name": "from", "in": "query", "description": "Entries at or after this time (RFC 3339)", "schema": obj{"type": "string", "format": "date-time"}},
+					obj{"name": "to", "in": "query", "description": "Entries before this time (RFC 3339)", "schema": obj{"type": "string", "format": "date-time"}},
+					param("After"), param("Limit")},
+				"responses": responses(obj{"200": obj{"description": "A page of entries", "content": jsonContent(ref("AuditPage"))}}, "400", "403"),
+			},
+		},
 		"/api/entities": obj{
 			"parameters": []any{param("AcceptLanguage")},
 			"get": obj{
@@ -395,6 +470,11 @@ func commonPaths() obj {
 		paths[p] = item
 	}
 	return paths
+}
+
+// auditFilter is a filter parameter of the audit log.
+func auditFilter(name, desc string) obj {
+	return obj{"name": name, "in": "query", "description": desc, "schema": obj{"type": "string", "maxLength": 256}}
 }
 
 // entityPaths returns the paths of one entity's records.
@@ -463,6 +543,33 @@ func entityPaths(ent *schema.Entity, base, tag string) obj {
 				"operationId": "delete" + base, "summary": "Delete a " + label + " record", "tags": tags(),
 				"parameters": []any{param("IfMatch")},
 				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "400", "404", "412", "507"),
+			},
+		},
+		coll + "/{id}/history": obj{
+			"parameters": []any{idParam, param("AcceptLanguage")},
+			"get": obj{
+				"operationId": "history" + base, "summary": "The audit history of a " + label + " record, newest first", "tags": tags(),
+				"description": "Every change of the record with the fields changed and their old and new values. " +
+					"The history of a deleted record stays readable by administrators.",
+				"parameters": []any{param("After"), param("Limit")},
+				"responses":  responses(obj{"200": obj{"description": "A page of entries", "content": jsonContent(ref("AuditPage"))}}, "400", "404"),
+			},
+		},
+		coll + "/{id}/export": obj{
+			"parameters": []any{idParam, param("AcceptLanguage")},
+			"get": obj{
+				"operationId": "export" + base, "summary": "Everything held about a " + label + " record (administrators only)", "tags": tags(),
+				"description": "The record, every record pointing at it through a relation field, and its history; the export is audited.",
+				"responses":   responses(obj{"200": obj{"description": "The export", "content": jsonContent(ref("Export"))}}, "400", "403", "404"),
+			},
+		},
+		coll + "/{id}/erase": obj{
+			"parameters": []any{idParam, param("AcceptLanguage")},
+			"post": obj{
+				"operationId": "erase" + base, "summary": "Erase the personal data of a " + label + " record (administrators only)", "tags": tags(),
+				"description": "Its x-personal fields are removed (a required one keeps a fixed anonymised value) in the record and in " +
+					"the old and new values of its audit history; an erase entry names the fields, not their values.",
+				"responses": responses(obj{"200": obj{"description": "Erased", "content": jsonContent(ref("Erasure"))}}, "400", "403", "404", "422", "507"),
 			},
 		},
 	}

@@ -3,10 +3,17 @@ package engine
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/morphcrm/morph/engine/store"
 )
 
-// collAudit is the append-only audit log.
-const collAudit = "_audit"
+// collAudit is the append-only audit log. Record and definition writes
+// carry their entries to the store, which keeps them durably with the
+// write (see store.Store); nothing but the engine's erasure of personal
+// data ever changes an entry.
+const collAudit = store.AuditCollection
 
 // Audit actions. Record and definition writes are logged by the engine
 // itself; the identity layer logs the rest through Audit.
@@ -97,4 +104,98 @@ func auditRecord(a AuditEntry) Record {
 		d["new"] = a.New
 	}
 	return Record{ID: a.ID, Version: 1, Data: d}
+}
+
+// Kinds of audit entries written by the engine.
+const (
+	KindRecord = "record" // an entity's record
+	KindEntity = "entity" // an entity definition
+)
+
+// untracked are the system fields an entry leaves out: they change with
+// every write and the entry says who and when itself.
+func untracked(k string) bool {
+	switch k {
+	case "created_at", "created_by", "updated_at", "updated_by", "version", "id":
+		return true
+	}
+	return false
+}
+
+// changes compares a record's data before (nil on create) and after (nil
+// on delete) a write: the fields that differ, in name order, with their
+// previous and new values (a field set or removed has no value on one side).
+func changes(old, new map[string]any) (fields []string, o, n map[string]any) {
+	seen := map[string]bool{}
+	for _, side := range []map[string]any{old, new} {
+		for k := range side {
+			if untracked(k) || seen[k] {
+				continue
+			}
+			seen[k] = true
+			ov, inOld := old[k]
+			nv, inNew := new[k]
+			if inOld == inNew && reflect.DeepEqual(ov, nv) {
+				continue
+			}
+			fields = append(fields, k)
+			if inOld {
+				if o == nil {
+					o = map[string]any{}
+				}
+				o[k] = ov
+			}
+			if inNew {
+				if n == nil {
+					n = map[string]any{}
+				}
+				n[k] = nv
+			}
+		}
+	}
+	slices.Sort(fields)
+	return fields, o, n
+}
+
+// recordEntry is the stored audit entry of a record write: the change from
+// old to new (nil on create and on delete respectively).
+func (e *Engine) recordEntry(actor Actor, action, entity string, id string, version int64, at string, old, new map[string]any) store.Record {
+	a := AuditEntry{ID: newID(), At: at, Action: action, Kind: KindRecord, Entity: entity, Record: id, Version: version}
+	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
+	a.Fields, a.Old, a.New = changes(old, new)
+	return auditRecord(a)
+}
+
+// definitionEntry is the stored audit entry of a definition write.
+func (e *Engine) definitionEntry(actor Actor, action, name string, from, to int64) store.Record {
+	a := AuditEntry{ID: newID(), At: e.now(), Action: action, Kind: KindEntity, Entity: name, Version: max(from, to)}
+	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
+	if from > 0 {
+		a.Old = map[string]any{"version": float64(from)}
+	}
+	if to > 0 {
+		a.New = map[string]any{"version": float64(to)}
+	}
+	return auditRecord(a)
+}
+
+// entryOf reads a stored entry back.
+func entryOf(r store.Record) AuditEntry {
+	d := r.Data
+	str := func(k string) string { s, _ := d[k].(string); return s }
+	a := AuditEntry{ID: r.ID, At: str("at"), Actor: str("actor"), Name: str("actor_name"), Addr: str("addr"), Via: str("via"),
+		Action: str("action"), Kind: str("kind"), Entity: str("entity"), Record: str("record"), Note: str("note")}
+	if v, ok := d["version"].(float64); ok {
+		a.Version = int64(v)
+	}
+	if fs, ok := d["fields"].([]any); ok {
+		for _, f := range fs {
+			if s, ok := f.(string); ok {
+				a.Fields = append(a.Fields, s)
+			}
+		}
+	}
+	a.Old, _ = d["old"].(map[string]any)
+	a.New, _ = d["new"].(map[string]any)
+	return a
 }

@@ -206,14 +206,16 @@ func (e *Engine) storeDefinition(ctx context.Context, actor Actor, name, def str
 		version = stored.Version + 1
 		data := maps.Clone(stored.Data)
 		data["definition"], data["updated_at"], data["updated_by"] = def, now, actor.ID
-		err = e.st.Update(ctx, collEntities, store.Record{ID: name, Version: version, Data: data})
+		err = e.st.Update(ctx, collEntities, store.Record{ID: name, Version: version, Data: data},
+			e.definitionEntry(actor, AuditDefine, name, stored.Version, version))
 	} else {
 		if version, err = e.lastHistoryVersion(ctx, name); err != nil {
 			return 0, err
 		}
 		version++
 		err = e.st.Insert(ctx, collEntities, store.Record{ID: name, Version: version, Data: map[string]any{
-			"definition": def, "created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}})
+			"definition": def, "created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}},
+			e.definitionEntry(actor, AuditDefine, name, 0, version))
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
@@ -271,7 +273,7 @@ func (e *Engine) DeleteEntity(ctx context.Context, actor Actor, name string, opt
 		}
 		return err
 	}
-	err := e.st.Delete(ctx, collEntities, name, o.ifVersion)
+	err := e.st.Delete(ctx, collEntities, name, o.ifVersion, e.definitionEntry(actor, AuditUndefine, name, cur.entities[name].version, 0))
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound) && o.ifVersion > 0:
 		return errDefinitionVersion()

@@ -115,11 +115,11 @@ func (s *failingStore) EnsureCollection(ctx context.Context, coll string, idx []
 	return errBroken
 }
 
-func (s *failingStore) Insert(ctx context.Context, coll string, rec store.Record) error {
+func (s *failingStore) Insert(ctx context.Context, coll string, rec store.Record, audit ...store.Record) error {
 	if coll == s.insert && rec.ID == "gadget" {
 		return errBroken
 	}
-	return s.Store.Insert(ctx, coll, rec)
+	return s.Store.Insert(ctx, coll, rec, audit...)
 }
 
 // A new entity whose save fails leaves no collection behind.

@@ -174,9 +174,9 @@ type failingDeletes struct {
 	fail bool
 }
 
-func (f *failingDeletes) Delete(ctx context.Context, coll, id string, version int64) error {
+func (f *failingDeletes) Delete(ctx context.Context, coll, id string, version int64, audit ...store.Record) error {
 	if f.fail {
 		return errors.New("disk I/O error")
 	}
-	return f.Store.Delete(ctx, coll, id, version)
+	return f.Store.Delete(ctx, coll, id, version, audit...)
 }

@@ -32,12 +32,18 @@ func (e *Engine) Create(ctx context.Context, actor Actor, entity string, in map[
 	if err := e.assignAutonumbers(ctx, ce, rec.Data); err != nil {
 		return Record{}, err
 	}
-	if err := e.st.Insert(ctx, entity, rec); err != nil {
+	if err := e.st.Insert(ctx, entity, rec, e.createEntry(actor, entity, rec)); err != nil {
 		return Record{}, storeError(ce, err)
 	}
 	e.publish(ctx, Event{Type: Created, Entity: entity, Record: rec, Actor: actor})
 	e.Catalog().grantsFor(actor, ce).out(rec.Data)
 	return rec, nil
+}
+
+// createEntry is the audit entry of a new record.
+func (e *Engine) createEntry(actor Actor, entity string, rec Record) store.Record {
+	at, _ := rec.Data["created_at"].(string)
+	return e.recordEntry(actor, AuditCreate, entity, rec.ID, rec.Version, at, nil, rec.Data)
 }
 
 // prepareCreate runs the pipeline up to the store write, relation checks
@@ -277,7 +283,11 @@ func (b *bulk) insertNew(ctx context.Context) (lost []int, err error) {
 	if len(batch) == 0 {
 		return nil, nil
 	}
-	errs, err := b.e.st.InsertMany(ctx, b.ce.Name, batch)
+	entries := make([]store.Record, len(batch))
+	for j, r := range batch {
+		entries[j] = b.e.createEntry(b.actor, b.ce.Name, r)
+	}
+	errs, err := b.e.st.InsertMany(ctx, b.ce.Name, batch, entries...)
 	if err != nil {
 		return nil, storeError(b.ce, err)
 	}

@@ -108,9 +108,10 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 				w.Data[k] = v
 			}
 		}
-		w.Data["updated_at"], w.Data["updated_by"] = e.now(), actor.ID
+		now := e.now()
+		w.Data["updated_at"], w.Data["updated_by"] = now, actor.ID
 		rec := Record{ID: id, Version: old.Version + 1, Data: w.Data}
-		err = e.st.Update(ctx, entity, rec)
+		err = e.st.Update(ctx, entity, rec, e.recordEntry(actor, AuditUpdate, entity, id, rec.Version, now, old.Data, rec.Data))
 		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < e.opts.MaxRetries {
 			if err := backoff(ctx, attempt); err != nil {
 				return Record{}, storeError(ce, err)
@@ -146,7 +147,7 @@ func (e *Engine) Delete(ctx context.Context, actor Actor, entity, id string, ifV
 		if ifVersion > 0 && old.Version != ifVersion {
 			return storeError(ce, store.ErrConflict)
 		}
-		err = e.st.Delete(ctx, entity, id, old.Version)
+		err = e.st.Delete(ctx, entity, id, old.Version, e.recordEntry(actor, AuditDelete, entity, id, old.Version, e.now(), old.Data, nil))
 		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < e.opts.MaxRetries {
 			if err := backoff(ctx, attempt); err != nil {
 				return storeError(ce, err)

@@ -58,9 +58,9 @@ func (e *Engine) RoleExists(name string) bool {
 	return ok || name == schema.AdminRole
 }
 
-// errAdminOnly refuses a change only administrators may make.
+// errAdminOnly refuses what only administrators may do.
 func errAdminOnly() error {
-	return morph.Errorf(morph.EForbidden, "Only administrators may change definitions", "只有管理员可以修改定义")
+	return morph.Errorf(morph.EForbidden, "Only administrators may do this", "只有管理员可以执行此操作")
 }
 
 // PutRole checks a role document completely and stores it as the current

@@ -54,12 +54,12 @@ func (w *spaceWatch) note(err error) error {
 	return err
 }
 
-func (w *spaceWatch) Insert(ctx context.Context, coll string, rec store.Record) error {
-	return w.note(w.Store.Insert(ctx, coll, rec))
+func (w *spaceWatch) Insert(ctx context.Context, coll string, rec store.Record, audit ...store.Record) error {
+	return w.note(w.Store.Insert(ctx, coll, rec, audit...))
 }
 
-func (w *spaceWatch) InsertMany(ctx context.Context, coll string, recs []store.Record) ([]error, error) {
-	errs, err := w.Store.InsertMany(ctx, coll, recs)
+func (w *spaceWatch) InsertMany(ctx context.Context, coll string, recs []store.Record, audit ...store.Record) ([]error, error) {
+	errs, err := w.Store.InsertMany(ctx, coll, recs, audit...)
 	if err != nil {
 		return errs, w.note(err)
 	}
@@ -77,12 +77,12 @@ func (w *spaceWatch) InsertMany(ctx context.Context, coll string, recs []store.R
 	return errs, nil
 }
 
-func (w *spaceWatch) Update(ctx context.Context, coll string, rec store.Record) error {
-	return w.note(w.Store.Update(ctx, coll, rec))
+func (w *spaceWatch) Update(ctx context.Context, coll string, rec store.Record, audit ...store.Record) error {
+	return w.note(w.Store.Update(ctx, coll, rec, audit...))
 }
 
-func (w *spaceWatch) Delete(ctx context.Context, coll, id string, version int64) error {
-	return w.note(w.Store.Delete(ctx, coll, id, version))
+func (w *spaceWatch) Delete(ctx context.Context, coll, id string, version int64, audit ...store.Record) error {
+	return w.note(w.Store.Delete(ctx, coll, id, version, audit...))
 }
 
 func (w *spaceWatch) NextSequence(ctx context.Context, name string) (int64, error) {

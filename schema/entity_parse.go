@@ -238,7 +238,7 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 	}
 	f := &Field{Name: name, Type: t, Prop: pm, Default: pm["default"]}
 	f.Label = labelOf(pm, name, "", &errs)
-	for _, k := range []string{"x-unique", "x-indexed", "x-many"} {
+	for _, k := range []string{"x-unique", "x-indexed", "x-many", "x-personal"} {
 		if v, ok := pm[k]; ok {
 			if _, isBool := v.(bool); !isBool {
 				errs = append(errs, settingError("/"+k, "type", morph.T("%s must be true or false", "%s 必须是 true 或 false", k)))
@@ -246,6 +246,7 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 		}
 	}
 	f.Unique = pm["x-unique"] == true
+	f.Personal = pm["x-personal"] == true
 	f.Indexed = pm["x-indexed"] == true || t.IndexedByDefault()
 	f.Ref, _ = pm["x-ref"].(string)
 	if pm["x-many"] == true {

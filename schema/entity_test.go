@@ -118,6 +118,7 @@ func TestDefinitionErrors(t *testing.T) {
 		{"bad title field", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string"}}, "x-title-field": "b"}`, []string{"/x-title-field"}},
 		{"bad label", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-label": "A"}}}`, []string{"/properties/a/x-label"}},
 		{"unknown option", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "enum": ["p"], "x-options": {"q": {"en": "Q"}}}}}`, []string{"/properties/a/x-options/q"}},
+		{"personal not a boolean", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-personal": "yes"}}}`, []string{"/properties/a/x-personal"}},
 		{"unique list", `{"$id": "x", "type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}, "x-unique": true}}}`, []string{"/properties/a/x-unique"}},
 		{"several at once", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-type": "select"}, "b": {"type": "string", "x-type": "relation"}}, "required": ["c"]}`,
 			[]string{"/properties/a", "/properties/b/x-ref", "/required/0"}},

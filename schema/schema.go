@@ -21,6 +21,8 @@
 //	x-label        {"en": …, "zh-CN": …}; title is the English label when x-label has none
 //	x-unique       true: no two records share a value (a unique index)
 //	x-indexed      true: an index for filters and sorts
+//	x-personal     true: the field holds personal data (a name, phone, e-mail, ID
+//	               number): exported and erased on request, with its audit history
 //	x-ref          relation: the target entity
 //	x-many         relation only: an array of ids instead of one id
 //	x-options      select/multiselect: {"value": {"en": …, "zh-CN": …}} labels of enum values
@@ -75,6 +77,7 @@ type Field struct {
 	Required bool
 	Unique   bool
 	Indexed  bool                  // x-indexed, or indexed by its type (relation, user)
+	Personal bool                  // x-personal: personal data, erased on request
 	Ref      string                // relation target entity
 	Many     bool                  // relation (many)
 	Enum     []string              // select, multiselect: the allowed values

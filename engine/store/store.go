@@ -61,6 +61,27 @@ type Index struct {
 //
 // Any write (Insert, InsertMany, Update, Delete, NextSequence,
 // EnsureCollection) may fail with an error wrapping ErrFull.
+//
+// Audit entries. A record write (Insert, InsertMany, Update, Delete) may
+// carry audit entries: records of AuditCollection (an id, Version 1, the
+// entry's fields in Data) that the store keeps durably together with the
+// write. The contract, for every adapter:
+//   - when the write returns nil, its entries are stored (they survive a
+//     crash of the process that follows);
+//   - when the write fails (ErrConflict, ErrNotFound, ErrDuplicateID, a
+//     *UniqueError, ErrFull, any failure that left the record unchanged),
+//     none of its entries is ever visible in AuditCollection;
+//   - an entry is stored at most once, under its own id: relaying it again
+//     after a crash never duplicates it;
+//   - reads of AuditCollection (Get, Find, Count, Aggregate) return only
+//     entries whose write is known to have happened.
+//
+// What a write whose outcome the caller never learned (the process died, the
+// context ended) leaves is decided with the write: its entries are visible
+// exactly when its change is (an adapter may need a recovery pass at open to
+// bring them in, see Recoverer). SQLite writes the entries in the write's
+// own transaction; MongoDB, without multi-document transactions, uses an
+// outbox (see that adapter's package comment).
 type Store interface {
 	// EnsureCollection creates the collection if needed and makes its
 	// secondary indexes exactly the given ones: missing indexes are created,
@@ -74,14 +95,17 @@ type Store interface {
 
 	// Insert stores a new record as given (its Version is kept, normally 1).
 	// It returns ErrDuplicateID when a record with the ID exists and a
-	// *UniqueError when a unique index is violated.
-	Insert(ctx context.Context, coll string, rec Record) error
+	// *UniqueError when a unique index is violated. audit are the entries
+	// stored with it (see the contract above).
+	Insert(ctx context.Context, coll string, rec Record, audit ...Record) error
 
 	// InsertMany inserts records in one batch (one transaction where the
 	// store has them) and returns one error per record, nil for success;
 	// a failed record does not stop the others. The returned error is for
-	// the batch as a whole (connection lost, context ended).
-	InsertMany(ctx context.Context, coll string, recs []Record) ([]error, error)
+	// the batch as a whole (connection lost, context ended). audit is empty
+	// or holds one entry per record: audit[i] is stored exactly when recs[i]
+	// is (an entry with an empty ID stands for none).
+	InsertMany(ctx context.Context, coll string, recs []Record, audit ...Record) ([]error, error)
 
 	// Get returns one record or ErrNotFound.
 	Get(ctx context.Context, coll, id string) (Record, error)
@@ -93,12 +117,14 @@ type Store interface {
 	// Update replaces the record with ID rec.ID if its stored version is
 	// rec.Version-1, and stores it with rec.Version. It returns ErrNotFound
 	// when no such record exists, ErrConflict when the stored version differs
-	// and a *UniqueError when a unique index is violated.
-	Update(ctx context.Context, coll string, rec Record) error
+	// and a *UniqueError when a unique index is violated. audit are the
+	// entries stored with it.
+	Update(ctx context.Context, coll string, rec Record, audit ...Record) error
 
 	// Delete removes the record if its stored version is version (any
 	// version when version is 0). It returns ErrNotFound or ErrConflict.
-	Delete(ctx context.Context, coll, id string, version int64) error
+	// audit are the entries stored with it.
+	Delete(ctx context.Context, coll, id string, version int64, audit ...Record) error
 
 	// Find returns the records matching q.Filter in q.Sort order, at most
 	// q.Limit of them (all when 0). An invalid path or operator is ErrInvalid.
@@ -118,6 +144,20 @@ type Store interface {
 
 	// Close releases the store's resources.
 	Close() error
+}
+
+// AuditCollection is the collection of the audit entries that record writes
+// carry. The engine creates it (with its indexes) like its other system
+// collections; adapters write the entries there.
+const AuditCollection = "_audit"
+
+// Recoverer is implemented by adapters whose audit entries may, after a
+// crash, wait in an outbox: Recover brings every entry whose write happened
+// into AuditCollection and drops those whose write did not. Adapters run it
+// when they open; running it again (or on several instances at once) is
+// harmless.
+type Recoverer interface {
+	Recover(ctx context.Context) error
 }
 
 var (

@@ -22,7 +22,7 @@ func document(rec store.Record) (bson.D, error) {
 	d = append(d, bson.E{Key: "_id", Value: rec.ID}, bson.E{Key: "_v", Value: rec.Version})
 	keys := make([]string, 0, len(rec.Data))
 	for k := range rec.Data {
-		if k == "" || k == "_id" || k == "_v" || strings.HasPrefix(k, "$") || strings.Contains(k, ".") {
+		if k == "" || k == "_id" || k == "_v" || k == outboxKey || strings.HasPrefix(k, "$") || strings.Contains(k, ".") {
 			return nil, fmt.Errorf("%w: field name %q", store.ErrInvalid, k)
 		}
 		keys = append(keys, k)
@@ -43,7 +43,7 @@ func record(m bson.M) store.Record {
 	}
 	rec.Data = make(map[string]any, len(m))
 	for k, v := range m {
-		if k != "_id" && k != "_v" {
+		if k != "_id" && k != "_v" && k != outboxKey {
 			rec.Data[k] = plain(v)
 		}
 	}

@@ -77,9 +77,23 @@ type Store struct {
 
 	mu      sync.RWMutex
 	indexes map[string]map[string]store.Index // collection → MongoDB index name → index
+
+	hooks  hooks
+	clears clearer // outboxes waiting to be cleared (FerretDB v2)
 }
 
-var _ store.Store = (*Store)(nil)
+// hooks let tests stop a write where a crash could.
+type hooks struct {
+	// beforeRelay, when it returns true, stops a write after its document
+	// (or pending delete) is stored and before its entries are relayed, as
+	// if the process had stopped there.
+	beforeRelay func() bool
+}
+
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Recoverer = (*Store)(nil)
+)
 
 const (
 	collPrefix      = "c_"         // store collection name → MongoDB collection name
@@ -122,6 +136,10 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 		return nil, fmt.Errorf("mongo: buildInfo: %w", err)
 	}
 	s.server = serverOf(info)
+	if err := s.Recover(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -160,6 +178,7 @@ func (k server) String() string {
 // Close disconnects from the server, waiting at most ten seconds for
 // operations in flight.
 func (s *Store) Close() error {
+	s.closeClears()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return s.client.Disconnect(ctx)
@@ -180,7 +199,7 @@ func field(path string) (string, error) {
 	case "version":
 		return "_v", nil
 	}
-	if !query.ValidPath(path) {
+	if !query.ValidPath(path) || path == outboxKey || strings.HasPrefix(path, outboxKey+".") {
 		return "", fmt.Errorf("%w: field path %q", store.ErrInvalid, path)
 	}
 	return path, nil

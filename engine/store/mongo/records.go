@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 // getManyBatch is how many ids one GetMany round trip asks for.
 const getManyBatch = 500
 
-// Insert stores a new record.
-func (s *Store) Insert(ctx context.Context, name string, rec store.Record) error {
+// Insert stores a new record with its audit entries in its outbox, then
+// relays them (see outbox.go).
+func (s *Store) Insert(ctx context.Context, name string, rec store.Record, audit ...store.Record) error {
 	c, err := s.coll(name)
 	if err != nil {
 		return err
@@ -28,22 +30,32 @@ func (s *Store) Insert(ctx context.Context, name string, rec store.Record) error
 	if err != nil {
 		return err
 	}
-	_, err = c.InsertOne(ctx, doc)
+	entries, err := entryDocs(audit)
+	if err != nil {
+		return err
+	}
+	_, err = transient(ctx, func() (*mongo.InsertOneResult, error) { return c.InsertOne(ctx, withOutbox(doc, entries)) })
 	if isDuplicate(err) {
 		return s.duplicate(ctx, name, c, rec, err.Error(), true)
 	}
 	if err != nil {
 		return opError("insert into", name, err)
 	}
+	s.relay(ctx, c, name, rec.ID, rec.Version, entries)
 	return nil
 }
 
 // InsertMany inserts the records in one unordered batch; each failure is
-// reported alone and does not stop the others.
-func (s *Store) InsertMany(ctx context.Context, name string, recs []store.Record) ([]error, error) {
+// reported alone and does not stop the others. The entries of the records
+// stored are relayed together: one insert into the audit collection and
+// one update per version clearing the outboxes.
+func (s *Store) InsertMany(ctx context.Context, name string, recs []store.Record, audit ...store.Record) ([]error, error) {
 	c, err := s.coll(name)
 	if err != nil {
 		return nil, err
+	}
+	if len(audit) != 0 && len(audit) != len(recs) {
+		return nil, fmt.Errorf("%w: %d audit entries for %d records", store.ErrInvalid, len(audit), len(recs))
 	}
 	errs := make([]error, len(recs))
 	if len(recs) == 0 {
@@ -51,38 +63,84 @@ func (s *Store) InsertMany(ctx context.Context, name string, recs []store.Record
 	}
 	docs := make([]any, 0, len(recs))
 	pos := make([]int, 0, len(recs)) // index in docs → index in recs
+	outboxes := make([]bson.A, len(recs))
 	for i, r := range recs {
 		doc, err := document(r)
+		if err == nil && len(audit) > 0 {
+			outboxes[i], err = entryDocs(audit[i : i+1])
+		}
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		docs = append(docs, doc)
+		docs = append(docs, withOutbox(doc, outboxes[i]))
 		pos = append(pos, i)
 	}
 	if len(docs) == 0 {
 		return errs, nil
 	}
 	_, err = c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err == nil {
-		return errs, nil
-	}
-	var bwe mongo.BulkWriteException
-	if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 || bwe.WriteConcernError != nil {
-		return nil, opError("insert into", name, err)
-	}
-	for _, we := range bwe.WriteErrors {
-		if we.Index < 0 || we.Index >= len(pos) {
-			return nil, fmt.Errorf("mongo: insert into %s: write error for item %d of %d", name, we.Index, len(pos))
+	if err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 || bwe.WriteConcernError != nil {
+			return nil, opError("insert into", name, err)
 		}
-		i := pos[we.Index]
-		if we.Code == 11000 || we.Code == 11001 {
-			errs[i] = s.duplicate(ctx, name, c, recs[i], we.Message, true)
-		} else {
-			errs[i] = opError("insert into", name, we)
+		for _, we := range bwe.WriteErrors {
+			if we.Index < 0 || we.Index >= len(pos) {
+				return nil, fmt.Errorf("mongo: insert into %s: write error for item %d of %d", name, we.Index, len(pos))
+			}
+			i := pos[we.Index]
+			if we.Code == 11000 || we.Code == 11001 {
+				errs[i] = s.duplicate(ctx, name, c, recs[i], we.Message, true)
+			} else {
+				errs[i] = opError("insert into", name, we)
+			}
 		}
 	}
+	s.relayMany(ctx, c, name, recs, outboxes, errs)
 	return errs, nil
+}
+
+// relayMany relays the entries of the records of a batch that were stored.
+func (s *Store) relayMany(ctx context.Context, c *mongo.Collection, name string, recs []store.Record, outboxes []bson.A, errs []error) {
+	var entries bson.A
+	byVersion := map[int64]bson.A{}
+	for i, ob := range outboxes {
+		if errs[i] == nil && len(ob) > 0 {
+			entries = append(entries, ob...)
+			byVersion[recs[i].Version] = append(byVersion[recs[i].Version], recs[i].ID)
+		}
+	}
+	if len(entries) == 0 {
+		return
+	}
+	ctx, cancel := relayCtx(ctx)
+	defer cancel()
+	if s.hooks.beforeRelay != nil && s.hooks.beforeRelay() {
+		return
+	}
+	if s.insertEntries(ctx, entries) != nil {
+		return
+	}
+	if s.server == ferretV1 {
+		s.clearClaimed(ctx, c, name, byVersion)
+		return
+	}
+	if s.keepOutbox(name) {
+		return
+	}
+	if s.server == documentDB {
+		for v, ids := range byVersion {
+			for _, id := range ids {
+				s.deferClear(name, id.(string), v)
+			}
+		}
+		return
+	}
+	for v, ids := range byVersion {
+		c.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "_v", Value: v}},
+			bson.D{{Key: "$unset", Value: bson.D{{Key: outboxKey, Value: ""}}}})
+	}
 }
 
 // Get returns one record.
@@ -122,14 +180,16 @@ func (s *Store) GetMany(ctx context.Context, name string, ids []string) ([]store
 	return out, nil
 }
 
-// Update replaces a record at the expected version.
+// Update replaces a record at the expected version, with its audit
+// entries in its outbox, then relays them (see outbox.go). A pending outbox
+// of the stored document is relayed before it is replaced.
 //
 // On MongoDB the replacement's filter holds the version, which the server
 // checks atomically. On FerretDB the writer first claims the version it
 // replaces; holding the claim, it checks the stored version and replaces the
 // document by id (a filter on the id alone is also the only one FerretDB
 // answers without scanning the collection).
-func (s *Store) Update(ctx context.Context, name string, rec store.Record) error {
+func (s *Store) Update(ctx context.Context, name string, rec store.Record, audit ...store.Record) error {
 	c, err := s.coll(name)
 	if err != nil {
 		return err
@@ -138,61 +198,158 @@ func (s *Store) Update(ctx context.Context, name string, rec store.Record) error
 	if err != nil {
 		return err
 	}
+	entries, err := entryDocs(audit)
+	if err != nil {
+		return err
+	}
+	doc = withOutbox(doc, entries)
 	prev := rec.Version - 1
-	f := bson.D{{Key: "_id", Value: rec.ID}, {Key: "_v", Value: prev}}
+	f := bson.D{{Key: "_id", Value: rec.ID}, {Key: "_v", Value: prev}, noOutbox}
+	if s.keepOutbox(name) {
+		// The outbox it replaces was relayed before its write was
+		// acknowledged (see keepOutbox).
+		f = f[:2]
+	}
 	if s.server == ferretV1 {
 		release, err := s.claim(ctx, name, rec.ID, prev)
 		if err != nil {
 			return err
 		}
 		defer release()
-		if err := s.checkVersion(ctx, c, name, rec.ID, prev); err != nil {
+		if err := s.flushHeld(ctx, c, name, rec.ID, prev); err != nil {
 			return err
 		}
 		f = f[:1]
 	}
-	res, err := c.ReplaceOne(ctx, f, doc)
-	if isDuplicate(err) {
-		return s.duplicate(ctx, name, c, rec, err.Error(), false)
+	for attempt := 0; ; attempt++ {
+		res, err := transient(ctx, func() (*mongo.UpdateResult, error) { return c.ReplaceOne(ctx, f, doc) })
+		if isDuplicate(err) {
+			return s.duplicate(ctx, name, c, rec, err.Error(), false)
+		}
+		if err != nil {
+			return opError("update in", name, err)
+		}
+		if res.MatchedCount > 0 {
+			break
+		}
+		retry, err := s.settle(ctx, c, name, rec.ID, prev)
+		if err != nil {
+			return err
+		}
+		if !retry || attempt >= 3 {
+			return store.ErrConflict
+		}
 	}
-	if err != nil {
-		return opError("update in", name, err)
-	}
-	if res.MatchedCount > 0 {
-		return nil
-	}
-	return s.checkVersion(ctx, c, name, rec.ID, -1)
+	s.relay(ctx, c, name, rec.ID, rec.Version, entries)
+	return nil
 }
 
-// Delete removes a record, at the given version unless it is 0.
-func (s *Store) Delete(ctx context.Context, name, id string, version int64) error {
+// Delete removes a record, at the given version unless it is 0. Its audit
+// entries wait in pendingColl until the delete's outcome is known (see
+// outbox.go); a pending outbox of the document is relayed first.
+func (s *Store) Delete(ctx context.Context, name, id string, version int64, audit ...store.Record) error {
 	c, err := s.coll(name)
 	if err != nil {
 		return err
 	}
+	entries, err := entryDocs(audit)
+	if err != nil {
+		return err
+	}
 	f := bson.D{{Key: "_id", Value: id}}
-	if version != 0 {
-		if s.server == ferretV1 {
+	if s.server == ferretV1 {
+		if version != 0 {
 			release, err := s.claim(ctx, name, id, version)
 			if err != nil {
 				return err
 			}
 			defer release()
-			if err := s.checkVersion(ctx, c, name, id, version); err != nil {
+			if err := s.flushHeld(ctx, c, name, id, version); err != nil {
 				return err
 			}
-		} else {
+		} else if err := s.flushAny(ctx, c, name, id); err != nil {
+			return err
+		}
+	} else {
+		if version != 0 {
 			f = append(f, bson.E{Key: "_v", Value: version})
 		}
+		if !s.keepOutbox(name) {
+			f = append(f, noOutbox)
+		}
 	}
-	res, err := c.DeleteOne(ctx, f)
-	if err != nil {
-		return opError("delete from", name, err)
+	if len(entries) > 0 {
+		if err := s.beginDelete(ctx, name, id, version, entries); err != nil {
+			return err
+		}
 	}
-	if res.DeletedCount > 0 {
-		return nil
+	err = s.deleteOne(ctx, c, name, id, version, f)
+	if len(entries) > 0 {
+		s.endDelete(ctx, name, id, version, entries, err == nil)
 	}
-	return s.checkVersion(ctx, c, name, id, -1)
+	return err
+}
+
+// deleteOne runs a guarded delete, relaying a pending outbox that stops it.
+func (s *Store) deleteOne(ctx context.Context, c *mongo.Collection, name, id string, version int64, f bson.D) error {
+	for attempt := 0; ; attempt++ {
+		res, err := transient(ctx, func() (*mongo.DeleteResult, error) { return c.DeleteOne(ctx, f) })
+		if err != nil {
+			return opError("delete from", name, err)
+		}
+		if res.DeletedCount > 0 {
+			return nil
+		}
+		if s.server == ferretV1 {
+			return s.checkVersion(ctx, c, name, id, -1)
+		}
+		retry, err := s.settle(ctx, c, name, id, version)
+		if err != nil {
+			return err
+		}
+		if !retry || attempt >= 3 {
+			return store.ErrConflict
+		}
+	}
+}
+
+// transient runs a single-document write again when the server aborted it
+// for a transient reason: a write conflict (MongoDB) or a deadlock that
+// PostgreSQL detected (FerretDB v2 — its unique indexes are exclusion
+// constraints, which deadlock when concurrent writes of one value meet the
+// outbox's clearing of the document holding it). The aborted write changed
+// nothing, so running it again is safe.
+func transient[T any](ctx context.Context, write func() (T, error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := write()
+		if err == nil || attempt >= 8 || !isTransient(err) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, err
+		case <-time.After(time.Duration(1+rand.IntN(4<<min(attempt, 4))) * time.Millisecond):
+		}
+	}
+}
+
+// isTransient reports whether a write was aborted for a transient reason.
+func isTransient(err error) bool {
+	var se mongo.ServerError
+	return strings.Contains(err.Error(), "deadlock detected") || (errors.As(err, &se) && se.HasErrorCode(112)) // WriteConflict
+}
+
+// flushAny relays a document's pending outbox whatever its version (an
+// unguarded delete on FerretDB v1).
+func (s *Store) flushAny(ctx context.Context, c *mongo.Collection, name, id string) error {
+	_, entries, err := s.pendingOutbox(ctx, c, name, id)
+	if err != nil || len(entries) == 0 {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // the delete reports it
+		}
+		return err
+	}
+	return s.insertEntries(ctx, entries)
 }
 
 // checkVersion returns ErrNotFound when the record is missing and
@@ -222,6 +379,61 @@ const claimLease = 2 * time.Minute
 // it back once the write is done, after which the version no longer matches
 // any writer's expectation. A claim held by another writer is a conflict.
 func (s *Store) claim(ctx context.Context, name, id string, v int64) (release func(), err error) {
+	// A claim held briefly (a relay clearing an outbox) is waited for.
+	for try := 1; ; try++ {
+		release, err := s.claimOnce(ctx, name, id, v)
+		if !errors.Is(err, store.ErrConflict) || try == 4 {
+			return release, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(try) * 2 * time.Millisecond):
+		}
+	}
+}
+
+// clearClaimed clears the outboxes of many records on FerretDB v1, whose
+// updates are not atomic with their filter: it claims their versions in one
+// batch, clears the outboxes of the records it could claim, and releases
+// the claims. An outbox left (its record's version claimed by a writer) is
+// relayed by that writer or by Recover.
+func (s *Store) clearClaimed(ctx context.Context, c *mongo.Collection, name string, byVersion map[int64]bson.A) {
+	cc := s.db.Collection(claimsColl)
+	for v, ids := range byVersion {
+		keys := make([]any, len(ids))
+		at := time.Now().UnixMilli()
+		for i, id := range ids {
+			keys[i] = bson.D{{Key: "_id", Value: fmt.Sprintf("%s/%s@%d", name, id, v)}, {Key: "at", Value: at}}
+		}
+		_, err := cc.InsertMany(ctx, keys, options.InsertMany().SetOrdered(false))
+		held := map[int]bool{}
+		if err != nil {
+			var bwe mongo.BulkWriteException
+			if !errors.As(err, &bwe) {
+				continue
+			}
+			for _, we := range bwe.WriteErrors {
+				held[we.Index] = true
+			}
+		}
+		var claimed, claimKeys bson.A
+		for i, id := range ids {
+			if !held[i] {
+				claimed = append(claimed, id)
+				claimKeys = append(claimKeys, fmt.Sprintf("%s/%s@%d", name, id, v))
+			}
+		}
+		if len(claimed) > 0 {
+			c.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: claimed}}}, {Key: "_v", Value: v}},
+				bson.D{{Key: "$unset", Value: bson.D{{Key: outboxKey, Value: ""}}}})
+			cc.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: claimKeys}}}})
+		}
+	}
+}
+
+// claimOnce is claim without waiting.
+func (s *Store) claimOnce(ctx context.Context, name, id string, v int64) (release func(), err error) {
 	c := s.db.Collection(claimsColl)
 	key := fmt.Sprintf("%s/%s@%d", name, id, v)
 	for attempt := 0; ; attempt++ {

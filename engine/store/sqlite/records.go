@@ -25,8 +25,8 @@ func encode(data map[string]any) (string, error) {
 	return string(b), nil
 }
 
-// Insert stores a new record.
-func (s *Store) Insert(ctx context.Context, coll string, rec store.Record) error {
+// Insert stores a new record, and its audit entries in the same transaction.
+func (s *Store) Insert(ctx context.Context, coll string, rec store.Record, audit ...store.Record) error {
 	tbl, err := table(coll)
 	if err != nil {
 		return err
@@ -35,28 +35,61 @@ func (s *Store) Insert(ctx context.Context, coll string, rec store.Record) error
 	if err != nil {
 		return err
 	}
+	es, ast, err := s.prepareEntries(ctx, audit)
+	if err != nil {
+		return err
+	}
 	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, jsonb(?))`)
 	if err != nil {
 		return s.readError(coll, err)
 	}
-	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
-			return s.writeError(coll, tbl, err)
-		}
-		return nil
+	return s.write(ctx, tbl, ast != nil, func(ctx context.Context, tx *sql.Tx) error {
+		return s.withEntries(ctx, tx, ast, es, func() error {
+			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
+				return s.writeError(coll, tbl, err)
+			}
+			return nil
+		})
 	})
 }
 
-// InsertMany inserts the records in one transaction; a failing record fails
-// alone (SQLite undoes only the failing statement).
-func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record) ([]error, error) {
+// prepareEntries encodes a write's audit entries and prepares their
+// statement (nil when there are none).
+func (s *Store) prepareEntries(ctx context.Context, audit []store.Record) (entries, *sql.Stmt, error) {
+	es, err := encodeEntries(audit)
+	if err != nil || len(es.ids) == 0 {
+		return es, nil, err
+	}
+	st, err := s.auditStmt(ctx)
+	return es, st, err
+}
+
+// InsertMany inserts the records, each with its audit entry, in one
+// transaction; a failing record fails alone (SQLite undoes only the failing
+// statement) and stores no entry.
+func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record, audit ...store.Record) ([]error, error) {
 	tbl, err := table(coll)
 	if err != nil {
 		return nil, err
 	}
+	if len(audit) != 0 && len(audit) != len(recs) {
+		return nil, fmt.Errorf("%w: %d audit entries for %d records", store.ErrInvalid, len(audit), len(recs))
+	}
 	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, jsonb(?))`)
 	if err != nil {
 		return nil, s.readError(coll, err)
+	}
+	es := make([]entries, len(audit))
+	var ast *sql.Stmt
+	for i, a := range audit {
+		if es[i], err = encodeEntries([]store.Record{a}); err != nil {
+			return nil, err
+		}
+		if ast == nil && len(es[i].ids) > 0 {
+			if ast, err = s.auditStmt(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -71,12 +104,22 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 			errs[i] = err
 			continue
 		}
-		if _, err := txst.ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
-			errs[i] = s.writeError(coll, tbl, err)
+		var ei entries
+		if len(es) > 0 {
+			ei = es[i]
+		}
+		err = s.withEntries(ctx, tx, ast, ei, func() error {
+			if _, err := txst.ExecContext(ctx, rec.ID, rec.Version, doc); err != nil {
+				return s.writeError(coll, tbl, err)
+			}
+			return nil
+		})
+		if err != nil {
+			errs[i] = err
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if isFull(err) { // SQLite may have rolled the whole batch back
+			if errors.Is(err, store.ErrFull) || isAbort(err) { // SQLite may have rolled the whole batch back
 				return nil, errs[i]
 			}
 		}
@@ -85,6 +128,9 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 		return nil, failed("commit", err)
 	}
 	s.bump(tbl)
+	if ast != nil {
+		s.bump(auditTable)
+	}
 	s.writerCheckpoint()
 	return errs, nil
 }
@@ -135,8 +181,9 @@ func (s *Store) GetMany(ctx context.Context, coll string, ids []string) ([]store
 	return out, nil
 }
 
-// Update replaces a record at the expected version.
-func (s *Store) Update(ctx context.Context, coll string, rec store.Record) error {
+// Update replaces a record at the expected version, and stores its audit
+// entries in the same transaction.
+func (s *Store) Update(ctx context.Context, coll string, rec store.Record, audit ...store.Record) error {
 	tbl, err := table(coll)
 	if err != nil {
 		return err
@@ -145,22 +192,33 @@ func (s *Store) Update(ctx context.Context, coll string, rec store.Record) error
 	if err != nil {
 		return err
 	}
+	es, ast, err := s.prepareEntries(ctx, audit)
+	if err != nil {
+		return err
+	}
 	st, err := s.stmt(ctx, true, `UPDATE "`+tbl+`" SET version = ?, data = jsonb(?) WHERE id = ? AND version = ?`)
 	if err != nil {
 		return s.readError(coll, err)
 	}
-	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, st).ExecContext(ctx, rec.Version, doc, rec.ID, rec.Version-1)
-		if err != nil {
-			return s.writeError(coll, tbl, err)
-		}
-		return affected(ctx, tx, coll, tbl, rec.ID, res)
+	return s.write(ctx, tbl, ast != nil, func(ctx context.Context, tx *sql.Tx) error {
+		return s.withEntries(ctx, tx, ast, es, func() error {
+			res, err := tx.StmtContext(ctx, st).ExecContext(ctx, rec.Version, doc, rec.ID, rec.Version-1)
+			if err != nil {
+				return s.writeError(coll, tbl, err)
+			}
+			return affected(ctx, tx, coll, tbl, rec.ID, res)
+		})
 	})
 }
 
-// Delete removes a record, at the given version unless it is 0.
-func (s *Store) Delete(ctx context.Context, coll, id string, version int64) error {
+// Delete removes a record, at the given version unless it is 0, and stores
+// its audit entries in the same transaction.
+func (s *Store) Delete(ctx context.Context, coll, id string, version int64, audit ...store.Record) error {
 	tbl, err := table(coll)
+	if err != nil {
+		return err
+	}
+	es, ast, err := s.prepareEntries(ctx, audit)
 	if err != nil {
 		return err
 	}
@@ -168,12 +226,14 @@ func (s *Store) Delete(ctx context.Context, coll, id string, version int64) erro
 	if err != nil {
 		return s.readError(coll, err)
 	}
-	return s.write(ctx, tbl, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, st).ExecContext(ctx, id, version, version)
-		if err != nil {
-			return s.readError(coll, err)
-		}
-		return affected(ctx, tx, coll, tbl, id, res)
+	return s.write(ctx, tbl, ast != nil, func(ctx context.Context, tx *sql.Tx) error {
+		return s.withEntries(ctx, tx, ast, es, func() error {
+			res, err := tx.StmtContext(ctx, st).ExecContext(ctx, id, version, version)
+			if err != nil {
+				return s.readError(coll, err)
+			}
+			return affected(ctx, tx, coll, tbl, id, res)
+		})
 	})
 }
 

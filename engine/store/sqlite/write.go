@@ -13,6 +13,7 @@ import (
 type writeOp struct {
 	ctx   context.Context
 	table string // whose generation the write bumps
+	audit bool   // the write also stores audit entries
 	fn    func(ctx context.Context, tx *sql.Tx) error
 	done  chan error
 }
@@ -29,8 +30,8 @@ var errClosed = errors.New("sqlite: store closed")
 
 // write runs fn in the writer's next transaction and returns its result
 // once that transaction has committed (so a nil error means durable).
-func (s *Store) write(ctx context.Context, table string, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
-	op := &writeOp{ctx: ctx, table: table, fn: fn, done: make(chan error, 1)}
+func (s *Store) write(ctx context.Context, table string, audit bool, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+	op := &writeOp{ctx: ctx, table: table, audit: audit, fn: fn, done: make(chan error, 1)}
 	defer func() {
 		if r := recover(); r != nil { // send on a closed channel: the store is closed
 			err = errClosed
@@ -91,9 +92,10 @@ func (s *Store) commitGroup(group []*writeOp) {
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 		errs[i] = op.fn(ctx, tx)
 		cancel()
-		if errors.Is(errs[i], store.ErrFull) {
-			// SQLite may have rolled the whole transaction back: the
-			// group fails as one, and nothing of it is kept.
+		if errors.Is(errs[i], store.ErrFull) || isAbort(errs[i]) {
+			// SQLite may have rolled the whole transaction back, or a
+			// write's audit entry could not be stored with it: the group
+			// fails as one, and nothing of it is kept.
 			tx.Rollback()
 			failGroup(group, errs[i])
 			return
@@ -108,6 +110,9 @@ func (s *Store) commitGroup(group []*writeOp) {
 	for i, op := range group {
 		if errs[i] == nil {
 			s.gen[op.table]++
+			if op.audit {
+				s.gen[auditTable]++
+			}
 		}
 	}
 	s.genMu.Unlock()

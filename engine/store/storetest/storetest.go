@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Invalid", testInvalid},
 		{"Drop", testDrop},
 		{"Missing", testMissing},
+		{"Audit", testAudit},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
