@@ -172,6 +172,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/entities/:name", s.getEntity},
 		{"PUT", "/api/entities/:name", s.putEntity},
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
+		{"GET", "/api/entities/:name/views", s.listViews},
+		{"POST", "/api/entities/:name/views", s.createView},
+		{"GET", "/api/entities/:name/views/:id", s.getView},
+		{"PUT", "/api/entities/:name/views/:id", s.putView},
+		{"DELETE", "/api/entities/:name/views/:id", s.deleteView},
 
 		{"GET", "/api/roles", s.listRoles},
 		{"GET", "/api/roles/:name", s.getRole},

@@ -52,8 +52,9 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 		obj{"name": "Entities", "description": "Entity definitions"},
 		obj{"name": "System", "description": "Health and this description"},
 		obj{"name": "Identity", "description": "Sign-in, the signed-in user, users, teams and API keys"},
+		obj{"name": "Views", "description": "Saved list and kanban views of an entity's records"},
 	}
-	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true}
+	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true, "Views": true}
 	for _, name := range names {
 		ent := cat.Entity(name)
 		if ent == nil {
@@ -79,6 +80,7 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 	}
 	if perms != nil && !perms.Admin {
 		dropDanglingExpands(schemas)
+		restrictViews(paths, perms)
 	}
 	return obj{
 		"openapi":           "3.1.0",
@@ -248,7 +250,7 @@ func commonSchemas() obj {
 				"addr":       str("The client's address"),
 				"via":        str("How the actor signed in: session, key, cli"),
 				"action":     str("create, update, delete, define, undefine, login, login_failed, logout, key_create, key_revoke, export, erase"),
-				"kind":       str("What entity names: record (an entity's record), entity (a definition), role, user, team, key, session"),
+				"kind":       str("What entity names: record (an entity's record), entity (a definition), role, view (a saved view: entity is its entity, record its id), user, team, key, session"),
 				"entity":     str("The entity of a record; the name of a definition"),
 				"record":     str("The record's id"),
 				"version":    obj{"type": "integer", "description": "The record's (definition's) version after the change; for a delete, the version deleted"},
@@ -310,6 +312,9 @@ func commonSchemas() obj {
 			}}},
 		},
 	}) {
+		schemas[k] = v
+	}
+	for k, v := range viewSchemas() {
 		schemas[k] = v
 	}
 	return schemas
@@ -467,6 +472,9 @@ func commonPaths() obj {
 			},
 		},
 	}) {
+		paths[p] = item
+	}
+	for p, item := range viewPaths() {
 		paths[p] = item
 	}
 	return paths
