@@ -85,7 +85,7 @@ func (e *Engine) ListViews(ctx context.Context, actor Actor, entity, lang string
 		}
 		return a < b
 	})
-	list, kanban := schema.DefaultViews(ce.Entity, g.readableField)
+	list, kanban := defaultViews(ce, g)
 	var gen []schema.View
 	if !has[schema.ViewList] {
 		gen = append(gen, *list)
@@ -106,7 +106,7 @@ func (e *Engine) GetView(ctx context.Context, actor Actor, entity, id string) (s
 		return schema.View{}, err
 	}
 	if id == schema.DefaultListView || id == schema.DefaultKanbanView {
-		list, kanban := schema.DefaultViews(ce.Entity, g.readableField)
+		list, kanban := defaultViews(ce, g)
 		if id == schema.DefaultListView {
 			return *list, nil
 		}
@@ -120,6 +120,14 @@ func (e *Engine) GetView(ctx context.Context, actor Actor, entity, id string) (s
 		return schema.View{}, err
 	}
 	return viewOf(rec).Shown(ce.Entity, g.readableField), nil
+}
+
+// defaultViews are the generated views of an entity as g's holder sees
+// them, with the list's default page size.
+func defaultViews(ce *compiled, g *grants) (list, kanban *schema.View) {
+	list, kanban = schema.DefaultViews(ce.Entity, g.readableField)
+	list.PageSize = DefaultLimit
+	return list, kanban
 }
 
 // storedView reads a stored view of entity that actor may see.

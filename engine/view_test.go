@@ -218,7 +218,7 @@ func TestGeneratedViews(t *testing.T) {
 	if got := viewIDs(vs); got != "default,default_kanban" {
 		t.Fatalf("generated %s", got)
 	}
-	if fmt.Sprint(vs[0].Columns) != "[{name 0} {amount 0} {stage 0} {margin 0} {region 0}]" || vs[0].Sort != "-created_at" {
+	if fmt.Sprint(vs[0].Columns) != "[{name 0} {amount 0} {stage 0} {margin 0} {region 0}]" || vs[0].Sort != "-created_at" || vs[0].PageSize != engine.DefaultLimit {
 		t.Errorf("list %+v", vs[0])
 	}
 	if vs[1].GroupBy != "stage" || fmt.Sprint(vs[1].CardFields) != "[name amount margin]" || vs[1].Label.EN != "Opportunity by Stage" {
