@@ -172,6 +172,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/entities/:name", s.getEntity},
 		{"PUT", "/api/entities/:name", s.putEntity},
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
+		{"POST", "/api/entities/:name/plan", s.planEntity},
 		{"GET", "/api/entities/:name/layouts", s.listLayouts},
 		{"GET", "/api/entities/:name/layouts/:id", s.getLayout},
 		{"PUT", "/api/entities/:name/layouts/:id", s.putLayout},

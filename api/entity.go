@@ -104,3 +104,23 @@ func saveOptions(c *fiber.Ctx) ([]engine.SaveOption, error) {
 	}
 	return opts, nil
 }
+
+// planEntity answers what saving the definition in the body would do,
+// without saving it.
+func (s *Server) planEntity(c *fiber.Ctx) error {
+	b, err := body(c, MaxDefinitionBody)
+	if err != nil {
+		return err
+	}
+	var probe any
+	if err := decodeJSON(b, &probe); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	p, err := s.eng.PlanEntity(ctx, s.actor(c), strings.Clone(c.Params("name")), append([]byte(nil), b...))
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, p)
+}

@@ -49,7 +49,19 @@ func definitionSchemas() obj {
 	role := liftDefs(documentSchema(schema.RoleSchema()), "Role", out)
 	role["required"] = []any{}
 	role["description"] = "A role: what its users may do with the records of each entity; name is the URL's"
+	str := obj{"type": "string"}
+	fieldChange := obj{"type": "object", "required": []any{"field", "type", "holding", "incompatible"},
+		"properties": obj{"field": str, "label": obj{"type": "object"}, "type": str, "from": str,
+			"changes": obj{"type": "array", "items": str}, "holding": obj{"type": "integer"}, "incompatible": obj{"type": "integer"}}}
+	changes := obj{"type": "array", "items": ref("PlanFieldChange")}
+	names := obj{"type": "array", "items": str}
 	for k, v := range (obj{
+		"PlanFieldChange": fieldChange,
+		"Plan": obj{"type": "object", "description": "What saving a definition would do",
+			"required": []any{"entity", "create", "version", "records", "added", "removed", "changed", "indexesAdded", "indexesDropped", "layouts", "views", "needsForce"},
+			"properties": obj{"entity": str, "create": obj{"type": "boolean"}, "version": obj{"type": "integer"}, "records": obj{"type": "integer"},
+				"added": changes, "removed": changes, "changed": changes, "indexesAdded": names, "indexesDropped": names,
+				"layouts": names, "views": obj{"type": "integer"}, "needsForce": obj{"type": "boolean"}}},
 		"LayoutDocument": layout,
 		"Layout":         answered,
 		"LayoutList":     obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": ref("Layout")}}},
@@ -77,6 +89,13 @@ func definitionPaths() obj {
 	layouts := []any{"Layouts"}
 	roles := []any{"Roles"}
 	return obj{
+		"/api/entities/{name}/plan": obj{"parameters": []any{entity, param("AcceptLanguage")},
+			"post": obj{"operationId": "planEntity", "summary": "What saving this definition would do, without saving it (administrators)",
+				"description": "Fields added, removed and changed with the records holding values of each, values the new definition would not accept, indexes built and dropped, layouts and views touched. A definition that is not sound gets the errors a save would.",
+				"tags":        []any{"Entities"},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("EntityDefinition"))},
+				"responses":   responses(obj{"200": obj{"description": "The plan", "content": jsonContent(ref("Plan"))}}, "400", "403", "413")},
+		},
 		"/api/entities/{name}/layouts": obj{"parameters": []any{entity, param("AcceptLanguage")},
 			"get": obj{"operationId": "listLayouts", "summary": "An entity's form layouts; the generated default when none is saved", "tags": layouts,
 				"responses": responses(obj{"200": obj{"description": "The layouts", "content": jsonContent(ref("LayoutList"))}}, "404")},
