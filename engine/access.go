@@ -34,8 +34,47 @@ type grants struct {
 	read, update, delete []schema.Grant
 	rest                 schema.FieldAccess            // the level of a field not in levels ("*")
 	levels               map[string]schema.FieldAccess // per field of the entity and system field
-	open                 bool                          // no field below read: records go out as stored
-	masks                map[string]mask.Masker        // the masks of masked fields
+	// except lists the fields whose level is not rest, when they are few:
+	// raw pages look a key up there, quicker than hashing it.
+	except []fieldLevel
+	open   bool                   // no field below read: records go out as stored
+	masks  map[string]mask.Masker // the masks of masked fields
+}
+
+type fieldLevel struct {
+	name  string
+	level schema.FieldAccess
+}
+
+// maxExcept is the most fields except holds; beyond it keys go to levels.
+const maxExcept = 8
+
+// indexExceptions fills except from levels.
+func (g *grants) indexExceptions() {
+	g.except = nil
+	for n, l := range g.levels {
+		if l != g.rest {
+			g.except = append(g.except, fieldLevel{n, l})
+		}
+	}
+	if len(g.except) > maxExcept {
+		g.except = nil
+	} else if g.except == nil {
+		g.except = []fieldLevel{} // every field at rest
+	}
+}
+
+// rawLevel is level for a key as it appears in a stored document.
+func (g *grants) rawLevel(key []byte) schema.FieldAccess {
+	if g.except == nil || g.everything || string(key) == "id" || string(key) == "version" {
+		return g.level(string(key))
+	}
+	for _, x := range g.except {
+		if len(x.name) == len(key) && x.name == string(key) {
+			return x.level
+		}
+	}
+	return g.rest
 }
 
 // level is the access to a field (a top-level key of a record's data).
@@ -87,6 +126,7 @@ func (c *Catalog) grantsFor(actor Actor, ce *compiled) *grants {
 			note(n, u.Field(n), mask.Text)
 		}
 	}
+	g.indexExceptions()
 	c.grants.Store(key, g)
 	return g
 }
