@@ -173,6 +173,7 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/entities/:name", s.putEntity},
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
 		{"POST", "/api/entities/:name/plan", s.planEntity},
+		{"POST", "/api/entities/:name/indexes/advice", s.adviseIndex},
 		{"GET", "/api/entities/:name/layouts", s.listLayouts},
 		{"GET", "/api/entities/:name/layouts/:id", s.getLayout},
 		{"PUT", "/api/entities/:name/layouts/:id", s.putLayout},

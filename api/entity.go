@@ -124,3 +124,37 @@ func (s *Server) planEntity(c *fiber.Ctx) error {
 	}
 	return writeJSON(c, fiber.StatusOK, p)
 }
+
+// adviseIndex answers whether an index serves a list's filter and sort,
+// and which composite index would when none does.
+func (s *Server) adviseIndex(c *fiber.Ctx) error {
+	b, err := body(c, maxAdviceBody)
+	if err != nil {
+		return err
+	}
+	var in map[string]any
+	if err := decodeJSON(b, &in); err != nil {
+		return err
+	}
+	var errs []morph.FieldError
+	for k, v := range in {
+		if _, ok := v.(string); (k != "filter" && k != "sort") || !ok {
+			errs = append(errs, morph.FieldError{Path: "/" + k, Code: "type", Offset: -1,
+				Text: morph.T("The body has filter and sort, each text", "请求体只有 filter 和 sort，均为文本")})
+		}
+	}
+	if len(errs) > 0 {
+		return morph.Invalid(errs...)
+	}
+	filter, _ := in["filter"].(string)
+	sort, _ := in["sort"].(string)
+	a, err := s.eng.AdviseIndex(s.actor(c), c.Params("name"), filter, sort)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, a)
+}
+
+// maxAdviceBody bounds the body of an index advice request: a filter and a
+// sort as long as a list takes.
+const maxAdviceBody = 16 << 10

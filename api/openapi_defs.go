@@ -57,6 +57,10 @@ func definitionSchemas() obj {
 	names := obj{"type": "array", "items": str}
 	for k, v := range (obj{
 		"PlanFieldChange": fieldChange,
+		"IndexAdvice": obj{"type": "object", "required": []any{"served"}, "description": "Whether an index serves a list's filter and sort",
+			"properties": obj{"served": obj{"type": "boolean"}, "index": str,
+				"suggest": obj{"type": "array", "items": str, "description": "An x-indexes entry that would serve it"},
+				"why":     obj{"type": "object", "description": "Why nothing serves it and nothing is suggested (en, zh-CN)"}}},
 		"Plan": obj{"type": "object", "description": "What saving a definition would do",
 			"required": []any{"entity", "create", "version", "records", "added", "removed", "changed", "indexesAdded", "indexesDropped", "layouts", "views", "needsForce"},
 			"properties": obj{"entity": str, "create": obj{"type": "boolean"}, "version": obj{"type": "integer"}, "records": obj{"type": "integer"},
@@ -77,6 +81,7 @@ func definitionSchemas() obj {
 }
 
 func definitionPaths() obj {
+	str := obj{"type": "string"}
 	entity := obj{"name": "name", "in": "path", "required": true, "description": "The entity name",
 		"schema": obj{"type": "string", "pattern": entityNamePattern}}
 	layoutID := obj{"name": "id", "in": "path", "required": true, "description": "The layout id; default is the entity's form",
@@ -95,6 +100,13 @@ func definitionPaths() obj {
 				"tags":        []any{"Entities"},
 				"requestBody": obj{"required": true, "content": jsonContent(ref("EntityDefinition"))},
 				"responses":   responses(obj{"200": obj{"description": "The plan", "content": jsonContent(ref("Plan"))}}, "400", "403", "413")},
+		},
+		"/api/entities/{name}/indexes/advice": obj{"parameters": []any{entity, param("AcceptLanguage")},
+			"post": obj{"operationId": "adviseIndex", "summary": "Whether an index serves a list's filter and sort, and which composite index would",
+				"tags": []any{"Entities"},
+				"requestBody": obj{"required": true, "content": jsonContent(obj{"type": "object", "additionalProperties": false,
+					"properties": obj{"filter": str, "sort": str}})},
+				"responses": responses(obj{"200": obj{"description": "The advice", "content": jsonContent(ref("IndexAdvice"))}}, "400", "404")},
 		},
 		"/api/entities/{name}/layouts": obj{"parameters": []any{entity, param("AcceptLanguage")},
 			"get": obj{"operationId": "listLayouts", "summary": "An entity's form layouts; the generated default when none is saved", "tags": layouts,
