@@ -645,3 +645,48 @@ func pageOf(t testing.TB, res engine.ListResult) []engine.Record {
 	}
 	return out
 }
+
+// A record's history shows of each entry what the reader may see: hidden
+// fields are neither valued nor named among the changed fields, and the
+// client addresses of other people's writes are for administrators.
+func TestHistoryThroughFieldLevels(t *testing.T) {
+	forStores(t, func(t *testing.T, kind string, eng *engine.Engine) {
+		ctx := context.Background()
+		putRole(t, eng, "rep", fieldRep)
+		u1 := matU1
+		u1.Roles = []string{"rep"}
+		boss := engine.Actor{ID: "boss", Name: "Boss", Roles: []string{"admin"}, Addr: "10.1.2.3", Via: "session"}
+		r, err := eng.Create(ctx, boss, "customer", map[string]any{"owner": "u1", "name": "张三丰", "secret": "s1", "phone": "+8613800138000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Update(ctx, boss, "customer", r.ID, map[string]any{"secret": "s2"}, 0); err != nil {
+			t.Fatal(err)
+		}
+		p, err := eng.History(ctx, u1, "customer", r.ID, engine.PageRequest{})
+		if err != nil || len(p.Entries) != 2 {
+			t.Fatalf("history: %+v %v", p, err)
+		}
+		for _, a := range p.Entries {
+			for _, f := range a.Fields {
+				if f == "secret" || f == "tags" || f == "created_by" {
+					t.Errorf("%s entry names hidden field %s: %v", a.Action, f, a.Fields)
+				}
+			}
+			if _, ok := a.New["secret"]; ok {
+				t.Errorf("%s entry holds a hidden value: %v", a.Action, a.New)
+			}
+			if a.Addr != "" {
+				t.Errorf("%s entry shows another user's address %q to a rep", a.Action, a.Addr)
+			}
+		}
+		if create := p.Entries[1]; fmt.Sprint(create.Fields) != "[name owner phone]" || create.New["phone"] != "+86138****8000" {
+			t.Errorf("create entry as the rep sees it: %+v", create)
+		}
+		// An administrator sees every field and the address.
+		p, err = eng.History(ctx, boss, "customer", r.ID, engine.PageRequest{})
+		if err != nil || fmt.Sprint(p.Entries[0].Fields) != "[secret]" || p.Entries[0].Addr != "10.1.2.3" {
+			t.Errorf("history as an administrator: %+v %v", p, err)
+		}
+	})
+}
