@@ -690,3 +690,23 @@ func TestHistoryThroughFieldLevels(t *testing.T) {
 		}
 	})
 }
+
+// Every expanded relation is one read of the store, so a list names each
+// at most once: a relation repeated (a URL can repeat one thousands of
+// times) is refused before anything is read.
+func TestExpandNamesEachRelationOnce(t *testing.T) {
+	forStores(t, func(t *testing.T, kind string, eng *engine.Engine) {
+		ctx := context.Background()
+		for _, expand := range [][]string{{"customer", "customer"}, {"customer", "customers", "customer"}} {
+			_, err := eng.List(ctx, engine.System, "deal", engine.ListRequest{Expand: expand})
+			me := morph.AsError(err)
+			if me == nil || me.Code != morph.EInvalidFilter || len(me.Fields) != 1 || me.Fields[0].Code != "duplicate" ||
+				me.Fields[0].Offset != len(expand)-1 {
+				t.Errorf("expand %v: want invalid_filter duplicate at its second mention, got %v", expand, err)
+			}
+		}
+		if _, err := eng.List(ctx, engine.System, "deal", engine.ListRequest{Expand: []string{"customer", "customers"}}); err != nil {
+			t.Errorf("two relations: %v", err)
+		}
+	})
+}
