@@ -710,3 +710,68 @@ func TestExpandNamesEachRelationOnce(t *testing.T) {
 		}
 	})
 }
+
+// A field removed from its entity keeps its stored values (a definition
+// change never takes data with it), and the roles lose their entries for
+// it. Those values go out to no restricted caller — by no way out — even
+// when the roles' "*" would let them read an unnamed field: the field was
+// hidden by name while it existed.
+func TestRetiredFieldStaysHidden(t *testing.T) {
+	forStores(t, func(t *testing.T, kind string, eng *engine.Engine) {
+		ctx := context.Background()
+		putRole(t, eng, "reader", `{"entities": {"customer": {"read": "all", "update": "all", "fields": {"*": "edit", "secret": "hidden"}},
+			"deal": {"read": "all", "fields": {"*": "read"}}}}`)
+		rep := matU1
+		rep.Roles = []string{"reader"}
+		c, err := eng.Create(ctx, engine.System, "customer", map[string]any{"owner": "u1", "name": "张三", "secret": "s3cret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Create(ctx, engine.System, "deal", map[string]any{"title": "d", "customer": c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		// secret leaves the definition; its value stays stored.
+		put(t, eng, "customer", strings.Replace(accCustomerDef, `"secret": {"type": "string", "x-type": "text", "default": "s-default"},`, "", 1))
+		if s, _ := eng.Get(ctx, engine.System, "customer", c.ID); s.Data["secret"] != "s3cret" {
+			t.Fatalf("the retired value should stay stored: %v", s.Data)
+		}
+		leaks := func(where string, data map[string]any) {
+			t.Helper()
+			if _, ok := data["secret"]; ok {
+				t.Errorf("%s: the retired hidden field came back: %v", where, data)
+			}
+		}
+		r, err := eng.Get(ctx, rep, "customer", c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaks("get", r.Data)
+		res, err := eng.List(ctx, rep, "customer", engine.ListRequest{})
+		if err != nil || len(pageOf(t, res)) != 1 {
+			t.Fatalf("list: %v %v", res, err)
+		}
+		leaks("list", pageOf(t, res)[0].Data)
+		dres, err := eng.List(ctx, rep, "deal", engine.ListRequest{Expand: []string{"customer"}})
+		if err != nil || len(dres.Records) != 1 {
+			t.Fatalf("expand: %v %v", dres, err)
+		}
+		leaks("expand", dres.Expanded[0]["customer"].(map[string]any))
+		u, err := eng.Update(ctx, rep, "customer", c.ID, map[string]any{"name": "张三丰"}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaks("update", u.Data)
+		p, err := eng.History(ctx, rep, "customer", c.ID, engine.PageRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Entries {
+			leaks("history (new)", a.New)
+			leaks("history (old)", a.Old)
+		}
+		// Administrators still see it.
+		if r, err := eng.Get(ctx, engine.Actor{ID: "boss", Roles: []string{"admin"}}, "customer", c.ID); err != nil || r.Data["secret"] != "s3cret" {
+			t.Errorf("an administrator should see the retired value: %v %v", r.Data, err)
+		}
+	})
+}

@@ -67,7 +67,7 @@ func (e *Engine) History(ctx context.Context, actor Actor, entity, id string, pa
 		if !r.g.open {
 			// A hidden field is not named either: that it changed, and
 			// when, is something of it too.
-			a.Fields = slices.DeleteFunc(a.Fields, func(f string) bool { return r.g.level(f) == schema.FieldHidden })
+			a.Fields = slices.DeleteFunc(a.Fields, func(f string) bool { return r.g.seen(f) == schema.FieldHidden })
 		}
 		if !actor.IsAdmin() && a.Actor != actor.ID {
 			a.Addr = "" // where other people work from is for administrators
