@@ -50,7 +50,7 @@ func TestIdentityEntriesWithTheirWrites(t *testing.T) {
 			}
 			ids := identity.New(eng, identity.Options{Password: cheap})
 			admin := engine.System
-			var userID, teamID, keyID string
+			var userID, teamID, keyID, rootID string
 			steps := []struct {
 				name, kind, action string
 				do                 func() error
@@ -84,10 +84,24 @@ func TestIdentityEntriesWithTheirWrites(t *testing.T) {
 				}},
 				{"delete user", "user", engine.AuditUndefine, func() error {
 					// Another administrator first: the last one is kept.
-					if _, err := ids.CreateUser(ctx, admin, map[string]any{"email": "root@example.com", "name": "Root", "roles": []any{"admin"}}); err != nil {
+					root, err := ids.CreateUser(ctx, admin, map[string]any{"email": "root@example.com", "name": "Root", "roles": []any{"admin"},
+						"password": "Correct-horse-battery-9"})
+					if err != nil {
 						return err
 					}
+					rootID = root.ID
 					return ids.DeleteUser(ctx, admin, userID, 0)
+				}},
+				{"sign in", "session", engine.AuditLogin, func() error {
+					_, _, err := ids.Login(ctx, "root@example.com", "Correct-horse-battery-9", "10.0.0.9")
+					return err
+				}},
+				{"sign out", "session", engine.AuditLogout, func() error {
+					tok, err := ids.OpenSession(ctx, rootID)
+					if err != nil {
+						return err
+					}
+					return ids.Logout(ctx, engine.Actor{ID: rootID}, tok)
 				}},
 				{"delete team", "team", engine.AuditUndefine, func() error { return ids.DeleteTeam(ctx, admin, teamID, 0) }},
 			}
