@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -333,6 +334,12 @@ func (e *Engine) layoutErrors(ce *compiled, w *Write) []morph.FieldError {
 	if w.Old != nil {
 		newDoc = withSystem(w.Data, *w.Old)
 		oldDoc = withSystem(w.Old.Data, *w.Old)
+	}
+	if w.owner != "" { // the owner the record will have, as the form shows it
+		if w.Old == nil {
+			newDoc = maps.Clone(w.Data)
+		}
+		newDoc["owner"] = w.owner
 	}
 	var errs []morph.FieldError
 	for name, r := range ld.layout.Rules {
