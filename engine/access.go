@@ -34,47 +34,23 @@ type grants struct {
 	read, update, delete []schema.Grant
 	rest                 schema.FieldAccess            // the level of a field not in levels ("*")
 	levels               map[string]schema.FieldAccess // per field of the entity and system field
-	// except lists the fields whose level is not rest, when they are few:
-	// raw pages look a key up there, quicker than hashing it.
-	except []fieldLevel
-	open   bool                   // no field below read: records go out as stored
-	masks  map[string]mask.Masker // the masks of masked fields
+	open                 bool                          // records go out as stored (everything alone)
+	masks                map[string]mask.Masker        // the masks of masked fields
 }
 
-type fieldLevel struct {
-	name  string
-	level schema.FieldAccess
-}
-
-// maxExcept is the most fields except holds; beyond it keys go to levels.
-const maxExcept = 8
-
-// indexExceptions fills except from levels.
-func (g *grants) indexExceptions() {
-	g.except = nil
-	for n, l := range g.levels {
-		if l != g.rest {
-			g.except = append(g.except, fieldLevel{n, l})
-		}
+// seen is the level at which a top-level key of a stored record goes out.
+// A key that is neither a field of the entity nor a system field holds
+// data of a field since removed from the definition (kept, never taken
+// with the change): the roles lost their entries for it with the field, so
+// it goes out to no restricted caller, whatever "*" says.
+func (g *grants) seen(key string) schema.FieldAccess {
+	if g.everything || key == "id" || key == "version" {
+		return schema.FieldEdit
 	}
-	if len(g.except) > maxExcept {
-		g.except = nil
-	} else if g.except == nil {
-		g.except = []fieldLevel{} // every field at rest
+	if l, ok := g.levels[key]; ok {
+		return l
 	}
-}
-
-// rawLevel is level for a key as it appears in a stored document.
-func (g *grants) rawLevel(key []byte) schema.FieldAccess {
-	if g.except == nil || g.everything || string(key) == "id" || string(key) == "version" {
-		return g.level(string(key))
-	}
-	for _, x := range g.except {
-		if len(x.name) == len(key) && x.name == string(key) {
-			return x.level
-		}
-	}
-	return g.rest
+	return schema.FieldHidden
 }
 
 // level is the access to a field (a top-level key of a record's data).
@@ -108,12 +84,9 @@ func (c *Catalog) grantsFor(actor Actor, ce *compiled) *grants {
 	u := schema.Union(ce.Name, roles...)
 	g := &grants{create: u.Create, read: u.Read, update: u.Update, delete: u.Delete,
 		rest: u.Field(schema.AllFields), levels: map[string]schema.FieldAccess{}, masks: map[string]mask.Masker{}}
-	g.open = g.rest >= schema.FieldRead
+	// Never open: a stored record may hold a removed field's data (seen).
 	note := func(name string, l schema.FieldAccess, m mask.Masker) {
 		g.levels[name] = l
-		if l < schema.FieldRead {
-			g.open = false
-		}
 		if l == schema.FieldMasked {
 			g.masks[name] = m
 		}
@@ -126,7 +99,6 @@ func (c *Catalog) grantsFor(actor Actor, ce *compiled) *grants {
 			note(n, u.Field(n), mask.Text)
 		}
 	}
-	g.indexExceptions()
 	c.grants.Store(key, g)
 	return g
 }
@@ -315,7 +287,7 @@ func (g *grants) out(data map[string]any) map[string]any {
 		return data
 	}
 	for k, v := range data {
-		switch g.level(k) {
+		switch g.seen(k) {
 		case schema.FieldHidden:
 			delete(data, k)
 		case schema.FieldMasked:
@@ -329,7 +301,7 @@ func (g *grants) out(data map[string]any) map[string]any {
 // a field the actor may not read (hidden or masked), so that nothing about
 // its values can be inferred from which records come back in which order.
 func checkReadable(g *grants, param string, paths []string) error {
-	if g.open {
+	if g.everything {
 		return nil
 	}
 	for _, p := range paths {
@@ -353,11 +325,15 @@ func filterPaths(f query.Expr) []string {
 // view is what an actor sees of one entity's records.
 type view struct{ g *grants }
 
-// view returns what actor sees of entity's records (nothing of an entity
-// that does not exist).
+// view returns what actor sees of entity's records: of an entity that no
+// longer exists (its records' audit entries outlive it), everything for an
+// administrator and nothing for anyone else.
 func (e *Engine) view(actor Actor, entity string) *view {
 	ce := e.Catalog().entities[entity]
 	if ce == nil {
+		if actor.IsAdmin() {
+			return &view{g: everything}
+		}
 		return &view{g: &grants{rest: schema.FieldHidden}}
 	}
 	return &view{g: e.Catalog().grantsFor(actor, ce)}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -145,12 +146,17 @@ func (e *Engine) PutLayout(ctx context.Context, actor Actor, entity, id string, 
 	now := e.now()
 	rec := store.Record{ID: key, Version: 1, Data: map[string]any{"entity": entity, "layout": id, "document": string(doc),
 		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
+	var old map[string]any
 	if found {
 		rec.Version = stored.Version + 1
 		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
-		err = e.st.Update(ctx, collLayouts, rec)
+		old = map[string]any{"version": float64(stored.Version)}
+	}
+	entry := e.defEntry(actor, AuditDefine, "layout", key, rec.Version, now, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
+	if found {
+		err = e.st.Update(ctx, collLayouts, rec, entry)
 	} else {
-		err = e.st.Insert(ctx, collLayouts, rec)
+		err = e.st.Insert(ctx, collLayouts, rec, entry)
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
@@ -161,11 +167,6 @@ func (e *Engine) PutLayout(ctx context.Context, actor Actor, entity, id string, 
 	docs := cur.docSet()
 	docs.layouts[key] = storedDoc{doc: string(doc), version: rec.Version}
 	e.catalog.Store(e.newCatalog(cur.entities, docs))
-	var old map[string]any
-	if found {
-		old = map[string]any{"version": float64(stored.Version)}
-	}
-	e.auditDefinition(ctx, actor, AuditDefine, "layout", key, rec.Version, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
 	return LayoutInfo{ID: id, Entity: entity, Label: l.Label, Version: rec.Version, Doc: string(doc)}, !found, nil
 }
 
@@ -187,7 +188,8 @@ func (e *Engine) DeleteLayout(ctx context.Context, actor Actor, entity, id strin
 	if ld == nil {
 		return errUnknownLayout(entity, id)
 	}
-	err := e.st.Delete(ctx, collLayouts, key, o.ifVersion)
+	err := e.st.Delete(ctx, collLayouts, key, o.ifVersion,
+		e.defEntry(actor, AuditUndefine, "layout", key, 0, e.now(), map[string]any{"version": float64(ld.version)}, nil))
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound) && o.ifVersion > 0:
 		return errDefinitionVersion()
@@ -197,7 +199,6 @@ func (e *Engine) DeleteLayout(ctx context.Context, actor Actor, entity, id strin
 	docs := cur.docSet()
 	delete(docs.layouts, key)
 	e.catalog.Store(e.newCatalog(cur.entities, docs))
-	e.auditDefinition(ctx, actor, AuditUndefine, "layout", key, 0, map[string]any{"version": float64(ld.version)}, nil)
 	return nil
 }
 
@@ -349,6 +350,12 @@ func (e *Engine) layoutErrors(ce *compiled, w *Write) []morph.FieldError {
 	if w.Old != nil {
 		newDoc = withSystem(w.Data, *w.Old)
 		oldDoc = withSystem(w.Old.Data, *w.Old)
+	}
+	if w.owner != "" { // the owner the record will have, as the form shows it
+		if w.Old == nil {
+			newDoc = maps.Clone(w.Data)
+		}
+		newDoc["owner"] = w.owner
 	}
 	var errs []morph.FieldError
 	for name, r := range ld.layout.Rules {

@@ -358,3 +358,38 @@ func TestLayoutDrafts(t *testing.T) {
 		}
 	})
 }
+
+// A condition on the owner sees the owner the record will have: the
+// creator (or the owner given) on create, the new owner when a change
+// gives the record to someone else.
+func TestLayoutConditionsSeeTheNewOwner(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, st store.Store) {
+		ctx := context.Background()
+		put(t, eng, "member", memberDef)
+		putLayout(t, eng, "member", "default", strings.Replace(memberLayout,
+			`"visibleWhen": "level == 'gold'", "requiredWhen": "true"`, `"requiredWhen": "owner == user.id"`, 1))
+		isRequired := func(what string, err error) {
+			t.Helper()
+			me := morph.AsError(err)
+			if me == nil || me.Code != morph.EInvalid || len(me.Fields) != 1 || me.Fields[0].Path != "/vip_since" || me.Fields[0].Code != "required" {
+				t.Errorf("%s: want vip_since required, got %v", what, err)
+			}
+		}
+		_, err := eng.Create(ctx, admin, "member", map[string]any{"name": "A"})
+		isRequired("create owned by the creator", err)
+		_, err = eng.Create(ctx, admin, "member", map[string]any{"name": "B", "owner": "u-admin"})
+		isRequired("create given to the creator", err)
+		other, err := eng.Create(ctx, admin, "member", map[string]any{"name": "C", "owner": "u-2"})
+		if err != nil {
+			t.Fatalf("create owned by another: %v", err)
+		}
+		_, err = eng.Update(ctx, admin, "member", other.ID, map[string]any{"owner": "u-admin"}, 0)
+		isRequired("change that gives the record to the writer", err)
+		if _, err := eng.Update(ctx, admin, "member", other.ID, map[string]any{"owner": "u-admin", "vip_since": "2026-01-01"}, 0); err != nil {
+			t.Errorf("change with the field: %v", err)
+		}
+		if _, err := eng.Update(ctx, admin, "member", other.ID, map[string]any{"owner": "u-3", "vip_since": nil}, 0); err != nil {
+			t.Errorf("change that gives the record away without the field: %v", err)
+		}
+	})
+}

@@ -83,7 +83,7 @@ func rewriteDoc(buf, doc []byte, fields map[string]bool, g *grants) ([]byte, err
 		keep := fields == nil || fields[string(key)]
 		level := schema.FieldEdit
 		if keep && !g.open {
-			level = g.rawLevel(key)
+			level = g.seen(string(key))
 			keep = level != schema.FieldHidden
 		}
 		if keep {
