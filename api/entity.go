@@ -26,15 +26,15 @@ func (s *Server) listEntities(c *fiber.Ctx) error {
 		if !s.eng.CanRead(actor, n) {
 			continue
 		}
-		def, version, _ := cat.Definition(n)
+		def, version, _ := s.eng.DefinitionFor(actor, n)
 		out = append(out, entitySummary{Name: n, Label: cat.Entity(n).Label, Version: version, Definition: json.RawMessage(def)})
 	}
 	return writeJSON(c, fiber.StatusOK, fiber.Map{"items": out})
 }
 
 func (s *Server) getEntity(c *fiber.Ctx) error {
-	def, version, ok := s.eng.Catalog().Definition(c.Params("name"))
-	if !ok || !s.eng.CanRead(s.actor(c), c.Params("name")) {
+	def, version, ok := s.eng.DefinitionFor(s.actor(c), c.Params("name"))
+	if !ok {
 		return morph.Errorf(morph.ENotFound, "Unknown entity %q", "未知的实体 %q", c.Params("name"))
 	}
 	c.Set(fiber.HeaderETag, etag(version))

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/query"
@@ -36,6 +37,8 @@ type grants struct {
 	levels               map[string]schema.FieldAccess // per field of the entity and system field
 	open                 bool                          // records go out as stored (everything alone)
 	masks                map[string]mask.Masker        // the masks of masked fields
+	defOnce              sync.Once                     // the definition as these grants show it (DefinitionFor)
+	def                  string
 }
 
 // seen is the level at which a top-level key of a stored record goes out.
