@@ -17,7 +17,6 @@
 package mask
 
 import (
-	"strings"
 	"unicode/utf8"
 )
 
@@ -52,12 +51,17 @@ func keep(r []rune, f, l, stars int) string {
 	if stars < 0 {
 		stars = len(r) - f - l
 	}
-	var b strings.Builder
-	b.Grow(f + l + stars + 8)
-	b.WriteString(string(r[:f]))
-	b.WriteString(strings.Repeat(string(Star), stars))
-	b.WriteString(string(r[len(r)-l:]))
-	return b.String()
+	b := make([]byte, 0, utf8.UTFMax*(f+l)+stars*utf8.RuneLen(Star))
+	for _, c := range r[:f] {
+		b = utf8.AppendRune(b, c)
+	}
+	for range stars {
+		b = utf8.AppendRune(b, Star)
+	}
+	for _, c := range r[len(r)-l:] {
+		b = utf8.AppendRune(b, c)
+	}
+	return string(b)
 }
 
 // tail keeps the last min(2, n/2) runes of v and stars the rest, one star per
