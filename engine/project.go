@@ -40,7 +40,8 @@ func rewriteRaw(raws []store.RawRecord, fields map[string]bool, g *grants) error
 var errNotObject = errors.New("not a JSON object")
 
 // rewriteDoc appends to buf the rewritten form of one stored document: a
-// scan of its top-level members that copies the kept ones as they are.
+// scan of its top-level members that copies the kept ones as they are —
+// runs of them that follow each other in one piece, separators included.
 func rewriteDoc(buf, doc []byte, fields map[string]bool, g *grants) ([]byte, error) {
 	i := skipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
@@ -48,6 +49,19 @@ func rewriteDoc(buf, doc []byte, fields map[string]bool, g *grants) ([]byte, err
 	}
 	buf = append(buf, '{')
 	first := true
+	// run is the source of the members kept as they are since the last
+	// member left out or changed: doc[runFrom:runTo], "" when runTo is 0.
+	runFrom, runTo := 0, 0
+	flush := func() {
+		if runTo > 0 {
+			if !first {
+				buf = append(buf, ',')
+			}
+			first = false
+			buf = append(buf, doc[runFrom:runTo]...)
+			runTo = 0
+		}
+	}
 	i = skipSpace(doc, i+1)
 	if i < len(doc) && doc[i] == '}' {
 		return append(buf, '}'), trailing(doc, i+1)
@@ -56,19 +70,18 @@ func rewriteDoc(buf, doc []byte, fields map[string]bool, g *grants) ([]byte, err
 		if i >= len(doc) || doc[i] != '"' {
 			return buf, errNotObject
 		}
+		kStart := i
 		kEnd, escaped, err := stringEnd(doc, i)
 		if err != nil {
 			return buf, err
 		}
-		rawKey := doc[i : kEnd+1] // with its quotes
 		key := doc[i+1 : kEnd]
 		if escaped { // never written so by Morph, but judged by what it says
 			var k string
-			if err := json.Unmarshal(rawKey, &k); err != nil {
+			if err := json.Unmarshal(doc[i:kEnd+1], &k); err != nil {
 				return buf, err
 			}
 			key = []byte(k)
-			rawKey = appendString(nil, k)
 		}
 		i = skipSpace(doc, kEnd+1)
 		if i >= len(doc) || doc[i] != ':' {
@@ -86,28 +99,32 @@ func rewriteDoc(buf, doc []byte, fields map[string]bool, g *grants) ([]byte, err
 			level = g.seen(string(key))
 			keep = level != schema.FieldHidden
 		}
-		if keep {
+		switch {
+		case !keep:
+			flush()
+		case level == schema.FieldMasked && !bytes.Equal(value, []byte("null")):
+			flush()
 			if !first {
 				buf = append(buf, ',')
 			}
 			first = false
-			buf = append(buf, rawKey...)
+			buf = appendString(buf, string(key))
 			buf = append(buf, ':')
-			if level == schema.FieldMasked && !bytes.Equal(value, []byte("null")) {
-				if value[0] != '"' {
-					buf = append(buf, `"`+masked+`"`...)
-				} else {
-					var s string
-					if bytes.IndexByte(value, '\\') < 0 {
-						s = string(value[1 : len(value)-1])
-					} else if err := json.Unmarshal(value, &s); err != nil {
-						return buf, err
-					}
-					buf = appendString(buf, maskString(g, string(key), s))
-				}
+			if value[0] != '"' {
+				buf = append(buf, `"`+masked+`"`...)
 			} else {
-				buf = append(buf, value...)
+				var s string
+				if bytes.IndexByte(value, '\\') < 0 {
+					s = string(value[1 : len(value)-1])
+				} else if err := json.Unmarshal(value, &s); err != nil {
+					return buf, err
+				}
+				buf = appendString(buf, maskString(g, string(key), s))
 			}
+		case runTo == 0:
+			runFrom, runTo = kStart, vEnd
+		default:
+			runTo = vEnd // the separator between them comes along
 		}
 		i = skipSpace(doc, vEnd)
 		if i >= len(doc) {
@@ -117,6 +134,7 @@ func rewriteDoc(buf, doc []byte, fields map[string]bool, g *grants) ([]byte, err
 		case ',':
 			i = skipSpace(doc, i+1)
 		case '}':
+			flush()
 			return append(buf, '}'), trailing(doc, i+1)
 		default:
 			return buf, errNotObject
