@@ -172,6 +172,10 @@ func (s *Server) routes() []route {
 		{"GET", "/api/entities/:name", s.getEntity},
 		{"PUT", "/api/entities/:name", s.putEntity},
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
+		{"GET", "/api/entities/:name/layouts", s.listLayouts},
+		{"GET", "/api/entities/:name/layouts/:id", s.getLayout},
+		{"PUT", "/api/entities/:name/layouts/:id", s.putLayout},
+		{"DELETE", "/api/entities/:name/layouts/:id", s.deleteLayout},
 
 		{"GET", "/api/roles", s.listRoles},
 		{"GET", "/api/roles/:name", s.getRole},

@@ -52,8 +52,10 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 		obj{"name": "Entities", "description": "Entity definitions"},
 		obj{"name": "System", "description": "Health and this description"},
 		obj{"name": "Identity", "description": "Sign-in, the signed-in user, users, teams and API keys"},
+		obj{"name": "Roles", "description": "What users may do with records and fields (administrators)"},
+		obj{"name": "Layouts", "description": "Form layouts: how records are laid out, and the conditions of their fields"},
 	}
-	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true}
+	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true, "Roles": true, "Layouts": true}
 	for _, name := range names {
 		ent := cat.Entity(name)
 		if ent == nil {
@@ -181,6 +183,9 @@ func entityTag(ent *schema.Entity, taken map[string]bool) string {
 func commonSchemas() obj {
 	str := func(desc string) obj { return obj{"type": "string", "description": desc} }
 	schemas := identitySchemas()
+	for k, v := range definitionSchemas() {
+		schemas[k] = v
+	}
 	for k, v := range (obj{
 		"Error": obj{
 			"type":        "object",
@@ -405,6 +410,9 @@ func commonPaths() obj {
 	}
 	health := obj{"type": "object", "required": []any{"status"}, "properties": obj{"status": obj{"enum": []any{"ok", "unavailable", "storage_full"}}, "message": obj{"type": "string"}}}
 	paths := identityPaths()
+	for k, v := range definitionPaths() {
+		paths[k] = v
+	}
 	for p, item := range (obj{
 		"/healthz": obj{"get": obj{
 			"security":    []any{},

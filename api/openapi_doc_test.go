@@ -204,6 +204,10 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/healthz":                             {"get:healthz"},
 			"/api/openapi.json":                    {"get:openapi"},
 			"/api/audit":                           {"get:auditLog"},
+			"/api/entities/{name}/layouts":         {"get:listLayouts"},
+			"/api/entities/{name}/layouts/{id}":    {"delete:deleteLayout", "get:getLayout", "put:putLayout"},
+			"/api/roles":                           {"get:listRoles"},
+			"/api/roles/{name}":                    {"delete:deleteRole", "get:getRole", "put:putRole"},
 			"/api/entities":                        {"get:listEntities"},
 			"/api/entities/{name}":                 {"delete:deleteEntity", "get:getEntity", "put:putEntity"},
 			"/api/records/account":                 {"get:listAccount", "post:createAccount"},
@@ -557,7 +561,7 @@ func TestOpenAPINameClashes(t *testing.T) {
 		}
 		tags[name] = true
 	}
-	if len(tags) != 3+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
+	if len(tags) != 5+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
 		t.Errorf("tags %v", keysOf(anyMap(tags)))
 	}
 	schemas := at(t, doc, "components", "schemas").(map[string]any)
@@ -688,6 +692,13 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		{"export", "GET", "/api/records/contact/" + conID + "/export", "", nil, 200, true},
 		{"erase", "POST", "/api/records/contact/" + conID + "/erase", "", nil, 200, true},
 		{"delete", "DELETE", "/api/records/contact/" + conID, "", []string{"If-Match", `"2"`}, 204, true},
+		{"generated layout", "GET", "/api/entities/account/layouts/default", "", nil, 200, true},
+		{"save layout", "PUT", "/api/entities/account/layouts/default", `{"label": {"en": "Account"}, "tabs": [{"sections": [{"label": {"zh-CN": "基本"}, "rows": [{"cols": [{"span": 12, "field": "name"}, {"span": 12, "field": "tier", "visibleWhen": "industry == 'it'"}]}]}]}]}`, nil, 201, true},
+		{"bad layout", "PUT", "/api/entities/account/layouts/default", `{"tabs": [{"sections": [{"rows": [{"cols": [{"span": 12, "field": "ghost"}]}]}]}]}`, nil, 400, true},
+		{"layouts", "GET", "/api/entities/account/layouts", "", nil, 200, true},
+		{"roles", "GET", "/api/roles", "", nil, 200, true},
+		{"save role", "PUT", "/api/roles/reader", `{"entities": {"account": {"read": "all", "fields": {"*": "read"}}}}`, nil, 201, true},
+		{"get role", "GET", "/api/roles/reader", "", nil, 200, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

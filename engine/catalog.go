@@ -18,6 +18,7 @@ type Catalog struct {
 	entities map[string]*compiled
 	names    []string
 	roles    map[string]*roleDef
+	layouts  map[string]*layoutDef // by layoutKey(entity, id)
 	// grants caches what a set of roles grants on an entity (*grants by
 	// roleKey and entity name); it lives as long as the catalog.
 	grants sync.Map
@@ -117,15 +118,42 @@ func compile(ent *schema.Entity, def string) *compiled {
 	return ce
 }
 
-// newCatalog makes a catalog of compiled entities and stored roles, the
-// roles compiled against the entities.
-func (e *Engine) newCatalog(entities map[string]*compiled, roles map[string]roleDoc) *Catalog {
+// storedDoc is a stored definition document (a role, a layout) and its
+// version.
+type storedDoc struct {
+	doc     string
+	version int64
+}
+
+// docSet holds the stored documents a catalog compiles against its
+// entities: roles by name, layouts by layoutKey.
+type docSet struct {
+	roles, layouts map[string]storedDoc
+}
+
+// docSet returns copies of the catalog's stored documents, for a new
+// catalog that changes some of them.
+func (c *Catalog) docSet() docSet {
+	d := docSet{roles: make(map[string]storedDoc, len(c.roles)), layouts: make(map[string]storedDoc, len(c.layouts))}
+	for n, rd := range c.roles {
+		d.roles[n] = storedDoc{doc: rd.doc, version: rd.version}
+	}
+	for k, ld := range c.layouts {
+		d.layouts[k] = storedDoc{doc: ld.doc, version: ld.version}
+	}
+	return d
+}
+
+// newCatalog makes a catalog of compiled entities and stored documents,
+// the documents compiled against the entities.
+func (e *Engine) newCatalog(entities map[string]*compiled, docs docSet) *Catalog {
 	c := &Catalog{entities: entities}
 	for n := range entities {
 		c.names = append(c.names, n)
 	}
 	sort.Strings(c.names)
-	c.roles = compileRoles(c, roles, e.log.Warn)
+	c.roles = compileRoles(c, docs.roles, e.log.Warn)
+	c.layouts = compileLayouts(c, docs.layouts, e.log.Warn)
 	return c
 }
 
@@ -142,17 +170,24 @@ func (e *Engine) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load roles: %w", err)
 	}
-	return e.load(ctx, recs, roles)
+	layouts, err := e.st.Find(ctx, collLayouts, queryAll())
+	if err != nil {
+		return fmt.Errorf("engine: load layouts: %w", err)
+	}
+	return e.load(ctx, stored{recs, roles, layouts})
 }
+
+// stored are the definitions as read from the store.
+type stored struct{ entities, roles, layouts []store.Record }
 
 // load swaps in a catalog of the stored definitions recs. An entity whose
 // definition is the catalog's version is kept as compiled; only the others
 // are compiled and have their collections made to follow them. The caller
 // holds defMu.
-func (e *Engine) load(ctx context.Context, recs, roleRecs []store.Record) error {
+func (e *Engine) load(ctx context.Context, st stored) error {
 	cur := e.catalog.Load()
-	entities := make(map[string]*compiled, len(recs))
-	for _, r := range recs {
+	entities := make(map[string]*compiled, len(st.entities))
+	for _, r := range st.entities {
 		def, _ := r.Data["definition"].(string)
 		if cur != nil {
 			if ce := cur.entities[r.ID]; ce != nil && ce.version == r.Version && ce.def == def {
@@ -171,12 +206,16 @@ func (e *Engine) load(ctx context.Context, recs, roleRecs []store.Record) error 
 		}
 		entities[ent.Name] = ce
 	}
-	roles := make(map[string]roleDoc, len(roleRecs))
-	for _, r := range roleRecs {
+	docs := docSet{roles: map[string]storedDoc{}, layouts: map[string]storedDoc{}}
+	for _, r := range st.roles {
 		doc, _ := r.Data["document"].(string)
-		roles[r.ID] = roleDoc{doc: doc, version: r.Version}
+		docs.roles[r.ID] = storedDoc{doc: doc, version: r.Version}
 	}
-	e.catalog.Store(e.newCatalog(entities, roles))
+	for _, r := range st.layouts {
+		doc, _ := r.Data["document"].(string)
+		docs.layouts[r.ID] = storedDoc{doc: doc, version: r.Version}
+	}
+	e.catalog.Store(e.newCatalog(entities, docs))
 	return nil
 }
 
@@ -186,45 +225,53 @@ func (e *Engine) load(ctx context.Context, recs, roleRecs []store.Record) error 
 // decides is made under the lock of definition changes, so a save of this
 // instance under way is never taken for another's.
 func (e *Engine) Refresh(ctx context.Context) (bool, error) {
-	read := func() (recs, roles []store.Record, err error) {
-		if recs, err = e.st.Find(ctx, collEntities, queryAll()); err != nil {
-			return nil, nil, fmt.Errorf("engine: read definitions: %w", err)
+	read := func() (st stored, err error) {
+		if st.entities, err = e.st.Find(ctx, collEntities, queryAll()); err != nil {
+			return st, fmt.Errorf("engine: read definitions: %w", err)
 		}
-		if roles, err = e.st.Find(ctx, collRoles, queryAll()); err != nil {
-			return nil, nil, fmt.Errorf("engine: read roles: %w", err)
+		if st.roles, err = e.st.Find(ctx, collRoles, queryAll()); err != nil {
+			return st, fmt.Errorf("engine: read roles: %w", err)
 		}
-		return recs, roles, nil
+		if st.layouts, err = e.st.Find(ctx, collLayouts, queryAll()); err != nil {
+			return st, fmt.Errorf("engine: read layouts: %w", err)
+		}
+		return st, nil
 	}
-	recs, roles, err := read()
+	st, err := read()
 	if err != nil {
 		return false, err
 	}
-	if e.catalog.Load().matches(recs, roles) {
+	if e.catalog.Load().matches(st) {
 		return false, nil
 	}
 	e.defMu.Lock()
 	defer e.defMu.Unlock()
-	if recs, roles, err = read(); err != nil {
+	if st, err = read(); err != nil {
 		return false, err
 	}
-	if e.catalog.Load().matches(recs, roles) {
+	if e.catalog.Load().matches(st) {
 		return false, nil
 	}
-	return true, e.load(ctx, recs, roles)
+	return true, e.load(ctx, st)
 }
 
-// matches reports whether the catalog holds exactly the stored definitions
-// recs and roles, at their versions.
-func (c *Catalog) matches(recs, roles []store.Record) bool {
-	if len(recs) != len(c.entities) || len(roles) != len(c.roles) {
+// matches reports whether the catalog holds exactly the stored
+// definitions, at their versions.
+func (c *Catalog) matches(st stored) bool {
+	if len(st.entities) != len(c.entities) || len(st.roles) != len(c.roles) || len(st.layouts) != len(c.layouts) {
 		return false
 	}
-	for _, r := range recs {
+	for _, r := range st.layouts {
+		if ld := c.layouts[r.ID]; ld == nil || ld.version != r.Version {
+			return false
+		}
+	}
+	for _, r := range st.entities {
 		if ce := c.entities[r.ID]; ce == nil || ce.version != r.Version {
 			return false
 		}
 	}
-	for _, r := range roles {
+	for _, r := range st.roles {
 		if rd := c.roles[r.ID]; rd == nil || rd.version != r.Version {
 			return false
 		}

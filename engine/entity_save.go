@@ -113,7 +113,7 @@ func (e *Engine) PutEntity(ctx context.Context, actor Actor, name string, doc []
 	ce.version = version
 	next := maps.Clone(cur.entities)
 	next[name] = ce
-	e.catalog.Store(e.newCatalog(next, cur.roleDocs()))
+	e.catalog.Store(e.newCatalog(next, cur.docSet()))
 	return SaveResult{Entity: ent, Version: version, Created: !found}, nil
 }
 
@@ -282,7 +282,9 @@ func (e *Engine) DeleteEntity(ctx context.Context, actor Actor, name string, opt
 	}
 	next := maps.Clone(cur.entities)
 	delete(next, name)
-	e.catalog.Store(e.newCatalog(next, cur.roleDocs()))
+	docs := cur.docSet()
+	e.deleteLayoutsOf(ctx, docs, name)
+	e.catalog.Store(e.newCatalog(next, docs))
 	e.dropCollection(ctx, name)
 	return nil
 }

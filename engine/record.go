@@ -140,6 +140,7 @@ func (e *Engine) prepare(ctx context.Context, ce *compiled, w *Write, pre []morp
 	// Validation runs even when earlier steps failed, so that one response
 	// names every wrong field; a field already reported is not reported twice.
 	errs = addNew(errs, ce.Validate(w.Data))
+	errs = addNew(errs, e.layoutErrors(ce, w))
 	if len(errs) > 0 {
 		slices.SortStableFunc(errs, func(a, b morph.FieldError) int { return strings.Compare(a.Path, b.Path) })
 		return morph.Invalid(errs...)

@@ -115,9 +115,9 @@ func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []by
 	case err != nil:
 		return RoleInfo{}, false, storeFailure("store role "+name, err)
 	}
-	roles := cur.roleDocs()
-	roles[name] = roleDoc{doc: string(doc), version: rec.Version}
-	e.catalog.Store(e.newCatalog(cur.entities, roles))
+	docs := cur.docSet()
+	docs.roles[name] = storedDoc{doc: string(doc), version: rec.Version}
+	e.catalog.Store(e.newCatalog(cur.entities, docs))
 	var old map[string]any
 	if found {
 		old = map[string]any{"version": float64(stored.Version)}
@@ -145,9 +145,9 @@ func (e *Engine) DeleteRole(ctx context.Context, actor Actor, name string, opts 
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return storeFailure("delete role "+name, err)
 	}
-	roles := cur.roleDocs()
-	delete(roles, name)
-	e.catalog.Store(e.newCatalog(cur.entities, roles))
+	docs := cur.docSet()
+	delete(docs.roles, name)
+	e.catalog.Store(e.newCatalog(cur.entities, docs))
 	e.auditDefinition(ctx, actor, AuditUndefine, "role", name, 0, map[string]any{"version": float64(cur.roles[name].version)}, nil)
 	return nil
 }
@@ -191,26 +191,12 @@ func namedRole(name string, doc []byte) (out []byte, nameErr *morph.FieldError, 
 	return doc, nil, nil
 }
 
-// roleDoc is a stored role document and its version.
-type roleDoc struct {
-	doc     string
-	version int64
-}
-
-func (c *Catalog) roleDocs() map[string]roleDoc {
-	out := make(map[string]roleDoc, len(c.roles))
-	for n, rd := range c.roles {
-		out[n] = roleDoc{doc: rd.doc, version: rd.version}
-	}
-	return out
-}
-
 // compileRoles compiles the stored roles against the catalog's entities.
 // A role that no longer fits them (an entity or field it names was removed,
 // a row rule uses a removed field) loses the parts that do not fit: it never
 // grants more than it did, and a row rule that cannot be used takes its
 // entity's grant with it.
-func compileRoles(cat *Catalog, docs map[string]roleDoc, log func(msg string, args ...any)) map[string]*roleDef {
+func compileRoles(cat *Catalog, docs map[string]storedDoc, log func(msg string, args ...any)) map[string]*roleDef {
 	out := make(map[string]*roleDef, len(docs))
 	for name, d := range docs {
 		role, err := schema.ParseRole([]byte(d.doc), cat.Entity)

@@ -14,7 +14,7 @@ import (
 	"github.com/morphcrm/morph"
 )
 
-//go:embed sme-crm/*.json sme-crm/roles/*.json
+//go:embed sme-crm/*.json sme-crm/roles/*.json sme-crm/layouts/*.json
 var files embed.FS
 
 // Definition is one entity definition of an example.
@@ -135,6 +135,32 @@ func Roles(name string) ([]Role, error) {
 				return nil, err
 			}
 			out = append(out, Role{Name: n, JSON: b})
+		}
+	}
+	return out, nil
+}
+
+// Layout is the form layout of one entity of an example.
+type Layout struct {
+	Entity string
+	JSON   []byte
+}
+
+// Layouts returns an example's form layouts (its layouts/ folder, one file
+// per entity), by entity name.
+func Layouts(name string) ([]Layout, error) {
+	entries, err := fs.ReadDir(files, path.Join(name, "layouts"))
+	if err != nil {
+		return nil, nil // an example without layouts
+	}
+	var out []Layout
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			b, err := fs.ReadFile(files, path.Join(name, "layouts", e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Layout{Entity: n, JSON: b})
 		}
 	}
 	return out, nil

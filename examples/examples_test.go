@@ -307,3 +307,31 @@ func TestSMECRMRoles(t *testing.T) {
 		t.Error("the auditor sees contacts' mobiles unmasked")
 	}
 }
+
+// The example's layouts fit its entities: the account form requires a
+// phone of VIP accounts, the opportunity form a reason for a lost deal.
+func TestSMECRMLayouts(t *testing.T) {
+	ents, _ := loadSMECRM(t)
+	layouts, err := examples.Layouts("sme-crm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*schema.Layout{}
+	for _, l := range layouts {
+		ent := ents[l.Entity]
+		if ent == nil {
+			t.Fatalf("layout of an unknown entity %s", l.Entity)
+		}
+		parsed, err := schema.ParseLayout(l.JSON, ent)
+		if err != nil {
+			t.Fatalf("layout of %s: %v", l.Entity, err)
+		}
+		got[l.Entity] = parsed
+	}
+	if r := got["account"].Rules["phone"]; r.Required != "tier == 'vip'" {
+		t.Errorf("account phone rules %+v", r)
+	}
+	if r := got["opportunity"].Rules["lost_reason"]; r.Required != "true" || len(r.Visible) != 1 {
+		t.Errorf("opportunity lost_reason rules %+v", r)
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/examples"
+	"github.com/morphcrm/morph/schema"
 )
 
 // installExample saves an example app's definitions, relation targets first.
@@ -19,7 +20,25 @@ func installExample(ctx context.Context, eng *engine.Engine, name string) error 
 			return fmt.Errorf("example %s: entity %s: %w", name, d.Name, err)
 		}
 	}
-	return installRoles(ctx, eng, name)
+	if err := installRoles(ctx, eng, name); err != nil {
+		return err
+	}
+	return installLayouts(ctx, eng, name)
+}
+
+// installLayouts saves an example app's form layouts (each its entity's
+// default form).
+func installLayouts(ctx context.Context, eng *engine.Engine, name string) error {
+	layouts, err := examples.Layouts(name)
+	if err != nil {
+		return err
+	}
+	for _, l := range layouts {
+		if _, _, err := eng.PutLayout(ctx, engine.System, l.Entity, schema.DefaultLayout, l.JSON); err != nil {
+			return fmt.Errorf("example %s: layout of %s: %w", name, l.Entity, err)
+		}
+	}
+	return nil
 }
 
 // installRoles saves an example app's roles.

@@ -144,7 +144,7 @@ func testRoundTrip(t *testing.T, s store.Store) {
 }
 
 // people is the fixture of the filter, sort and count cases.
-func people(t *testing.T, s store.Store, coll string) {
+func people(t *testing.T, s store.Store, coll string) []store.Record {
 	t.Helper()
 	ensure(t, s, coll, store.Index{Name: "i_age", Fields: []string{"age"}}, store.Index{Name: "i_city", Fields: []string{"address.city"}})
 	rows := []store.Record{
@@ -158,10 +158,11 @@ func people(t *testing.T, s store.Store, coll string) {
 	for _, r := range rows {
 		must(t, s.Insert(ctx(t), coll, r))
 	}
+	return rows
 }
 
 func testFilters(t *testing.T, s store.Store) {
-	people(t, s, "people")
+	rows := people(t, s, "people")
 	for _, tc := range []struct {
 		name string
 		f    query.Expr
@@ -215,6 +216,21 @@ func testFilters(t *testing.T, s store.Store) {
 			must(t, err)
 			if n != int64(len(tc.want)) {
 				t.Fatalf("count %d, want %d", n, len(tc.want))
+			}
+			// query.Match, which evaluates a filter on one record in
+			// memory, agrees with the store.
+			var matched []string
+			for _, r := range rows {
+				doc := map[string]any{"id": r.ID, "version": float64(r.Version)}
+				for k, v := range r.Data {
+					doc[k] = v
+				}
+				if query.Match(tc.f, doc) {
+					matched = append(matched, r.ID)
+				}
+			}
+			if !reflect.DeepEqual(matched, tc.want) {
+				t.Fatalf("query.Match: %v, want %v", matched, tc.want)
 			}
 		})
 	}

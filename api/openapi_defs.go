@@ -1,0 +1,111 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/morphcrm/morph/schema"
+)
+
+// Definitions besides entities in the OpenAPI description: roles and form
+// layouts, each document described by its own JSON Schema.
+
+// liftDefs moves a document schema's $defs into the components under
+// prefix+Name and points its references there.
+func liftDefs(s obj, prefix string, into obj) obj {
+	defs, _ := s["$defs"].(obj)
+	delete(s, "$defs")
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case obj:
+			if r, ok := x["$ref"].(string); ok && strings.HasPrefix(r, "#/$defs/") {
+				name := strings.TrimPrefix(r, "#/$defs/")
+				x["$ref"] = "#/components/schemas/" + prefix + strings.ToUpper(name[:1]) + name[1:]
+			}
+			for _, w := range x {
+				walk(w)
+			}
+		case []any:
+			for _, w := range x {
+				walk(w)
+			}
+		}
+	}
+	walk(s)
+	for name, d := range defs {
+		walk(d)
+		into[prefix+strings.ToUpper(name[:1])+name[1:]] = d
+	}
+	return s
+}
+
+func definitionSchemas() obj {
+	out := obj{}
+	layout := liftDefs(documentSchema(schema.LayoutSchema()), "Layout", out)
+	layout["description"] = "A form layout. id and entity are the URL's; version and generated are the server's. " +
+		"visibleWhen, requiredWhen and readOnlyWhen are filter expressions over the record; the server enforces the default layout's on every write."
+	answered := deepCopy(layout)
+	answered["required"] = []any{"id", "entity", "tabs"}
+	role := liftDefs(documentSchema(schema.RoleSchema()), "Role", out)
+	role["required"] = []any{}
+	role["description"] = "A role: what its users may do with the records of each entity; name is the URL's"
+	for k, v := range (obj{
+		"LayoutDocument": layout,
+		"Layout":         answered,
+		"LayoutList":     obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": ref("Layout")}}},
+		"RoleDocument":   role,
+		"RoleList": obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": obj{
+			"type": "object", "required": []any{"name", "label"},
+			"properties": obj{"name": obj{"type": "string"}, "label": obj{"type": "object"}, "version": obj{"type": "integer"},
+				"builtin": obj{"type": "boolean"}, "document": ref("RoleDocument")}}}}},
+	}) {
+		out[k] = v
+	}
+	return out
+}
+
+func definitionPaths() obj {
+	entity := obj{"name": "name", "in": "path", "required": true, "description": "The entity name",
+		"schema": obj{"type": "string", "pattern": entityNamePattern}}
+	layoutID := obj{"name": "id", "in": "path", "required": true, "description": "The layout id; default is the entity's form",
+		"schema": obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}}
+	roleName := obj{"name": "name", "in": "path", "required": true, "description": "The role name",
+		"schema": obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}}
+	doc := func(desc, schema string) obj {
+		return obj{"description": desc, "headers": etagHeader(), "content": jsonContent(ref(schema))}
+	}
+	layouts := []any{"Layouts"}
+	roles := []any{"Roles"}
+	return obj{
+		"/api/entities/{name}/layouts": obj{"parameters": []any{entity, param("AcceptLanguage")},
+			"get": obj{"operationId": "listLayouts", "summary": "An entity's form layouts; the generated default when none is saved", "tags": layouts,
+				"responses": responses(obj{"200": obj{"description": "The layouts", "content": jsonContent(ref("LayoutList"))}}, "404")},
+		},
+		"/api/entities/{name}/layouts/{id}": obj{"parameters": []any{entity, layoutID, param("AcceptLanguage")},
+			"get": obj{"operationId": "getLayout", "summary": "One layout; default is generated from the entity's fields when none is saved", "tags": layouts,
+				"responses": responses(obj{"200": doc("The layout (ETag only when saved)", "Layout")}, "404")},
+			"put": obj{"operationId": "putLayout", "summary": "Save a layout, checked completely (administrators)", "tags": layouts,
+				"parameters":  []any{param("IfMatch")},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("LayoutDocument"))},
+				"responses":   responses(obj{"200": doc("Saved", "Layout"), "201": doc("Created", "Layout")}, "400", "403", "404", "412", "413")},
+			"delete": obj{"operationId": "deleteLayout", "summary": "Delete a saved layout (administrators)", "tags": layouts,
+				"parameters": []any{param("IfMatch")},
+				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "403", "404", "412")},
+		},
+		"/api/roles": obj{"parameters": []any{param("AcceptLanguage")},
+			"get": obj{"operationId": "listRoles", "summary": "The roles, the built-in admin among them (administrators)", "tags": roles,
+				"responses": responses(obj{"200": obj{"description": "The roles", "content": jsonContent(ref("RoleList"))}}, "403")},
+		},
+		"/api/roles/{name}": obj{"parameters": []any{roleName, param("AcceptLanguage")},
+			"get": obj{"operationId": "getRole", "summary": "One role's document (administrators)", "tags": roles,
+				"responses": responses(obj{"200": doc("The role", "RoleDocument")}, "403", "404")},
+			"put": obj{"operationId": "putRole", "summary": "Save a role, checked completely (administrators)", "tags": roles,
+				"parameters":  []any{param("IfMatch")},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("RoleDocument"))},
+				"responses":   responses(obj{"200": doc("Saved", "RoleDocument"), "201": doc("Created", "RoleDocument")}, "400", "403", "412", "413")},
+			"delete": obj{"operationId": "deleteRole", "summary": "Delete a role (administrators)", "tags": roles,
+				"parameters": []any{param("IfMatch")},
+				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "403", "404", "412")},
+		},
+	}
+}
