@@ -1,5 +1,5 @@
-// Layouts and views: GET /api/entities/{name}/layouts/default and /views. Until a server answers those routes
-// (404), defaults are generated here the way the server generates them.
+// Layouts and views: GET /api/entities/{name}/layouts/default and /views. Until the server answers the views
+// route (404), the default views are generated here the way the server generates them.
 import { get, request, ApiError } from './api'
 import { entity, type EntityDef, type Label } from './meta'
 
@@ -19,20 +19,6 @@ export interface View {
 
 const wide = new Set(['textarea', 'json'])
 
-export function generatedLayout(e: EntityDef): Layout {
-  const cols: LayoutCol[] = e.fields.map(f => ({ span: wide.has(f.type) ? 24 : 12, field: f.key }))
-  const rows: { cols: LayoutCol[] }[] = []
-  let row: LayoutCol[] = []
-  let used = 0
-  for (const c of cols) {
-    if (used + c.span > 24) { rows.push({ cols: row }); row = []; used = 0 }
-    row.push(c); used += c.span
-  }
-  if (row.length) rows.push({ cols: row })
-  return { id: 'default', entity: e.name, label: e.label, generated: true,
-    tabs: [{ id: 'main', label: { en: 'Details', 'zh-CN': '详细信息' }, sections: [{ id: 'main', rows }] }] }
-}
-
 export function generatedViews(e: EntityDef): View[] {
   const listable = e.fields.filter(f => !wide.has(f.type) && f.type !== 'tags')
   const views: View[] = [{
@@ -42,7 +28,7 @@ export function generatedViews(e: EntityDef): View[] {
   const sel = e.fields.find(f => f.type === 'select')
   if (sel) {
     views.push({ id: 'default_kanban', entity: e.name, type: 'kanban', label: { en: 'Board', 'zh-CN': '看板' },
-      generated: true, shared: true, groupBy: sel.key, cardFields: listable.filter(f => f.key !== sel.key).slice(0, 3).map(f => f.key),
+      generated: true, shared: true, groupBy: sel.key, cardFields: listable.filter(f => f.key !== sel.key && f.key !== e.titleField).slice(0, 3).map(f => f.key),
       hiddenGroups: [], sort: '-updated_at', pageSize: 50 })
   }
   return views
@@ -50,14 +36,9 @@ export function generatedViews(e: EntityDef): View[] {
 
 const enc = encodeURIComponent
 
-export async function fetchLayout(name: string): Promise<Layout> {
-  try {
-    return await get<Layout>(`/api/entities/${enc(name)}/layouts/default`)
-  } catch (e) {
-    const def = entity(name)
-    if (e instanceof ApiError && (e.status === 404 || e.status === 405) && def) return generatedLayout(def)
-    throw e
-  }
+// fetchLayout answers the entity's default layout: the saved one, or the server's generated one.
+export function fetchLayout(name: string): Promise<Layout> {
+  return get<Layout>(`/api/entities/${enc(name)}/layouts/default`)
 }
 
 export async function fetchViews(name: string): Promise<View[]> {

@@ -12,17 +12,17 @@ function widget(f: FieldDef, access: string, label: string): Record<string, any>
   switch (f.type) {
     case 'textarea': return { type: 'input', ...base, props: { ...base.props, type: 'textarea', autosize: { minRows: 3, maxRows: 12 }, maxlength: f.schema.maxLength } }
     case 'json': return { type: 'input', ...base, props: { ...base.props, type: 'textarea', autosize: { minRows: 3, maxRows: 12 } } }
-    case 'number': case 'percent': return { type: 'inputNumber', ...base, props: { ...base.props, controls: false, min: f.schema.minimum, max: f.schema.maximum, style: 'width:100%' } }
-    case 'integer': return { type: 'inputNumber', ...base, props: { ...base.props, controls: false, precision: 0, min: f.schema.minimum, max: f.schema.maximum, style: 'width:100%' } }
+    case 'number': case 'percent': return { type: 'inputNumber', ...base, props: { ...base.props, controls: false, min: f.schema.minimum, max: f.schema.maximum } }
+    case 'integer': return { type: 'inputNumber', ...base, props: { ...base.props, controls: false, precision: 0, min: f.schema.minimum, max: f.schema.maximum } }
     case 'currency': return { type: 'MorphCurrency', ...base, props: { ...base.props, defaultCurrency: f.currency || 'CNY' } }
     case 'boolean': return { type: 'switch', ...base }
-    case 'date': return { type: 'datePicker', ...base, props: { ...base.props, type: 'date', valueFormat: 'YYYY-MM-DD', style: 'width:100%' } }
-    case 'datetime': return { type: 'datePicker', ...base, props: { ...base.props, type: 'datetime', valueFormat: 'YYYY-MM-DDTHH:mm:ssZ', style: 'width:100%' } }
+    case 'date': return { type: 'datePicker', ...base, props: { ...base.props, type: 'date', valueFormat: 'YYYY-MM-DD' } }
+    case 'datetime': return { type: 'datePicker', ...base, props: { ...base.props, type: 'datetime', valueFormat: 'YYYY-MM-DDTHH:mm:ssZ' } }
     case 'select': case 'multiselect':
-      return { type: 'select', ...base, props: { ...base.props, multiple: f.type === 'multiselect', clearable: true, filterable: true, style: 'width:100%' },
+      return { type: 'select', ...base, props: { ...base.props, multiple: f.type === 'multiselect', clearable: true, filterable: true },
         options: f.options.map(o => ({ value: o.value, label: text(o.label) })) }
     case 'tags':
-      return { type: 'select', ...base, props: { ...base.props, multiple: true, filterable: true, allowCreate: true, defaultFirstOption: true, style: 'width:100%' },
+      return { type: 'select', ...base, props: { ...base.props, multiple: true, filterable: true, allowCreate: true, defaultFirstOption: true },
         options: f.options.map(o => ({ value: o.value, label: text(o.label) })) }
     case 'user': return { type: 'MorphUser', ...base }
     case 'relation': return { type: 'MorphRelation', ...base, props: { ...base.props, refEntity: f.ref, multiple: f.many } }
@@ -47,11 +47,11 @@ export function compileLayout(e: EntityDef, layout: Layout, validator: Validator
     const label = text(f.label)
     const w = widget(f, access, label)
     return {
-      ...w, field: f.key, title: label, name: f.key,
+      ...w, field: f.key, title: label, name: f.key, style: 'width: 100%',
       col: { span: c.span || 12, xs: 24 },
       info: c.help ? text(c.help) : undefined,
       validate: [{ validator: validator(f.key), trigger: 'change' }, ...(f.required && !f.readOnly && access === 'edit' ? [{ required: true, message: ' ', trigger: 'blur' }] : [])],
-      wrap: { labelWidth: 'auto' },
+      wrap: { class: `mf-${f.key}` },
     }
   }
   const sectionRules = (tab: Layout['tabs'][number]) => tab.sections.map((s, i) => {

@@ -1,0 +1,149 @@
+// A sales rep's day: sign in, create an account (a validation error beside the right field, fixed), filter the
+// list, save the view, open the account and add a contact from its page. Also measures the first screen's size
+// and the time to open a list and page through it (printed, not asserted).
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { startMorph, launch, newPage, signIn, api, shot, trackAssets } from './helpers.mjs'
+
+let server, browser
+before(async () => { server = await startMorph({ demo: 20 }); browser = await launch() })
+after(async () => { await browser?.close(); await server?.stop() })
+
+const rep = 'li.rep@example.com'
+
+async function chooseOption(page, fieldClass, optionText) {
+  await page.click(`${fieldClass} .el-select__wrapper`)
+  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: optionText }).first().click()
+}
+
+test('a rep creates an account, fixes a validation error, filters, saves the view and adds a contact', async t => {
+  const page = await newPage(browser, server)
+  const errors = []
+  page.on('pageerror', e => errors.push(e.message))
+  await signIn(page, server, rep, { to: '/e/account' })
+  await api(page, 'PATCH', '/api/me', { language: 'en' })
+
+  // A new account; the credit code breaks its pattern: the server's error shows beside that field.
+  await page.goto(server.url + '/e/account')
+  await page.click('[data-test=new-record]')
+  await page.waitForSelector('.mf-name input')
+  const name = `Hangzhou Test Trading ${Date.now()}`
+  await page.fill('.mf-name input', name)
+  await chooseOption(page, '.mf-region', 'East China')
+  await page.fill('.mf-city input', 'Hangzhou')
+  await page.click('.el-tabs__item:has-text("Business")')
+  await page.fill('.mf-credit_code input', 'not-a-code')
+  await page.click('[data-test=save-record]')
+  const fieldError = page.locator('.mf-credit_code .el-form-item__error')
+  await fieldError.waitFor()
+  assert.match(await fieldError.innerText(), /\S/, 'the credit code field shows the server\'s message')
+  assert.equal(await page.locator('.mf-name .el-form-item__error').count(), 0, 'no error beside the name')
+  await shot(page, 'form-error-desktop')
+
+  // Fixed, it saves and the record page opens.
+  await page.fill('.mf-credit_code input', '91330100MA27XK3N8Q')
+  await page.click('[data-test=save-record]')
+  await page.waitForSelector('[data-test=record-title]')
+  assert.equal(await page.innerText('[data-test=record-title]'), name)
+  const accountURL = page.url()
+  const accountID = accountURL.split('/').pop()
+
+  // The list, filtered by the builder: name contains the new name's unique part.
+  await page.click('nav.side a[data-entity=account]')
+  await page.waitForSelector('[data-test=record-table] tbody tr')
+  await page.click('[data-test=filter-toggle]')
+  await page.click('[data-test=add-condition]')
+  await page.fill('[data-test=filter-row] .fb-value input', name.split(' ').pop())
+  await page.click('[data-test=apply-filter]')
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=record-table] tbody tr').length === 1)
+  assert.match(await page.innerText('[data-test=total]'), /\b1\b/)
+  assert.match(await page.innerText('[data-test=record-table] tbody'), new RegExp(name))
+  await shot(page, 'list-filtered-desktop')
+
+  // Saving the view keeps the filter; it is listed among the views.
+  const viewsRoute = await api(page, 'GET', '/api/entities/account/views')
+  if (viewsRoute.status === 404) {
+    t.diagnostic('the server has no views route yet: saving a view is not tried')
+  } else {
+    await page.click('[data-test=save-view]')
+    await page.fill('[data-test=view-name] input', 'My new accounts')
+    await page.click('[data-test=confirm-save-view]')
+    await page.waitForFunction(() => document.querySelector('[data-test=view-select] input')?.closest('.el-select')?.innerText.includes('My new accounts')
+      || document.querySelector('[data-test=view-select]')?.innerText.includes('My new accounts'))
+    const views = await api(page, 'GET', '/api/entities/account/views')
+    const saved = views.body.items.find(v => (v.label?.en || v.label) === 'My new accounts')
+    assert.ok(saved, 'the view is saved')
+    assert.match(saved.filter, /contains/)
+    assert.equal(saved.shared, false)
+  }
+
+  // The account's page: a contact created from it has the account filled in and appears in its list.
+  await page.goto(accountURL)
+  await page.waitForSelector('[data-test=new-contact]')
+  await page.click('[data-test=new-contact]')
+  await page.waitForSelector('.mf-name input')
+  await page.waitForFunction(n => document.querySelector('.mf-account')?.innerText.includes(n), name)
+  await page.fill('.mf-name input', 'Zhou Min')
+  await page.click('[data-test=save-record]')
+  await page.waitForURL(accountURL)
+  await page.waitForSelector('[data-related=contact] .rel-list')
+  assert.match(await page.innerText('[data-related=contact]'), /Zhou Min/)
+  const contacts = await api(page, 'GET', `/api/records/contact?filter=${encodeURIComponent(`account == '${accountID}'`)}`)
+  assert.equal(contacts.body.items.length, 1)
+  assert.equal(contacts.body.items[0].name, 'Zhou Min')
+  await shot(page, 'record-desktop')
+  assert.deepEqual(errors, [])
+  assert.deepEqual(page.outside, [], 'nothing is fetched from outside the server')
+})
+
+test('an unsaved form asks before leaving; a stale edit is explained and reloads', async () => {
+  const page = await newPage(browser, server)
+  await signIn(page, server, rep, { to: '/e/account' })
+  await api(page, 'PATCH', '/api/me', { language: 'en' })
+  const list = await api(page, 'GET', '/api/records/account?limit=1')
+  const acc = list.body.items[0]
+  await page.goto(`${server.url}/e/account/${acc.id}/edit`)
+  await page.waitForSelector('.mf-short_name input')
+  await page.fill('.mf-short_name input', 'Changed here')
+  // Someone else changes the record meanwhile.
+  const other = await api(page, 'PATCH', `/api/records/account/${acc.id}`, { city: 'Ningbo' }, { 'If-Match': `"${acc.version}"` })
+  assert.equal(other.status, 200)
+  await page.click('[data-test=save-record]')
+  const box = page.locator('.el-message-box')
+  await box.waitFor()
+  assert.match(await box.innerText(), /changed this record/)
+  await box.locator('.el-button--primary').click()
+  await page.waitForFunction(() => document.querySelector('.mf-short_name input')?.value !== 'Changed here')
+  // Leaving with a change asks first; staying keeps the form.
+  await page.fill('.mf-short_name input', 'Unsaved')
+  await page.click('nav.side a[data-entity=contact]')
+  await box.waitFor()
+  assert.match(await box.innerText(), /unsaved changes/)
+  await box.locator('button', { hasText: 'Stay' }).click()
+  assert.match(page.url(), /\/edit$/)
+})
+
+test('first screen size, opening a list and paging (measured)', async t => {
+  const page = await newPage(browser, server)
+  await signIn(page, server, 'admin@localhost', { to: '/e/activity' })
+  await api(page, 'PATCH', '/api/me', { language: 'en' })
+  // A cold load of a list page, as a signed-in user opens the app.
+  const cold = await newPage(browser, server)
+  await cold.context().addCookies(await page.context().cookies())
+  const bytes = trackAssets(cold)
+  let t0 = Date.now()
+  await cold.goto(server.url + '/e/activity')
+  await cold.waitForSelector('[data-test=record-table] tbody tr')
+  const openMs = Date.now() - t0
+  await cold.waitForLoadState('networkidle')
+  const gz = bytes()
+  t0 = Date.now()
+  const firstRow = await cold.innerText('[data-test=record-table] tbody tr')
+  await cold.click('[data-test=next-page]')
+  await cold.waitForFunction(r => document.querySelector('[data-test=record-table] tbody tr')?.innerText !== r, firstRow)
+  const nextMs = Date.now() - t0
+  const line = `first screen JS+CSS ${(gz / 1024).toFixed(0)} KB gzipped; open a list ${openMs} ms; next page ${nextMs} ms`
+  t.diagnostic(line)
+  console.log(line)
+  assert.ok(gz <= 600 * 1024, `first screen ${gz} bytes gzipped, over 600 KB`)
+})
