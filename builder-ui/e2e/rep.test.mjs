@@ -147,3 +147,63 @@ test('first screen size, opening a list and paging (measured)', async t => {
   console.log(line)
   assert.ok(gz <= 600 * 1024, `first screen ${gz} bytes gzipped, over 600 KB`)
 })
+
+test('conditions of the layout act live in the form', async () => {
+  const page = await newPage(browser, server)
+  await signIn(page, server, rep, { to: '/e/opportunity/new' })
+  await api(page, 'PATCH', '/api/me', { language: 'en' })
+  await page.reload()
+  await page.waitForSelector('.mf-name input')
+  // stage lead: next step shown, lost reason hidden.
+  assert.ok(await page.locator('.mf-next_step').isVisible())
+  assert.ok(!(await page.locator('.mf-lost_reason').isVisible()))
+  await chooseOption(page, '.mf-stage', 'Lost')
+  await page.waitForFunction(() => {
+    const v = el => el && el.offsetParent !== null
+    return v(document.querySelector('.mf-lost_reason')) && !v(document.querySelector('.mf-next_step'))
+  })
+  // lost_reason is required when shown (requiredWhen): the error is beside it, before any request.
+  await page.fill('.mf-name input', 'Lost deal')
+  await page.click('[data-test=save-record]')
+  await page.locator('.mf-lost_reason .el-form-item__error').waitFor()
+  assert.equal(await page.locator('.mf-next_step .el-form-item__error').count(), 0)
+  // Negotiation needs an expected close date (stage in [...]).
+  await chooseOption(page, '.mf-stage', 'Negotiation')
+  await page.waitForFunction(() => { const el = document.querySelector('.mf-lost_reason'); return !el || el.offsetParent === null })
+  await page.click('[data-test=save-record]')
+  await page.locator('.mf-expected_close .el-form-item__error').waitFor()
+  await shot(page, 'form-conditions-desktop')
+})
+
+test('bulk edit of selected rows; a session that ends goes back to sign-in and then to the page', async () => {
+  const page = await newPage(browser, server)
+  await signIn(page, server, 'admin@localhost', { to: '/e/lead' })
+  await api(page, 'PATCH', '/api/me', { language: 'en' })
+  await page.goto(server.url + '/e/lead')
+  await page.waitForSelector('[data-test=record-table] tbody tr')
+  const rows = page.locator('[data-test=record-table] tbody tr')
+  await rows.nth(0).locator('.el-checkbox').click()
+  await rows.nth(1).locator('.el-checkbox').click()
+  await page.click('[data-test=bulk-edit]')
+  const dialog = page.locator('.el-dialog:visible')
+  await dialog.locator('.el-select').first().click()
+  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'Company' }).first().click()
+  await dialog.locator('.el-form-item').nth(1).locator('input').fill('Bulk Co')
+  await dialog.locator('.el-button--primary').click()
+  await page.waitForSelector('.el-message--success')
+  const changed = await api(page, 'GET', `/api/records/lead?filter=${encodeURIComponent("company_name == 'Bulk Co'")}`)
+  assert.equal(changed.body.items.length, 2)
+
+  // The session ends (signed out elsewhere): the next request sends the user to sign-in, then back here.
+  const where = '/e/contact'
+  await page.goto(server.url + where)
+  await page.waitForSelector('[data-test=record-table] tbody tr')
+  await page.context().clearCookies()
+  await page.click('nav.side a[data-entity=lead]')
+  await page.waitForSelector('#login-email')
+  assert.equal(new URL(page.url()).searchParams.get('redirect'), '/e/lead')
+  await page.fill('#login-email', 'admin@localhost')
+  await page.fill('#login-password', server.users['admin@localhost'].password)
+  await page.click('button[type=submit]')
+  await page.waitForURL(server.url + '/e/lead')
+})
