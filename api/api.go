@@ -176,6 +176,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/entities/:name/layouts/:id", s.getLayout},
 		{"PUT", "/api/entities/:name/layouts/:id", s.putLayout},
 		{"DELETE", "/api/entities/:name/layouts/:id", s.deleteLayout},
+		{"GET", "/api/entities/:name/views", s.listViews},
+		{"POST", "/api/entities/:name/views", s.createView},
+		{"GET", "/api/entities/:name/views/:id", s.getView},
+		{"PUT", "/api/entities/:name/views/:id", s.putView},
+		{"DELETE", "/api/entities/:name/views/:id", s.deleteView},
 
 		{"GET", "/api/roles", s.listRoles},
 		{"GET", "/api/roles/:name", s.getRole},

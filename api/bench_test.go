@@ -74,6 +74,12 @@ func benchServer(b *testing.B, kind string) *testServer {
 			b.Fatal(err)
 		}
 	}
+	roles, _ := examples.Roles("sme-crm")
+	for _, r := range roles {
+		if _, _, err := eng.PutRole(ctx, engine.System, r.Name, r.JSON); err != nil {
+			b.Fatal(err)
+		}
+	}
 	var batch []map[string]any
 	flush := func() {
 		if _, err := eng.CreateMany(ctx, engine.System, "account", batch, engine.BulkOptions{}); err != nil {
@@ -102,7 +108,9 @@ func benchServer(b *testing.B, kind string) *testServer {
 
 // BenchmarkListPage: an indexed, filtered, sorted page of 20 accounts, with
 // and without the total, and projected to four fields, through the store
-// alone, the engine, and HTTP.
+// alone, the engine, and HTTP; and the same page as a sales rep sees it
+// (the role's own scope instead of the filter, phones and e-mails masked,
+// annual revenue hidden) through the engine.
 func BenchmarkListPage(b *testing.B) {
 	variants := []struct {
 		name   string
@@ -141,13 +149,23 @@ func BenchmarkListPage(b *testing.B) {
 				}
 				b.Run("engine/"+v.name, func(b *testing.B) {
 					for i := 0; i < b.N; i++ {
-						if _, err := s.eng.List(ctx, engine.Actor{ID: "bench"}, "account", engine.ListRequest{
+						if _, err := s.eng.List(ctx, engine.System, "account", engine.ListRequest{
 							Filter: fmt.Sprintf("owner == %q", benchUsers[i%len(benchUsers)]), Sort: "-created_at", Limit: 20,
 							Count: v.total, Fields: v.fields}); err != nil {
 							b.Fatal(err)
 						}
 					}
 				})
+				if v.fields == "" {
+					b.Run("engine-rep/"+v.name, func(b *testing.B) {
+						for i := 0; i < b.N; i++ {
+							rep := engine.Actor{ID: benchUsers[i%len(benchUsers)], Roles: []string{"sales_rep"}}
+							if _, err := s.eng.List(ctx, rep, "account", engine.ListRequest{Sort: "-created_at", Limit: 20, Count: v.total}); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				}
 				b.Run("http/"+v.name, func(b *testing.B) {
 					for i := 0; i < b.N; i++ {
 						path := fmt.Sprintf("/api/records/account?filter=%s&sort=-created_at&limit=20&count=%v&fields=%s",

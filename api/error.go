@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -46,7 +47,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	body := ErrorBody{Status: me.Code.Status(), Code: me.Code, Message: me.Text.In(l)}
 	for _, f := range me.Fields {
 		fb := ErrorFieldBody{Path: f.Path, Code: f.Code, Message: f.Text.In(l)}
-		if f.Offset >= 0 && (f.Path == "filter" || f.Path == "sort" || f.Path == "fields" || f.Path == "expand") {
+		if f.Offset >= 0 && exprPath(f.Path) {
 			off := f.Offset
 			fb.Offset = &off
 		}
@@ -56,6 +57,18 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	c.Set(fiber.HeaderContentLanguage, l)
 	return c.Status(body.Status).Send(b)
+}
+
+// exprPath reports whether a field error's path names an expression or
+// list whose errors carry an offset: a query parameter (filter, sort,
+// fields, expand), the same in a document (a view's /filter and /sort), a
+// role's row rule (…/where) or a layout's condition (…When).
+func exprPath(p string) bool {
+	switch p {
+	case "filter", "sort", "fields", "expand", "/filter", "/sort":
+		return true
+	}
+	return strings.HasPrefix(p, "/") && (strings.HasSuffix(p, "/where") || strings.HasSuffix(p, "When"))
 }
 
 func fiberError(fe *fiber.Error) *morph.Error {

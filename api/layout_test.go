@@ -52,7 +52,7 @@ func TestLayoutsAPI(t *testing.T) {
 			{name: "stale", method: "PUT", path: "/api/entities/person/layouts/default", body: personLayout, headers: []string{`If-Match: "1"`}, wantStatus: 412},
 			{name: "bad document", method: "PUT", path: "/api/entities/person/layouts/default",
 				body:       `{"tabs": [{"sections": [{"rows": [{"cols": [{"span": 12, "field": "ghost"}, {"span": 12, "field": "name", "visibleWhen": "level >"}]}]}]}]}`,
-				wantStatus: 400, want: []string{`"path":"/tabs/0/sections/0/rows/0/cols/0/field"`, `"path":"/tabs/0/sections/0/rows/0/cols/1/visibleWhen"`}},
+				wantStatus: 400, want: []string{`"path":"/tabs/0/sections/0/rows/0/cols/0/field"`, `"path":"/tabs/0/sections/0/rows/0/cols/1/visibleWhen","code":"syntax"`, `"offset":7`}},
 			{name: "not json", method: "PUT", path: "/api/entities/person/layouts/default", body: `{"tabs":`, wantStatus: 400},
 			{name: "bad id", method: "PUT", path: "/api/entities/person/layouts/Bad", body: personLayout, wantStatus: 400, want: []string{`"path":"/id"`}},
 			{name: "unknown entity", method: "PUT", path: "/api/entities/nope/layouts/default", body: personLayout, wantStatus: 404},

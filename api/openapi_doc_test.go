@@ -239,6 +239,8 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/teams/{id}":                      {"delete:deleteTeam", "get:getTeam", "patch:updateTeam"},
 			"/api/keys":                            {"get:listKeys", "post:createKey"},
 			"/api/keys/{id}":                       {"delete:revokeKey"},
+			"/api/entities/{name}/views":           {"get:listViews", "post:createView"},
+			"/api/entities/{name}/views/{id}":      {"delete:deleteView", "get:getView", "put:putView"},
 		}
 		if got := keysOf(paths); !slices.Equal(got, keysOf(anyMap(want))) {
 			t.Fatalf("paths %v", got)
@@ -561,7 +563,7 @@ func TestOpenAPINameClashes(t *testing.T) {
 		}
 		tags[name] = true
 	}
-	if len(tags) != 5+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
+	if len(tags) != 6+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
 		t.Errorf("tags %v", keysOf(anyMap(tags)))
 	}
 	schemas := at(t, doc, "components", "schemas").(map[string]any)
@@ -658,6 +660,12 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 	st, con, _ := send(t, "POST", "/api/records/contact", `{"full_name": "Li Lei", "email": "LI@example.com", "account": "`+accID+`"}`)
 	expect(t, st, 201, con)
 	conID := con["id"].(string)
+	const board = `{"type": "kanban", "label": {"en": "Pipeline", "zh-CN": "管道"}, "shared": true, "groupBy": "industry",
+		"cardFields": ["name", "revenue"], "hiddenGroups": ["other"], "filter": "tier == 'vip'", "sort": "-revenue,name", "pageSize": 50,
+		"columns": [{"field": "name", "width": 200}, {"field": "created_at"}]}`
+	st, view, _ := send(t, "POST", "/api/entities/account/views", board)
+	expect(t, st, 201, view)
+	viewPath := "/api/entities/account/views/" + view["id"].(string)
 
 	tests := []struct {
 		name, method, path, body string
@@ -699,6 +707,15 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		{"roles", "GET", "/api/roles", "", nil, 200, true},
 		{"save role", "PUT", "/api/roles/reader", `{"entities": {"account": {"read": "all", "fields": {"*": "read"}}}}`, nil, 201, true},
 		{"get role", "GET", "/api/roles/reader", "", nil, 200, true},
+		{"list views", "GET", "/api/entities/account/views", "", []string{"Accept-Language", "zh-CN"}, 200, true},
+		{"list generated views", "GET", "/api/entities/contact/views", "", nil, 200, true},
+		{"get view", "GET", viewPath, "", nil, 200, true},
+		{"get generated view", "GET", "/api/entities/account/views/default_kanban", "", nil, 200, true},
+		{"put view", "PUT", viewPath, board, []string{"If-Match", `"1"`}, 200, true},
+		{"put stale view", "PUT", viewPath, board, []string{"If-Match", `"1"`}, 412, true},
+		{"bad view", "POST", "/api/entities/account/views", `{"type": "list", "label": {"en": "x"}, "filter": "tier =="}`, nil, 400, true},
+		{"view of an unknown entity", "GET", "/api/entities/ghost/views", "", nil, 404, true},
+		{"delete view", "DELETE", viewPath, "", []string{"If-Match", `"2"`}, 204, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -55,6 +56,15 @@ func TestOpenAPIForRole(t *testing.T) {
 	}
 	if strings.Contains(text, `"#/components/schemas/Company"`) {
 		t.Error("a reference to the company schema is left dangling")
+	}
+	// The views of only the entities the role may read.
+	views := paths["/api/entities/{name}/views"].(map[string]any)["parameters"].([]any)[0].(map[string]any)
+	if got := fmt.Sprint(views["schema"].(map[string]any)["enum"]); got != "[customer]" {
+		t.Errorf("the views' entities: %s", got)
+	}
+	none := api.OpenAPIFor(ts.eng.Catalog(), &engine.Permissions{Entities: map[string]engine.EntityPermissions{}})
+	if _, ok := none["paths"].(map[string]any)["/api/entities/{name}/views/{id}"]; ok {
+		t.Error("views are described to a caller who may read no entity")
 	}
 	// The administrator's description is the whole one.
 	admin := ts.eng.Permissions(engine.Actor{ID: "a", Roles: []string{"admin"}})

@@ -294,7 +294,7 @@ func checkReadable(g *grants, param string, paths []string) error {
 	}
 	for _, p := range paths {
 		field, _, _ := strings.Cut(p, ".")
-		if g.level(field) < schema.FieldRead {
+		if !g.readableField(field) {
 			return &morph.Error{Code: morph.EInvalidFilter,
 				Text: morph.T("%s uses %s, which you may not read", "%s 使用了您无权查看的字段 %s", param, field),
 				Fields: []morph.FieldError{{Path: param, Code: "not_readable", Offset: -1,

@@ -284,6 +284,7 @@ func (e *Engine) DeleteEntity(ctx context.Context, actor Actor, name string, opt
 	delete(next, name)
 	docs := cur.docSet()
 	e.deleteLayoutsOf(ctx, docs, name)
+	e.deleteViewsOf(ctx, actor, name)
 	e.catalog.Store(e.newCatalog(next, docs))
 	e.dropCollection(ctx, name)
 	return nil

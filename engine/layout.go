@@ -215,6 +215,29 @@ func (e *Engine) deleteLayoutsOf(ctx context.Context, docs docSet, entity string
 	}
 }
 
+// deleteViewsOf removes the saved views of an entity being deleted, each
+// with its audit entry.
+func (e *Engine) deleteViewsOf(ctx context.Context, actor Actor, entity string) {
+	for {
+		recs, err := e.st.Find(ctx, collViews, query.Query{Filter: query.Cmp{Field: "entity", Op: query.Eq, Value: entity}, Limit: 500})
+		if err != nil {
+			e.log.Error("views of a deleted entity", "entity", entity, "err", err)
+			return
+		}
+		if len(recs) == 0 {
+			return
+		}
+		for _, r := range recs {
+			v := viewOf(r)
+			err := e.st.Delete(ctx, collViews, r.ID, r.Version, e.viewEntry(actor, AuditUndefine, v, e.now(), r.Data, nil))
+			if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+				e.log.Error("delete view of a deleted entity", "view", r.ID, "err", err)
+				return
+			}
+		}
+	}
+}
+
 func layoutIDRE(id string) bool {
 	if id == "" || len(id) > 40 || id[0] < 'a' || id[0] > 'z' {
 		return false

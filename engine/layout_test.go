@@ -279,13 +279,19 @@ func TestLayoutFollowsEntityChanges(t *testing.T) {
 		if _, _, err := eng.PutLayout(ctx, admin, "member", "default", []byte(memberLayout)); morph.ErrorCode(err) != morph.EInvalid {
 			t.Fatalf("a layout naming a removed field saved: %v", err)
 		}
-		// Deleting the entity deletes its layouts.
+		// Deleting the entity deletes its layouts and views.
+		if _, err := eng.CreateView(ctx, admin, "member", []byte(`{"type": "list", "label": {"en": "Gold"}, "shared": true, "columns": [{"field": "name"}], "filter": "level == 'gold'"}`)); err != nil {
+			t.Fatal(err)
+		}
 		if err := eng.DeleteEntity(ctx, admin, "member"); err != nil {
 			t.Fatal(err)
 		}
 		put(t, eng, "member", memberDef)
 		if l, err := eng.Layout(admin, "member", "default"); err != nil || !l.Generated {
 			t.Fatalf("a new entity of the old name has the old layout: %+v %v", l, err)
+		}
+		if vs, err := eng.ListViews(ctx, admin, "member", "en"); err != nil || len(vs) != 2 || !vs[0].Generated || !vs[1].Generated {
+			t.Fatalf("a new entity of the old name has the old views: %+v %v", vs, err)
 		}
 	})
 }
