@@ -66,7 +66,7 @@ test('a rep creates an account, fixes a validation error, filters, saves the vie
     t.diagnostic('the server has no views route yet: saving a view is not tried')
   } else {
     await page.click('[data-test=save-view]')
-    await page.fill('[data-test=view-name] input', 'My new accounts')
+    await page.fill('#view-name', 'My new accounts')
     await page.click('[data-test=confirm-save-view]')
     await page.waitForFunction(() => document.querySelector('[data-test=view-select] input')?.closest('.el-select')?.innerText.includes('My new accounts')
       || document.querySelector('[data-test=view-select]')?.innerText.includes('My new accounts'))
@@ -75,6 +75,10 @@ test('a rep creates an account, fixes a validation error, filters, saves the vie
     assert.ok(saved, 'the view is saved')
     assert.match(saved.filter, /contains/)
     assert.equal(saved.shared, false)
+    // Opened again, the view shows the filtered list.
+    await page.goto(`${server.url}/e/account?view=${saved.id}`)
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=record-table] tbody tr').length === 1)
+    assert.match(await page.innerText('[data-test=total]'), /\b1\b/)
   }
 
   // The account's page: a contact created from it has the account filled in and appears in its list.

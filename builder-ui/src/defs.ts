@@ -1,7 +1,6 @@
-// Layouts and views: GET /api/entities/{name}/layouts/default and /views. Until the server answers the views
-// route (404), the default views are generated here the way the server generates them.
-import { get, request, ApiError } from './api'
-import { entity, type EntityDef, type Label } from './meta'
+// Layouts and views, definitions the server keeps (and generates for an entity without one).
+import { get, request } from './api'
+import type { Label } from './meta'
 
 export interface LayoutCol {
   span: number; field?: string; text?: Label
@@ -17,23 +16,6 @@ export interface View {
   groupBy?: string; cardFields?: string[]; hiddenGroups?: string[]; version?: number; generated?: boolean
 }
 
-const wide = new Set(['textarea', 'json'])
-
-export function generatedViews(e: EntityDef): View[] {
-  const listable = e.fields.filter(f => !wide.has(f.type) && f.type !== 'tags')
-  const views: View[] = [{
-    id: 'default', entity: e.name, type: 'list', label: { en: 'All', 'zh-CN': '全部' }, generated: true, shared: true,
-    columns: listable.slice(0, 6).map(f => ({ field: f.key })), sort: '-updated_at', pageSize: 20,
-  }]
-  const sel = e.fields.find(f => f.type === 'select')
-  if (sel) {
-    views.push({ id: 'default_kanban', entity: e.name, type: 'kanban', label: { en: 'Board', 'zh-CN': '看板' },
-      generated: true, shared: true, groupBy: sel.key, cardFields: listable.filter(f => f.key !== sel.key && f.key !== e.titleField).slice(0, 3).map(f => f.key),
-      hiddenGroups: [], sort: '-updated_at', pageSize: 50 })
-  }
-  return views
-}
-
 const enc = encodeURIComponent
 
 // fetchLayout answers the entity's default layout: the saved one, or the server's generated one.
@@ -41,15 +23,9 @@ export function fetchLayout(name: string): Promise<Layout> {
   return get<Layout>(`/api/entities/${enc(name)}/layouts/default`)
 }
 
+// fetchViews answers the views the caller may use: shared ones, their own, and the generated defaults.
 export async function fetchViews(name: string): Promise<View[]> {
-  try {
-    const r = await get<{ items: View[] }>(`/api/entities/${enc(name)}/views`)
-    return r.items
-  } catch (e) {
-    const def = entity(name)
-    if (e instanceof ApiError && (e.status === 404 || e.status === 405) && def) return generatedViews(def)
-    throw e
-  }
+  return (await get<{ items: View[] }>(`/api/entities/${enc(name)}/views`)).items
 }
 
 export async function createView(name: string, v: Omit<View, 'id' | 'entity' | 'version' | 'generated' | 'owner'>): Promise<View> {

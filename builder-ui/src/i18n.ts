@@ -5,7 +5,7 @@ const en = {
   login: { title: 'Sign in to Morph', email: 'E-mail', password: 'Password', submit: 'Sign in', expired: 'Your session has ended. Please sign in again.' },
   list: {
     new: 'New', search: 'Search', searchPlaceholder: 'Search {fields}', filter: 'Filter', total: '{n} records',
-    prev: 'Previous', next: 'Next', pageSize: 'Rows per page', view: 'View', saveView: 'Save view', viewName: 'View name',
+    prev: 'Previous', next: 'Next', pageSize: 'Rows per page', view: 'View', saveView: 'Save view', saveViewAs: 'Save as view', updateView: 'Save changes to view', viewName: 'View name',
     shared: 'Shared with everyone', private: 'Only me', bulkEdit: 'Edit selected', bulkDelete: 'Delete selected',
     selected: '{n} selected', confirmDelete: 'Delete {n} records? This cannot be undone.', empty: 'No records',
     deleted: '{n} deleted', updated: '{n} updated', field: 'Field', value: 'Value', apply: 'Apply', viewSaved: 'View saved',
@@ -41,7 +41,7 @@ const zh: typeof en = {
   login: { title: '登录 Morph', email: '电子邮箱', password: '密码', submit: '登录', expired: '会话已结束，请重新登录。' },
   list: {
     new: '新建', search: '搜索', searchPlaceholder: '搜索{fields}', filter: '筛选', total: '共 {n} 条',
-    prev: '上一页', next: '下一页', pageSize: '每页条数', view: '视图', saveView: '保存视图', viewName: '视图名称',
+    prev: '上一页', next: '下一页', pageSize: '每页条数', view: '视图', saveView: '保存视图', saveViewAs: '另存为视图', updateView: '保存到当前视图', viewName: '视图名称',
     shared: '共享给所有人', private: '仅自己', bulkEdit: '批量编辑', bulkDelete: '批量删除',
     selected: '已选 {n} 条', confirmDelete: '确定删除 {n} 条记录？此操作不可撤销。', empty: '暂无记录',
     deleted: '已删除 {n} 条', updated: '已更新 {n} 条', field: '字段', value: '值', apply: '应用', viewSaved: '视图已保存',
