@@ -133,3 +133,33 @@ export function trackAssets(page) {
   })
   return () => [...files.values()].reduce((a, b) => a + b, 0)
 }
+
+// measureList opens a list as a signed-in user would and returns (no assertion: speed is reported, not tested)
+// the gzipped JS+CSS of the first screen, the time of a cold load of the list, of opening it again from the
+// navigation, and of paging to the next page. cookies are a signed-in context's.
+export async function measureList(browser, url, cookies, entity, from = 'product') {
+  const page = await browser.newContext({ viewport: { width: 1366, height: 900 } }).then(c => c.newPage())
+  await page.context().addCookies(cookies)
+  const bytes = trackAssets(page)
+  const rows = '[data-test=record-table] tbody tr'
+  let t0 = Date.now()
+  await page.goto(`${url}/e/${entity}`)
+  await page.waitForSelector(rows)
+  const coldMs = Date.now() - t0
+  await page.waitForLoadState('networkidle')
+  const gz = bytes()
+  await page.click(`nav.side a[data-entity=${from}]`)
+  await page.waitForSelector(rows)
+  t0 = Date.now()
+  await page.click(`nav.side a[data-entity=${entity}]`)
+  await page.waitForFunction(e => location.pathname === `/e/${e}` && document.querySelector('[data-test=record-table] tbody tr'), entity)
+  const warmMs = Date.now() - t0
+  const first = await page.innerText(rows)
+  t0 = Date.now()
+  await page.click('[data-test=next-page]')
+  await page.waitForFunction(([sel, r]) => document.querySelector(sel)?.innerText !== r, [rows, first])
+  const nextMs = Date.now() - t0
+  const total = await page.innerText('[data-test=total]')
+  await page.context().close()
+  return { gzKB: Math.round(gz / 1024), coldMs, warmMs, nextMs, total }
+}

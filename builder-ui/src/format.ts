@@ -5,11 +5,27 @@ import { session, optionLabel, text, entity, type FieldDef } from './meta'
 
 const locale = () => (session.lang === 'zh-CN' ? 'zh-CN' : 'en-US')
 
+// Intl formatters are costly to make: one per language and options.
+const numberFormats = new Map<string, Intl.NumberFormat>()
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
+function numberFormat(opts?: Intl.NumberFormatOptions) {
+  const key = locale() + JSON.stringify(opts || {})
+  let f = numberFormats.get(key)
+  if (!f) { f = new Intl.NumberFormat(locale(), opts); numberFormats.set(key, f) }
+  return f
+}
+function dateFormat(opts: Intl.DateTimeFormatOptions) {
+  const key = locale() + JSON.stringify(opts)
+  let f = dateFormats.get(key)
+  if (!f) { f = new Intl.DateTimeFormat(locale(), opts); dateFormats.set(key, f) }
+  return f
+}
+
 // titles caches the display title of related records: "entity/id" → title.
 export const titles: Record<string, string> = reactive({})
 
 export function formatNumber(v: number, opts?: Intl.NumberFormatOptions) {
-  return new Intl.NumberFormat(locale(), opts).format(v)
+  return numberFormat(opts).format(v)
 }
 
 export function formatDate(v: string) {
@@ -17,13 +33,13 @@ export function formatDate(v: string) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v)
   if (!m) return v
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]))
-  return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(d)
+  return dateFormat({ year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(d)
 }
 
 export function formatDateTime(v: string) {
   const d = new Date(v)
   if (isNaN(d.getTime())) return v
-  return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d)
+  return dateFormat({ year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d)
 }
 
 export function formatCurrency(v: { amount?: number; currency?: string } | number, fallback = 'CNY') {
@@ -31,7 +47,7 @@ export function formatCurrency(v: { amount?: number; currency?: string } | numbe
   const code = (typeof v === 'object' && v?.currency) || fallback
   if (typeof amount !== 'number') return ''
   try {
-    return new Intl.NumberFormat(locale(), { style: 'currency', currency: code, currencyDisplay: session.lang === 'zh-CN' ? 'symbol' : 'code' }).format(amount)
+    return numberFormat({ style: 'currency', currency: code, currencyDisplay: session.lang === 'zh-CN' ? 'symbol' : 'code' }).format(amount)
   } catch {
     return `${code} ${formatNumber(amount)}`
   }
