@@ -54,6 +54,15 @@ test('a rep drags an opportunity to another stage; a refused move snaps back wit
   await page.waitForFunction(([id]) => document.querySelector(`.cards[data-col="qualified"] .kcard[data-id="${id}"]`), [id])
   rec = await api(page, 'GET', `/api/records/opportunity/${id}`)
   assert.equal(rec.body.stage, 'qualified')
+
+  // Hiding a column: the board leaves it out, in option order otherwise.
+  assert.equal(await page.locator(col('lost')).count(), 1)
+  await page.click('[data-test=hidden-groups] .el-select__wrapper')
+  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'Lost' }).click()
+  await page.keyboard.press('Escape')
+  await page.waitForFunction(() => !document.querySelector('.cards[data-col="lost"]'))
+  const order = await page.locator('[data-test=kanban] .cards').evaluateAll(els => els.map(e => e.dataset.col))
+  assert.deepEqual(order, ['lead', 'qualified', 'proposal', 'negotiation', 'won'])
   assert.deepEqual(errors, [])
 })
 
