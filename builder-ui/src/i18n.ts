@@ -4,7 +4,7 @@ const en = {
   app: { name: 'Morph', language: 'Language', signOut: 'Sign out', notifications: 'Notifications', noNotifications: 'No notifications yet', menu: 'Menu', navigation: 'Main navigation', skip: 'Skip to content' },
   login: { title: 'Sign in to Morph', email: 'E-mail', password: 'Password', submit: 'Sign in', expired: 'Your session has ended. Please sign in again.' },
   list: {
-    new: 'New', search: 'Search', searchPlaceholder: 'Search {fields}', filter: 'Filter', total: '{n} records',
+    new: 'New', search: 'Search', searchPlaceholder: 'Search {fields}', filter: 'Filter', total: '{n} record | {n} records',
     prev: 'Previous', next: 'Next', pageSize: 'Rows per page', view: 'View', saveView: 'Save view', saveViewAs: 'Save as view', updateView: 'Save changes to view', viewName: 'View name',
     shared: 'Shared with everyone', private: 'Only me', bulkEdit: 'Edit selected', bulkDelete: 'Delete selected',
     selected: '{n} selected', confirmDelete: 'Delete {n} records? This cannot be undone.', empty: 'No records',
