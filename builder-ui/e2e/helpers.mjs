@@ -149,7 +149,7 @@ export async function measureList(browser, url, cookies, entity, from = 'product
   await page.waitForLoadState('networkidle')
   const gz = bytes()
   await page.click(`nav.side a[data-entity=${from}]`)
-  await page.waitForSelector(rows)
+  await page.waitForFunction(e => location.pathname === `/e/${e}` && document.querySelector('[data-test=record-table]'), from)
   t0 = Date.now()
   await page.click(`nav.side a[data-entity=${entity}]`)
   await page.waitForFunction(e => location.pathname === `/e/${e}` && document.querySelector('[data-test=record-table] tbody tr'), entity)
