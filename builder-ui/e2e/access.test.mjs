@@ -43,6 +43,11 @@ test("a rep sees only their own records, with masked phones", async () => {
   await phone.waitFor()
   assert.match(await phone.innerText(), /\*{3,}/)
   assert.equal(await page.locator('[data-field=annual_revenue]').count(), 0, 'a hidden field is not shown')
+  // A list-valued relation: a product's page lists the rep's opportunities that include it.
+  const opps = (await api(page, 'GET', '/api/records/opportunity?limit=100')).body.items.filter(o => o.products?.length)
+  assert.ok(opps.length > 0)
+  await page.goto(`${server.url}/e/product/${opps[0].products[0]}`)
+  await page.waitForFunction(n => document.querySelector('[data-related=opportunity]')?.innerText.includes(n), opps[0].name)
 })
 
 test('an auditor is offered no create, edit or delete', async () => {

@@ -186,7 +186,8 @@ export function evaluate(src: string, env: Record<string, unknown>): boolean {
 
 // ---- The filter builder's model and its compilation to a filter expression ----
 
-export type Operator = '==' | '!=' | '>' | '>=' | '<' | '<=' | 'contains' | 'startsWith' | 'in' | 'empty' | 'notEmpty'
+// has: a list-valued field (multiselect, tags, a relation to many) holds the value (`'v' in field`).
+export type Operator = '==' | '!=' | '>' | '>=' | '<' | '<=' | 'contains' | 'startsWith' | 'in' | 'has' | 'empty' | 'notEmpty'
 export interface Condition { field: string; op: Operator; value: unknown }
 export interface Group { join: '&&' | '||'; items: (Condition | Group)[] }
 
@@ -210,6 +211,8 @@ export function compileCondition(c: Condition): string {
       const vs = Array.isArray(c.value) ? c.value : []
       return vs.length ? `${c.field} in ${literal(vs)}` : ''
     }
+    case 'has':
+      return c.value === '' || c.value === undefined || c.value === null ? '' : `${literal(c.value)} in ${c.field}`
     default:
       if (c.value === '' || c.value === undefined || c.value === null) return ''
       return `${c.field} ${c.op} ${literal(c.value)}`

@@ -16,7 +16,7 @@ const en = {
     addCondition: 'Add condition', addGroup: 'Add group', all: 'All of', any: 'Any of', remove: 'Remove', clear: 'Clear',
     apply: 'Apply', ops: {
       '==': 'is', '!=': 'is not', '>': 'greater than', '>=': 'at least', '<': 'less than', '<=': 'at most',
-      contains: 'contains', startsWith: 'starts with', in: 'is any of', empty: 'is empty', notEmpty: 'is not empty',
+      contains: 'contains', startsWith: 'starts with', in: 'is any of', has: 'includes', empty: 'is empty', notEmpty: 'is not empty',
     },
   },
   record: {
@@ -52,7 +52,7 @@ const zh: typeof en = {
     addCondition: '添加条件', addGroup: '添加条件组', all: '满足全部', any: '满足任一', remove: '移除', clear: '清空',
     apply: '应用', ops: {
       '==': '等于', '!=': '不等于', '>': '大于', '>=': '不小于', '<': '小于', '<=': '不大于',
-      contains: '包含', startsWith: '开头是', in: '属于', empty: '为空', notEmpty: '不为空',
+      contains: '包含', startsWith: '开头是', in: '属于', has: '含有', empty: '为空', notEmpty: '不为空',
     },
   },
   record: {
