@@ -165,7 +165,7 @@ test('conditions of the layout act live in the form', async () => {
   await shot(page, 'form-conditions-desktop')
 })
 
-test('bulk edit of selected rows; a session that ends goes back to sign-in and then to the page', async () => {
+test('bulk edit, quick search, bulk delete, sorting by a column; a session that ends goes back to sign-in and then to the page', async () => {
   const page = await newPage(browser, server)
   await signIn(page, server, 'admin@localhost', { to: '/e/lead' })
   await api(page, 'PATCH', '/api/me', { language: 'en' })
@@ -183,6 +183,26 @@ test('bulk edit of selected rows; a session that ends goes back to sign-in and t
   await page.waitForSelector('.el-message--success')
   const changed = await api(page, 'GET', `/api/records/lead?filter=${encodeURIComponent("company_name == 'Bulk Co'")}`)
   assert.equal(changed.body.items.length, 2)
+
+  // Quick search finds them; bulk delete removes them.
+  await page.fill('[data-test=quick-search] input, input[data-test=quick-search]', 'Bulk Co')
+  await page.keyboard.press('Enter')
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=record-table] tbody tr').length === 2)
+  await page.locator('[data-test=record-table] thead .el-checkbox').click()
+  await page.click('[data-test=bulk-delete]')
+  await page.locator('.el-message-box .el-button--primary').click()
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=record-table] tbody tr').length === 0)
+  const left = await api(page, 'GET', `/api/records/lead?filter=${encodeURIComponent("company_name == 'Bulk Co'")}`)
+  assert.equal(left.body.items.length, 0)
+
+  // Sorting by a column: a click on its header asks the server for that order.
+  await page.goto(server.url + '/e/account')
+  await page.waitForSelector('[data-test=record-table] tbody tr')
+  const sorted = page.waitForRequest(r => r.url().includes('/api/records/account?') && new URL(r.url()).searchParams.get('sort') === 'name')
+  await page.locator('[data-test=record-table] thead th').nth(1).locator('.sort-caret.ascending').click()
+  await sorted
+  const byName = (await api(page, 'GET', '/api/records/account?sort=name&limit=1')).body.items[0]
+  await page.waitForFunction(n => document.querySelector('[data-test=record-table] tbody tr')?.innerText.includes(n), byName.name)
 
   // The session ends (signed out elsewhere): the next request sends the user to sign-in, then back here.
   const where = '/e/contact'
