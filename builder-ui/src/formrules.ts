@@ -64,7 +64,7 @@ export function compileLayout(e: EntityDef, layout: Layout, validator: Validator
   })
   let rules: any[]
   if (layout.tabs.length > 1) {
-    rules = [{ type: 'elTabs', props: { modelValue: layout.tabs[0].id }, children: layout.tabs.map(tab => ({
+    rules = [{ type: 'elTabs', props: { modelValue: layout.tabs[0].id }, style: 'width: 100%', col: { span: 24 }, children: layout.tabs.map(tab => ({
       // form-create drops the pane's own id, which the tab's aria-controls names: give it back.
       type: 'elTabPane', props: { label: text(tab.label) || tab.id, name: tab.id }, id: `pane-${tab.id}`, children: sectionRules(tab) })) }]
   } else {
