@@ -23,6 +23,11 @@ const SessionCookie = "morph_session"
 // Morph never grants.
 const CSRFHeader = "X-Morph-CSRF"
 
+// ViewAsHeader lets an administrator read as another user sees: a GET with
+// it acts as the user it names (by id), with that user's roles, team and
+// field levels. Only administrators may send it, and only on reads.
+const ViewAsHeader = "X-Morph-View-As"
+
 // Locals keys of the authenticated request.
 const (
 	localActor      = "morph.actor"
@@ -103,9 +108,46 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if as := c.Get(ViewAsHeader); as != "" {
+		if actor, err = s.viewAs(c, actor, as); err != nil {
+			return err
+		}
+	}
 	c.Locals(localActor, actor)
 	c.Locals(localCredential, cred)
 	return nil
+}
+
+// viewAs returns the actor of the user id names, for an administrator's
+// read; the address and the way of signing in stay the administrator's.
+func (s *Server) viewAs(c *fiber.Ctx, admin engine.Actor, id string) (engine.Actor, error) {
+	if !admin.IsAdmin() {
+		return engine.Actor{}, morph.Errorf(morph.EForbidden, "Only an administrator may view as another user",
+			"只有管理员可以以其他用户的身份查看")
+	}
+	if unsafeMethod(c.Method()) {
+		return engine.Actor{}, morph.Errorf(morph.EForbidden, "Viewing as another user is for reading only; %s is not allowed with %s",
+			"以其他用户的身份只能查看；%s 请求不能带 %s", c.Method(), ViewAsHeader)
+	}
+	bad := func() error {
+		return &morph.Error{Code: morph.EInvalid, Text: morph.T("%s must name an active user by id", "%s 必须是一个有效用户的 ID", ViewAsHeader),
+			Fields: []morph.FieldError{{Path: ViewAsHeader, Code: "user", Offset: -1,
+				Text: morph.T("There is no active user with this id", "没有此 ID 的有效用户")}}}
+	}
+	if len(id) > 128 {
+		return engine.Actor{}, bad()
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	other, ok, err := s.ids.Actor(ctx, strings.Clone(id))
+	if err != nil {
+		return engine.Actor{}, err
+	}
+	if !ok {
+		return engine.Actor{}, bad()
+	}
+	other.Addr, other.Via = admin.Addr, admin.Via
+	return other, nil
 }
 
 // credential returns the request's credential and whether it came in the

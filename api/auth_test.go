@@ -282,6 +282,10 @@ func TestAPIKeys(t *testing.T) {
 		if me := s.anon("GET", "/api/me", "", bearer(key)); me.Status != 200 || me.JSON(t)["id"] != fay {
 			t.Fatalf("me by key: %d %s", me.Status, me.Body)
 		}
+		// A key makes no keys: one that leaked cannot outlive its revocation.
+		if r := s.anon("POST", "/api/keys", `{"name": "another"}`, bearer(key)); r.Status != 403 {
+			t.Fatalf("a key makes a key: %d %s", r.Status, r.Body)
+		}
 		list := s.anon("GET", "/api/keys", "", bearer(token))
 		if list.Status != 200 || !strings.Contains(list.Body, id) || strings.Contains(list.Body, key) || strings.Contains(list.Body, `"hash"`) {
 			t.Fatalf("list: %d %s", list.Status, list.Body)

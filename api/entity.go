@@ -26,15 +26,15 @@ func (s *Server) listEntities(c *fiber.Ctx) error {
 		if !s.eng.CanRead(actor, n) {
 			continue
 		}
-		def, version, _ := cat.Definition(n)
+		def, version, _ := s.eng.DefinitionFor(actor, n)
 		out = append(out, entitySummary{Name: n, Label: cat.Entity(n).Label, Version: version, Definition: json.RawMessage(def)})
 	}
 	return writeJSON(c, fiber.StatusOK, fiber.Map{"items": out})
 }
 
 func (s *Server) getEntity(c *fiber.Ctx) error {
-	def, version, ok := s.eng.Catalog().Definition(c.Params("name"))
-	if !ok || !s.eng.CanRead(s.actor(c), c.Params("name")) {
+	def, version, ok := s.eng.DefinitionFor(s.actor(c), c.Params("name"))
+	if !ok {
 		return morph.Errorf(morph.ENotFound, "Unknown entity %q", "未知的实体 %q", c.Params("name"))
 	}
 	c.Set(fiber.HeaderETag, etag(version))
@@ -104,3 +104,57 @@ func saveOptions(c *fiber.Ctx) ([]engine.SaveOption, error) {
 	}
 	return opts, nil
 }
+
+// planEntity answers what saving the definition in the body would do,
+// without saving it.
+func (s *Server) planEntity(c *fiber.Ctx) error {
+	b, err := body(c, MaxDefinitionBody)
+	if err != nil {
+		return err
+	}
+	var probe any
+	if err := decodeJSON(b, &probe); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	p, err := s.eng.PlanEntity(ctx, s.actor(c), strings.Clone(c.Params("name")), append([]byte(nil), b...))
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, p)
+}
+
+// adviseIndex answers whether an index serves a list's filter and sort,
+// and which composite index would when none does.
+func (s *Server) adviseIndex(c *fiber.Ctx) error {
+	b, err := body(c, maxAdviceBody)
+	if err != nil {
+		return err
+	}
+	var in map[string]any
+	if err := decodeJSON(b, &in); err != nil {
+		return err
+	}
+	var errs []morph.FieldError
+	for k, v := range in {
+		if _, ok := v.(string); (k != "filter" && k != "sort") || !ok {
+			errs = append(errs, morph.FieldError{Path: "/" + k, Code: "type", Offset: -1,
+				Text: morph.T("The body has filter and sort, each text", "请求体只有 filter 和 sort，均为文本")})
+		}
+	}
+	if len(errs) > 0 {
+		return morph.Invalid(errs...)
+	}
+	filter, _ := in["filter"].(string)
+	sort, _ := in["sort"].(string)
+	a, err := s.eng.AdviseIndex(s.actor(c), c.Params("name"), filter, sort)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, a)
+}
+
+// maxAdviceBody bounds the body of an index advice request: a filter and a
+// sort as long as a list takes.
+const maxAdviceBody = 16 << 10

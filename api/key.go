@@ -5,12 +5,19 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/identity"
 )
 
 // createKey makes an API key that acts as the caller. The key is in the
 // answer once; afterwards only its prefix is shown.
 func (s *Server) createKey(c *fiber.Ctx) error {
+	if s.actor(c).Via == identity.ViaKey {
+		// A key that leaked must not be able to make more keys, which would
+		// outlive its revocation.
+		return morph.Errorf(morph.EForbidden, "An API key cannot make API keys; sign in to make one",
+			"API 密钥不能创建新的 API 密钥；请登录后创建")
+	}
 	in, _, err := decodeObject(c, maxAuthBody)
 	if err != nil {
 		return err

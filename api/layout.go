@@ -24,6 +24,9 @@ func layoutBody(l engine.LayoutInfo) (map[string]any, error) {
 	if l.Generated {
 		m["generated"] = true
 	}
+	if l.Draft {
+		m["draft"] = true
+	}
 	return m, nil
 }
 
@@ -109,4 +112,84 @@ func (s *Server) deleteLayout(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// The draft of a layout: saved and checked like the layout, binding nothing
+// until it is published (administrators only).
+
+func (s *Server) getLayoutDraft(c *fiber.Ctx) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	l, err := s.eng.LayoutDraft(ctx, s.actor(c), c.Params("name"), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return s.sendLayout(c, fiber.StatusOK, l)
+}
+
+func (s *Server) putLayoutDraft(c *fiber.Ctx) error {
+	if err := s.requireAdmin(c); err != nil {
+		return err
+	}
+	b, err := body(c, MaxDefinitionBody)
+	if err != nil {
+		return err
+	}
+	want, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	var probe any
+	if err := decodeJSON(b, &probe); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	l, created, err := s.eng.PutLayoutDraft(ctx, s.actor(c), strings.Clone(c.Params("name")), strings.Clone(c.Params("id")),
+		append([]byte(nil), b...), engine.IfVersion(want))
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+	}
+	return s.sendLayout(c, status, l)
+}
+
+func (s *Server) deleteLayoutDraft(c *fiber.Ctx) error {
+	want, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	if err := s.eng.DeleteLayoutDraft(ctx, s.actor(c), c.Params("name"), c.Params("id"), engine.IfVersion(want)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) publishLayout(c *fiber.Ctx) error {
+	want, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	l, err := s.eng.PublishLayout(ctx, s.actor(c), strings.Clone(c.Params("name")), strings.Clone(c.Params("id")), engine.IfVersion(want))
+	if err != nil {
+		return err
+	}
+	return s.sendLayout(c, fiber.StatusOK, l)
+}
+
+// sendLayout answers a layout with its ETag.
+func (s *Server) sendLayout(c *fiber.Ctx, status int, l engine.LayoutInfo) error {
+	m, err := layoutBody(l)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(l.Version))
+	return writeJSON(c, status, m)
 }

@@ -49,7 +49,23 @@ func definitionSchemas() obj {
 	role := liftDefs(documentSchema(schema.RoleSchema()), "Role", out)
 	role["required"] = []any{}
 	role["description"] = "A role: what its users may do with the records of each entity; name is the URL's"
+	str := obj{"type": "string"}
+	fieldChange := obj{"type": "object", "required": []any{"field", "type", "holding", "incompatible"},
+		"properties": obj{"field": str, "label": obj{"type": "object"}, "type": str, "from": str,
+			"changes": obj{"type": "array", "items": str}, "holding": obj{"type": "integer"}, "incompatible": obj{"type": "integer"}}}
+	changes := obj{"type": "array", "items": ref("PlanFieldChange")}
+	names := obj{"type": "array", "items": str}
 	for k, v := range (obj{
+		"PlanFieldChange": fieldChange,
+		"IndexAdvice": obj{"type": "object", "required": []any{"served"}, "description": "Whether an index serves a list's filter and sort",
+			"properties": obj{"served": obj{"type": "boolean"}, "index": str,
+				"suggest": obj{"type": "array", "items": str, "description": "An x-indexes entry that would serve it"},
+				"why":     obj{"type": "object", "description": "Why nothing serves it and nothing is suggested (en, zh-CN)"}}},
+		"Plan": obj{"type": "object", "description": "What saving a definition would do",
+			"required": []any{"entity", "create", "version", "records", "added", "removed", "changed", "indexesAdded", "indexesDropped", "layouts", "views", "needsForce"},
+			"properties": obj{"entity": str, "create": obj{"type": "boolean"}, "version": obj{"type": "integer"}, "records": obj{"type": "integer"},
+				"added": changes, "removed": changes, "changed": changes, "indexesAdded": names, "indexesDropped": names,
+				"layouts": names, "views": obj{"type": "integer"}, "needsForce": obj{"type": "boolean"}}},
 		"LayoutDocument": layout,
 		"Layout":         answered,
 		"LayoutList":     obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": ref("Layout")}}},
@@ -65,6 +81,7 @@ func definitionSchemas() obj {
 }
 
 func definitionPaths() obj {
+	str := obj{"type": "string"}
 	entity := obj{"name": "name", "in": "path", "required": true, "description": "The entity name",
 		"schema": obj{"type": "string", "pattern": entityNamePattern}}
 	layoutID := obj{"name": "id", "in": "path", "required": true, "description": "The layout id; default is the entity's form",
@@ -77,6 +94,20 @@ func definitionPaths() obj {
 	layouts := []any{"Layouts"}
 	roles := []any{"Roles"}
 	return obj{
+		"/api/entities/{name}/plan": obj{"parameters": []any{entity, param("AcceptLanguage")},
+			"post": obj{"operationId": "planEntity", "summary": "What saving this definition would do, without saving it (administrators)",
+				"description": "Fields added, removed and changed with the records holding values of each, values the new definition would not accept, indexes built and dropped, layouts and views touched. A definition that is not sound gets the errors a save would.",
+				"tags":        []any{"Entities"},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("EntityDefinition"))},
+				"responses":   responses(obj{"200": obj{"description": "The plan", "content": jsonContent(ref("Plan"))}}, "400", "403", "413")},
+		},
+		"/api/entities/{name}/indexes/advice": obj{"parameters": []any{entity, param("AcceptLanguage")},
+			"post": obj{"operationId": "adviseIndex", "summary": "Whether an index serves a list's filter and sort, and which composite index would",
+				"tags": []any{"Entities"},
+				"requestBody": obj{"required": true, "content": jsonContent(obj{"type": "object", "additionalProperties": false,
+					"properties": obj{"filter": str, "sort": str}})},
+				"responses": responses(obj{"200": obj{"description": "The advice", "content": jsonContent(ref("IndexAdvice"))}}, "400", "404")},
+		},
 		"/api/entities/{name}/layouts": obj{"parameters": []any{entity, param("AcceptLanguage")},
 			"get": obj{"operationId": "listLayouts", "summary": "An entity's form layouts; the generated default when none is saved", "tags": layouts,
 				"responses": responses(obj{"200": obj{"description": "The layouts", "content": jsonContent(ref("LayoutList"))}}, "404")},
@@ -91,6 +122,22 @@ func definitionPaths() obj {
 			"delete": obj{"operationId": "deleteLayout", "summary": "Delete a saved layout (administrators)", "tags": layouts,
 				"parameters": []any{param("IfMatch")},
 				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "403", "404", "412")},
+		},
+		"/api/entities/{name}/layouts/{id}/draft": obj{"parameters": []any{entity, layoutID, param("AcceptLanguage")},
+			"get": obj{"operationId": "getLayoutDraft", "summary": "The draft of a layout (administrators)", "tags": layouts,
+				"responses": responses(obj{"200": doc("The draft (draft: true)", "Layout")}, "403", "404")},
+			"put": obj{"operationId": "putLayoutDraft", "summary": "Save a draft of a layout, checked completely; the published layout stays in effect (administrators)", "tags": layouts,
+				"parameters":  []any{param("IfMatch")},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("LayoutDocument"))},
+				"responses":   responses(obj{"200": doc("Saved", "Layout"), "201": doc("Created", "Layout")}, "400", "403", "404", "412", "413")},
+			"delete": obj{"operationId": "deleteLayoutDraft", "summary": "Discard a draft (administrators)", "tags": layouts,
+				"parameters": []any{param("IfMatch")},
+				"responses":  responses(obj{"204": obj{"description": "Discarded"}}, "403", "404", "412")},
+		},
+		"/api/entities/{name}/layouts/{id}/publish": obj{"parameters": []any{entity, layoutID, param("AcceptLanguage")},
+			"post": obj{"operationId": "publishLayout", "summary": "Publish the draft: it becomes the layout users get (administrators)", "tags": layouts,
+				"parameters": []any{obj{"name": "If-Match", "in": "header", "description": "The draft's version (ETag) as the publisher saw it", "schema": obj{"type": "string"}}},
+				"responses":  responses(obj{"200": doc("Published", "Layout")}, "400", "403", "404", "412")},
 		},
 		"/api/roles": obj{"parameters": []any{param("AcceptLanguage")},
 			"get": obj{"operationId": "listRoles", "summary": "The roles, the built-in admin among them (administrators)", "tags": roles,

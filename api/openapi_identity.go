@@ -15,7 +15,8 @@ import (
 func securitySchemes() obj {
 	return obj{
 		"bearer": obj{"type": "http", "scheme": "bearer",
-			"description": "A session token (ms_…) from POST /api/auth/login, or an API key (mk_…) from POST /api/keys"},
+			"description": "A session token (ms_…) from POST /api/auth/login, or an API key (mk_…) from POST /api/keys. " +
+				"An administrator's GET with the header " + ViewAsHeader + ": <user id> acts as that user (a read as they see it)."},
 		"cookie": obj{"type": "apiKey", "in": "cookie", "name": SessionCookie,
 			"description": "The session cookie set by sign-in. A change (POST, PUT, PATCH, DELETE) made with it needs the header " +
 				CSRFHeader + ": 1 and, when the browser sends Origin, the server's own origin (403 csrf otherwise)."},

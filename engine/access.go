@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/query"
@@ -34,8 +35,25 @@ type grants struct {
 	read, update, delete []schema.Grant
 	rest                 schema.FieldAccess            // the level of a field not in levels ("*")
 	levels               map[string]schema.FieldAccess // per field of the entity and system field
-	open                 bool                          // no field below read: records go out as stored
+	open                 bool                          // records go out as stored (everything alone)
 	masks                map[string]mask.Masker        // the masks of masked fields
+	defOnce              sync.Once                     // the definition as these grants show it (DefinitionFor)
+	def                  string
+}
+
+// seen is the level at which a top-level key of a stored record goes out.
+// A key that is neither a field of the entity nor a system field holds
+// data of a field since removed from the definition (kept, never taken
+// with the change): the roles lost their entries for it with the field, so
+// it goes out to no restricted caller, whatever "*" says.
+func (g *grants) seen(key string) schema.FieldAccess {
+	if g.everything || key == "id" || key == "version" {
+		return schema.FieldEdit
+	}
+	if l, ok := g.levels[key]; ok {
+		return l
+	}
+	return schema.FieldHidden
 }
 
 // level is the access to a field (a top-level key of a record's data).
@@ -69,12 +87,9 @@ func (c *Catalog) grantsFor(actor Actor, ce *compiled) *grants {
 	u := schema.Union(ce.Name, roles...)
 	g := &grants{create: u.Create, read: u.Read, update: u.Update, delete: u.Delete,
 		rest: u.Field(schema.AllFields), levels: map[string]schema.FieldAccess{}, masks: map[string]mask.Masker{}}
-	g.open = g.rest >= schema.FieldRead
+	// Never open: a stored record may hold a removed field's data (seen).
 	note := func(name string, l schema.FieldAccess, m mask.Masker) {
 		g.levels[name] = l
-		if l < schema.FieldRead {
-			g.open = false
-		}
 		if l == schema.FieldMasked {
 			g.masks[name] = m
 		}
@@ -275,7 +290,7 @@ func (g *grants) out(data map[string]any) map[string]any {
 		return data
 	}
 	for k, v := range data {
-		switch g.level(k) {
+		switch g.seen(k) {
 		case schema.FieldHidden:
 			delete(data, k)
 		case schema.FieldMasked:
@@ -289,7 +304,7 @@ func (g *grants) out(data map[string]any) map[string]any {
 // a field the actor may not read (hidden or masked), so that nothing about
 // its values can be inferred from which records come back in which order.
 func checkReadable(g *grants, param string, paths []string) error {
-	if g.open {
+	if g.everything {
 		return nil
 	}
 	for _, p := range paths {
@@ -313,11 +328,15 @@ func filterPaths(f query.Expr) []string {
 // view is what an actor sees of one entity's records.
 type view struct{ g *grants }
 
-// view returns what actor sees of entity's records (nothing of an entity
-// that does not exist).
+// view returns what actor sees of entity's records: of an entity that no
+// longer exists (its records' audit entries outlive it), everything for an
+// administrator and nothing for anyone else.
 func (e *Engine) view(actor Actor, entity string) *view {
 	ce := e.Catalog().entities[entity]
 	if ce == nil {
+		if actor.IsAdmin() {
+			return &view{g: everything}
+		}
 		return &view{g: &grants{rest: schema.FieldHidden}}
 	}
 	return &view{g: e.Catalog().grantsFor(actor, ce)}

@@ -645,3 +645,133 @@ func pageOf(t testing.TB, res engine.ListResult) []engine.Record {
 	}
 	return out
 }
+
+// A record's history shows of each entry what the reader may see: hidden
+// fields are neither valued nor named among the changed fields, and the
+// client addresses of other people's writes are for administrators.
+func TestHistoryThroughFieldLevels(t *testing.T) {
+	forStores(t, func(t *testing.T, kind string, eng *engine.Engine) {
+		ctx := context.Background()
+		putRole(t, eng, "rep", fieldRep)
+		u1 := matU1
+		u1.Roles = []string{"rep"}
+		boss := engine.Actor{ID: "boss", Name: "Boss", Roles: []string{"admin"}, Addr: "10.1.2.3", Via: "session"}
+		r, err := eng.Create(ctx, boss, "customer", map[string]any{"owner": "u1", "name": "张三丰", "secret": "s1", "phone": "+8613800138000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Update(ctx, boss, "customer", r.ID, map[string]any{"secret": "s2"}, 0); err != nil {
+			t.Fatal(err)
+		}
+		p, err := eng.History(ctx, u1, "customer", r.ID, engine.PageRequest{})
+		if err != nil || len(p.Entries) != 2 {
+			t.Fatalf("history: %+v %v", p, err)
+		}
+		for _, a := range p.Entries {
+			for _, f := range a.Fields {
+				if f == "secret" || f == "tags" || f == "created_by" {
+					t.Errorf("%s entry names hidden field %s: %v", a.Action, f, a.Fields)
+				}
+			}
+			if _, ok := a.New["secret"]; ok {
+				t.Errorf("%s entry holds a hidden value: %v", a.Action, a.New)
+			}
+			if a.Addr != "" {
+				t.Errorf("%s entry shows another user's address %q to a rep", a.Action, a.Addr)
+			}
+		}
+		if create := p.Entries[1]; fmt.Sprint(create.Fields) != "[name owner phone]" || create.New["phone"] != "+86138****8000" {
+			t.Errorf("create entry as the rep sees it: %+v", create)
+		}
+		// An administrator sees every field and the address.
+		p, err = eng.History(ctx, boss, "customer", r.ID, engine.PageRequest{})
+		if err != nil || fmt.Sprint(p.Entries[0].Fields) != "[secret]" || p.Entries[0].Addr != "10.1.2.3" {
+			t.Errorf("history as an administrator: %+v %v", p, err)
+		}
+	})
+}
+
+// Every expanded relation is one read of the store, so a list names each
+// at most once: a relation repeated (a URL can repeat one thousands of
+// times) is refused before anything is read.
+func TestExpandNamesEachRelationOnce(t *testing.T) {
+	forStores(t, func(t *testing.T, kind string, eng *engine.Engine) {
+		ctx := context.Background()
+		for _, expand := range [][]string{{"customer", "customer"}, {"customer", "customers", "customer"}} {
+			_, err := eng.List(ctx, engine.System, "deal", engine.ListRequest{Expand: expand})
+			me := morph.AsError(err)
+			if me == nil || me.Code != morph.EInvalidFilter || len(me.Fields) != 1 || me.Fields[0].Code != "duplicate" ||
+				me.Fields[0].Offset != len(expand)-1 {
+				t.Errorf("expand %v: want invalid_filter duplicate at its second mention, got %v", expand, err)
+			}
+		}
+		if _, err := eng.List(ctx, engine.System, "deal", engine.ListRequest{Expand: []string{"customer", "customers"}}); err != nil {
+			t.Errorf("two relations: %v", err)
+		}
+	})
+}
+
+// A field removed from its entity keeps its stored values (a definition
+// change never takes data with it), and the roles lose their entries for
+// it. Those values go out to no restricted caller — by no way out — even
+// when the roles' "*" would let them read an unnamed field: the field was
+// hidden by name while it existed.
+func TestRetiredFieldStaysHidden(t *testing.T) {
+	forStores(t, func(t *testing.T, kind string, eng *engine.Engine) {
+		ctx := context.Background()
+		putRole(t, eng, "reader", `{"entities": {"customer": {"read": "all", "update": "all", "fields": {"*": "edit", "secret": "hidden"}},
+			"deal": {"read": "all", "fields": {"*": "read"}}}}`)
+		rep := matU1
+		rep.Roles = []string{"reader"}
+		c, err := eng.Create(ctx, engine.System, "customer", map[string]any{"owner": "u1", "name": "张三", "secret": "s3cret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Create(ctx, engine.System, "deal", map[string]any{"title": "d", "customer": c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		// secret leaves the definition; its value stays stored.
+		put(t, eng, "customer", strings.Replace(accCustomerDef, `"secret": {"type": "string", "x-type": "text", "default": "s-default"},`, "", 1))
+		if s, _ := eng.Get(ctx, engine.System, "customer", c.ID); s.Data["secret"] != "s3cret" {
+			t.Fatalf("the retired value should stay stored: %v", s.Data)
+		}
+		leaks := func(where string, data map[string]any) {
+			t.Helper()
+			if _, ok := data["secret"]; ok {
+				t.Errorf("%s: the retired hidden field came back: %v", where, data)
+			}
+		}
+		r, err := eng.Get(ctx, rep, "customer", c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaks("get", r.Data)
+		res, err := eng.List(ctx, rep, "customer", engine.ListRequest{})
+		if err != nil || len(pageOf(t, res)) != 1 {
+			t.Fatalf("list: %v %v", res, err)
+		}
+		leaks("list", pageOf(t, res)[0].Data)
+		dres, err := eng.List(ctx, rep, "deal", engine.ListRequest{Expand: []string{"customer"}})
+		if err != nil || len(dres.Records) != 1 {
+			t.Fatalf("expand: %v %v", dres, err)
+		}
+		leaks("expand", dres.Expanded[0]["customer"].(map[string]any))
+		u, err := eng.Update(ctx, rep, "customer", c.ID, map[string]any{"name": "张三丰"}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaks("update", u.Data)
+		p, err := eng.History(ctx, rep, "customer", c.ID, engine.PageRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Entries {
+			leaks("history (new)", a.New)
+			leaks("history (old)", a.Old)
+		}
+		// Administrators still see it.
+		if r, err := eng.Get(ctx, engine.Actor{ID: "boss", Roles: []string{"admin"}}, "customer", c.ID); err != nil || r.Data["secret"] != "s3cret" {
+			t.Errorf("an administrator should see the retired value: %v %v", r.Data, err)
+		}
+	})
+}

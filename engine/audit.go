@@ -57,6 +57,17 @@ type AuditEntry struct {
 // audit log, filling in its id and time and the actor's details when they
 // are empty.
 func (e *Engine) Audit(ctx context.Context, actor Actor, entry AuditEntry) error {
+	if err := e.st.Insert(ctx, collAudit, e.AuditRecord(actor, entry)); err != nil {
+		return storeFailure("audit", fmt.Errorf("%w", err))
+	}
+	return nil
+}
+
+// AuditRecord is the stored form of an entry, with its id, time and the
+// actor's details filled in where they are empty: what a write of another
+// package hands to the store with the write itself (store.Store's trailing
+// audit argument), so that the entry is kept exactly when the write is.
+func (e *Engine) AuditRecord(actor Actor, entry AuditEntry) store.Record {
 	if entry.ID == "" {
 		entry.ID = newID()
 	}
@@ -66,10 +77,7 @@ func (e *Engine) Audit(ctx context.Context, actor Actor, entry AuditEntry) error
 	if entry.Actor == "" {
 		entry.Actor, entry.Name, entry.Addr, entry.Via = actor.ID, actor.Name, actor.Addr, actor.Via
 	}
-	if err := e.st.Insert(ctx, collAudit, auditRecord(entry)); err != nil {
-		return storeFailure("audit", fmt.Errorf("%w", err))
-	}
-	return nil
+	return auditRecord(entry)
 }
 
 // auditRecord is the stored form of an entry.

@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema"
 )
 
 // AuditPage is one page of audit entries, newest first.
@@ -60,7 +62,16 @@ func (e *Engine) History(ctx context.Context, actor Actor, entity, id string, pa
 		return AuditPage{}, storeError(ce, store.ErrNotFound) // never existed, as far as the log knows
 	}
 	for i := range p.Entries {
-		p.Entries[i].Old, p.Entries[i].New = r.g.out(p.Entries[i].Old), r.g.out(p.Entries[i].New)
+		a := &p.Entries[i]
+		a.Old, a.New = r.g.out(a.Old), r.g.out(a.New)
+		if !r.g.open {
+			// A hidden field is not named either: that it changed, and
+			// when, is something of it too.
+			a.Fields = slices.DeleteFunc(a.Fields, func(f string) bool { return r.g.seen(f) == schema.FieldHidden })
+		}
+		if !actor.IsAdmin() && a.Actor != actor.ID {
+			a.Addr = "" // where other people work from is for administrators
+		}
 	}
 	return p, nil
 }

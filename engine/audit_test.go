@@ -444,3 +444,24 @@ func TestAuditConcurrentUpdates(t *testing.T) {
 		}
 	})
 }
+
+// The log keeps the entries of an entity's records after the entity is
+// deleted, and administrators read them with their values: the log is
+// where what was deleted is still known.
+func TestAuditLogOfADeletedEntity(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, st store.Store) {
+		ctx := context.Background()
+		put(t, eng, "contact", contactDef)
+		c, err := eng.Create(ctx, admin, "contact", map[string]any{"name": "Li Lei", "tier": "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.DeleteEntity(ctx, admin, "contact"); err != nil {
+			t.Fatal(err)
+		}
+		got := auditLog(t, eng, engine.AuditQuery{Record: c.ID})
+		if len(got) != 1 || got[0].New["name"] != "Li Lei" || got[0].New["tier"] != "a" {
+			t.Fatalf("the create entry of a deleted entity's record, as an administrator reads it: %+v", got)
+		}
+	})
+}

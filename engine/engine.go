@@ -89,6 +89,11 @@ type Write struct {
 	Actor  Actor
 	Data   map[string]any // the new user-facing values (system fields apart from owner excluded)
 	Old    *Record        // nil on create
+
+	// owner is the owner the write gives the record when the entity does
+	// not declare an owner field ("" when it keeps the stored one), for
+	// the layout's conditions.
+	owner string
 }
 
 // Options configure an Engine.

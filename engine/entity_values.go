@@ -44,6 +44,16 @@ func (e *Engine) checkStoredValues(ctx context.Context, prev, next *compiled) er
 	if len(fields) == 0 {
 		return nil
 	}
+	counts, err := e.unfitValues(ctx, next, fields)
+	if err != nil {
+		return err
+	}
+	return incompatibleError(fields, counts)
+}
+
+// unfitValues counts, per field of fields, the stored records whose value
+// of it next does not accept.
+func (e *Engine) unfitValues(ctx context.Context, next *compiled, fields []*schema.Field) ([]int, error) {
 	var held query.Or
 	for _, f := range fields {
 		held = append(held, query.Cmp{Field: f.Name, Op: query.Ne, Value: nil})
@@ -56,7 +66,7 @@ func (e *Engine) checkStoredValues(ctx context.Context, prev, next *compiled) er
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("engine: read stored values of %s: %w", next.Name, err)
+			return nil, fmt.Errorf("engine: read stored values of %s: %w", next.Name, err)
 		}
 		for _, r := range recs {
 			for i, f := range fields {
@@ -70,7 +80,7 @@ func (e *Engine) checkStoredValues(ctx context.Context, prev, next *compiled) er
 		}
 		q.Filter = query.And{held, query.Cmp{Field: "id", Op: query.Gt, Value: recs[len(recs)-1].ID}}
 	}
-	return incompatibleError(fields, counts)
+	return counts, nil
 }
 
 // fits reports whether the entity accepts v as the value of the field.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -41,6 +42,7 @@ type LayoutInfo struct {
 	Label     morph.Text
 	Version   int64  // 0 for a generated layout
 	Generated bool   // made from the entity's fields; never stored
+	Draft     bool   // a draft: binds nothing until published
 	Doc       string // the document (JSON)
 }
 
@@ -107,7 +109,7 @@ func errUnknownLayout(entity, id string) error {
 // PutLayout checks a layout document completely against its entity and
 // stores it as the current version of the entity's layout id; the
 // document's "id" and "entity" may be absent or the same as the URL's,
-// "version" and "generated" are ignored. Only administrators may save
+// "version", "generated" and "draft" are ignored. Only administrators may save
 // layouts.
 func (e *Engine) PutLayout(ctx context.Context, actor Actor, entity, id string, doc []byte, opts ...SaveOption) (LayoutInfo, bool, error) {
 	if !actor.IsAdmin() {
@@ -122,8 +124,7 @@ func (e *Engine) PutLayout(ctx context.Context, actor Actor, entity, id string, 
 		return LayoutInfo{}, false, errUnknownEntity(entity)
 	}
 	if !layoutIDRE(id) {
-		return LayoutInfo{}, false, morph.Invalid(morph.FieldError{Path: "/id", Code: "name", Offset: -1,
-			Text: morph.T("A layout id starts with a lower-case letter and uses only a-z, 0-9 and _ (at most 40)", "布局 ID 以小写字母开头，只含 a-z、0-9 和 _（最多 40 个字符）")})
+		return LayoutInfo{}, false, errLayoutID()
 	}
 	doc, err := ownLayout(entity, id, doc)
 	if err != nil {
@@ -145,12 +146,17 @@ func (e *Engine) PutLayout(ctx context.Context, actor Actor, entity, id string, 
 	now := e.now()
 	rec := store.Record{ID: key, Version: 1, Data: map[string]any{"entity": entity, "layout": id, "document": string(doc),
 		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
+	var old map[string]any
 	if found {
 		rec.Version = stored.Version + 1
 		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
-		err = e.st.Update(ctx, collLayouts, rec)
+		old = map[string]any{"version": float64(stored.Version)}
+	}
+	entry := e.defEntry(actor, AuditDefine, "layout", key, rec.Version, now, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
+	if found {
+		err = e.st.Update(ctx, collLayouts, rec, entry)
 	} else {
-		err = e.st.Insert(ctx, collLayouts, rec)
+		err = e.st.Insert(ctx, collLayouts, rec, entry)
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
@@ -161,11 +167,6 @@ func (e *Engine) PutLayout(ctx context.Context, actor Actor, entity, id string, 
 	docs := cur.docSet()
 	docs.layouts[key] = storedDoc{doc: string(doc), version: rec.Version}
 	e.catalog.Store(e.newCatalog(cur.entities, docs))
-	var old map[string]any
-	if found {
-		old = map[string]any{"version": float64(stored.Version)}
-	}
-	e.auditDefinition(ctx, actor, AuditDefine, "layout", key, rec.Version, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
 	return LayoutInfo{ID: id, Entity: entity, Label: l.Label, Version: rec.Version, Doc: string(doc)}, !found, nil
 }
 
@@ -187,7 +188,8 @@ func (e *Engine) DeleteLayout(ctx context.Context, actor Actor, entity, id strin
 	if ld == nil {
 		return errUnknownLayout(entity, id)
 	}
-	err := e.st.Delete(ctx, collLayouts, key, o.ifVersion)
+	err := e.st.Delete(ctx, collLayouts, key, o.ifVersion,
+		e.defEntry(actor, AuditUndefine, "layout", key, 0, e.now(), map[string]any{"version": float64(ld.version)}, nil))
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound) && o.ifVersion > 0:
 		return errDefinitionVersion()
@@ -197,7 +199,6 @@ func (e *Engine) DeleteLayout(ctx context.Context, actor Actor, entity, id strin
 	docs := cur.docSet()
 	delete(docs.layouts, key)
 	e.catalog.Store(e.newCatalog(cur.entities, docs))
-	e.auditDefinition(ctx, actor, AuditUndefine, "layout", key, 0, map[string]any{"version": float64(ld.version)}, nil)
 	return nil
 }
 
@@ -211,6 +212,16 @@ func (e *Engine) deleteLayoutsOf(ctx context.Context, docs docSet, entity string
 				continue
 			}
 			delete(docs.layouts, key)
+		}
+	}
+	drafts, err := e.st.Find(ctx, collLayoutDrafts, query.Query{Filter: query.Cmp{Field: "entity", Op: query.Eq, Value: entity}})
+	if err != nil {
+		e.log.Error("layout drafts of a deleted entity", "entity", entity, "err", err)
+		return
+	}
+	for _, d := range drafts {
+		if err := e.st.Delete(ctx, collLayoutDrafts, d.ID, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+			e.log.Error("delete layout draft of a deleted entity", "draft", d.ID, "err", err)
 		}
 	}
 }
@@ -236,6 +247,11 @@ func (e *Engine) deleteViewsOf(ctx context.Context, actor Actor, entity string) 
 			}
 		}
 	}
+}
+
+func errLayoutID() error {
+	return morph.Invalid(morph.FieldError{Path: "/id", Code: "name", Offset: -1,
+		Text: morph.T("A layout id starts with a lower-case letter and uses only a-z, 0-9 and _ (at most 40)", "布局 ID 以小写字母开头，只含 a-z、0-9 和 _（最多 40 个字符）")})
 }
 
 func layoutIDRE(id string) bool {
@@ -275,6 +291,7 @@ func ownLayout(entity, id string, doc []byte) ([]byte, error) {
 	}
 	delete(m, "version")
 	delete(m, "generated")
+	delete(m, "draft")
 	return json.Marshal(m)
 }
 
@@ -333,6 +350,12 @@ func (e *Engine) layoutErrors(ce *compiled, w *Write) []morph.FieldError {
 	if w.Old != nil {
 		newDoc = withSystem(w.Data, *w.Old)
 		oldDoc = withSystem(w.Old.Data, *w.Old)
+	}
+	if w.owner != "" { // the owner the record will have, as the form shows it
+		if w.Old == nil {
+			newDoc = maps.Clone(w.Data)
+		}
+		newDoc["owner"] = w.owner
 	}
 	var errs []morph.FieldError
 	for name, r := range ld.layout.Rules {
@@ -394,4 +417,140 @@ func fieldLabel(ce *compiled, name string) morph.Text {
 		return f.Label
 	}
 	return morph.Text{EN: name, ZH: name}
+}
+
+// collLayoutDrafts holds layouts being designed: id = layoutKey(entity,
+// id), data: the document and the version of the published layout it
+// started from. A draft is checked like a layout but binds nothing until it
+// is published.
+const collLayoutDrafts = "_layout_drafts"
+
+// LayoutDraft returns the draft of entity's layout id (ENotFound without
+// one). Only administrators see drafts.
+func (e *Engine) LayoutDraft(ctx context.Context, actor Actor, entity, id string) (LayoutInfo, error) {
+	if !actor.IsAdmin() {
+		return LayoutInfo{}, errAdminOnly()
+	}
+	ce, err := e.entity(entity)
+	if err != nil {
+		return LayoutInfo{}, err
+	}
+	rec, err := e.st.Get(ctx, collLayoutDrafts, layoutKey(entity, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return LayoutInfo{}, errNoDraft(entity, id)
+	}
+	if err != nil {
+		return LayoutInfo{}, storeFailure("read layout draft", err)
+	}
+	return draftInfo(ce, id, rec), nil
+}
+
+func draftInfo(ce *compiled, id string, rec Record) LayoutInfo {
+	doc, _ := rec.Data["document"].(string)
+	label := ce.Label
+	if l, err := schema.ParseLayout([]byte(doc), ce.Entity); err == nil {
+		label = l.Label
+	}
+	return LayoutInfo{ID: id, Entity: ce.Name, Label: label, Version: rec.Version, Doc: doc, Draft: true}
+}
+
+func errNoDraft(entity, id string) error {
+	return morph.Errorf(morph.ENotFound, "Layout %q of %s has no draft", "%[2]s 的布局 %[1]q 没有草稿", id, entity)
+}
+
+// PutLayoutDraft checks a layout document completely, as PutLayout does,
+// and keeps it as the draft of entity's layout id: the published layout
+// (or the generated one) stays in effect until the draft is published.
+// IfVersion applies to the draft's own version.
+func (e *Engine) PutLayoutDraft(ctx context.Context, actor Actor, entity, id string, doc []byte, opts ...SaveOption) (LayoutInfo, bool, error) {
+	if !actor.IsAdmin() {
+		return LayoutInfo{}, false, errAdminOnly()
+	}
+	o := saveOpts(opts)
+	ce, err := e.entity(entity)
+	if err != nil {
+		return LayoutInfo{}, false, err
+	}
+	if !layoutIDRE(id) {
+		return LayoutInfo{}, false, errLayoutID()
+	}
+	if doc, err = ownLayout(entity, id, doc); err != nil {
+		return LayoutInfo{}, false, err
+	}
+	if _, err := schema.ParseLayout(doc, ce.Entity); err != nil {
+		return LayoutInfo{}, false, err
+	}
+	key := layoutKey(entity, id)
+	stored, err := e.st.Get(ctx, collLayoutDrafts, key)
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return LayoutInfo{}, false, storeFailure("read layout draft", err)
+	}
+	if o.ifVersion > 0 && (!found || stored.Version != o.ifVersion) {
+		return LayoutInfo{}, false, errDefinitionVersion()
+	}
+	var base int64
+	if ld := e.Catalog().layouts[key]; ld != nil {
+		base = ld.version
+	}
+	now := e.now()
+	rec := store.Record{ID: key, Version: 1, Data: map[string]any{"entity": entity, "layout": id, "document": string(doc),
+		"base": float64(base), "updated_at": now, "updated_by": actor.ID}}
+	if found {
+		rec.Version = stored.Version + 1
+		err = e.st.Update(ctx, collLayoutDrafts, rec)
+	} else {
+		err = e.st.Insert(ctx, collLayoutDrafts, rec)
+	}
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
+		return LayoutInfo{}, false, errDefinitionVersion()
+	case err != nil:
+		return LayoutInfo{}, false, storeFailure("store layout draft", err)
+	}
+	return draftInfo(ce, id, rec), !found, nil
+}
+
+// DeleteLayoutDraft discards a draft.
+func (e *Engine) DeleteLayoutDraft(ctx context.Context, actor Actor, entity, id string, opts ...SaveOption) error {
+	if !actor.IsAdmin() {
+		return errAdminOnly()
+	}
+	o := saveOpts(opts)
+	if _, err := e.entity(entity); err != nil {
+		return err
+	}
+	err := e.st.Delete(ctx, collLayoutDrafts, layoutKey(entity, id), o.ifVersion)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && o.ifVersion == 0:
+		return errNoDraft(entity, id)
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+		return errDefinitionVersion()
+	case err != nil:
+		return storeFailure("delete layout draft", err)
+	}
+	return nil
+}
+
+// PublishLayout makes the draft of entity's layout id the published
+// layout (checked again against the entity as it is now, versioned and
+// audited as PutLayout) and discards the draft. IfVersion applies to the
+// draft's version, so that what is published is what the publisher saw.
+func (e *Engine) PublishLayout(ctx context.Context, actor Actor, entity, id string, opts ...SaveOption) (LayoutInfo, error) {
+	d, err := e.LayoutDraft(ctx, actor, entity, id)
+	if err != nil {
+		return LayoutInfo{}, err
+	}
+	if o := saveOpts(opts); o.ifVersion > 0 && o.ifVersion != d.Version {
+		return LayoutInfo{}, errDefinitionVersion()
+	}
+	l, _, err := e.PutLayout(ctx, actor, entity, id, []byte(d.Doc))
+	if err != nil {
+		return LayoutInfo{}, err
+	}
+	if err := e.st.Delete(ctx, collLayoutDrafts, layoutKey(entity, id), d.Version); err != nil && !errors.Is(err, store.ErrNotFound) {
+		// Published; the draft changed meanwhile and is kept as it is now.
+		e.log.Warn("layout draft kept after publishing", "layout", layoutKey(entity, id), "err", err)
+	}
+	return l, nil
 }

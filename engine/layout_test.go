@@ -295,3 +295,101 @@ func TestLayoutFollowsEntityChanges(t *testing.T) {
 		}
 	})
 }
+
+// A draft is checked like a layout but binds nothing: the published layout
+// (here the generated one) stays in effect until the draft is published;
+// publishing checks it again, versions and audits it, and ends the draft.
+func TestLayoutDrafts(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, st store.Store) {
+		ctx := context.Background()
+		put(t, eng, "member", memberDef)
+		if _, err := eng.LayoutDraft(ctx, admin, "member", "default"); morph.ErrorCode(err) != morph.ENotFound {
+			t.Fatalf("no draft yet: %v", err)
+		}
+		if _, _, err := eng.PutLayoutDraft(ctx, admin, "member", "default", []byte(`{"tabs": [{"sections": [{"rows": [{"cols": [{"span": 12, "field": "ghost"}]}]}]}]}`)); morph.ErrorCode(err) != morph.EInvalid {
+			t.Fatalf("a bad draft: %v", err)
+		}
+		d, created, err := eng.PutLayoutDraft(ctx, admin, "member", "default", []byte(memberLayout))
+		if err != nil || !created || !d.Draft || d.Version != 1 {
+			t.Fatalf("draft: %+v %v %v", d, created, err)
+		}
+		// Not in effect: gold without vip_since is fine, the form is the generated one.
+		if _, err := eng.Create(ctx, admin, "member", map[string]any{"name": "Li", "level": "gold"}); err != nil {
+			t.Fatalf("a draft's rule applied: %v", err)
+		}
+		if l, _ := eng.Layout(admin, "member", "default"); !l.Generated {
+			t.Fatalf("a draft was published: %+v", l)
+		}
+		clerk := engine.Actor{ID: "u-clerk", Roles: []string{"nobody"}}
+		if _, err := eng.LayoutDraft(ctx, clerk, "member", "default"); morph.ErrorCode(err) != morph.EForbidden {
+			t.Fatalf("a user reads a draft: %v", err)
+		}
+		if _, _, err := eng.PutLayoutDraft(ctx, admin, "member", "default", []byte(memberLayout), engine.IfVersion(5)); morph.ErrorCode(err) != morph.EVersion {
+			t.Fatalf("stale draft: %v", err)
+		}
+		if d, _, err = eng.PutLayoutDraft(ctx, admin, "member", "default", []byte(memberLayout), engine.IfVersion(1)); err != nil || d.Version != 2 {
+			t.Fatalf("second draft: %+v %v", d, err)
+		}
+		if _, err := eng.PublishLayout(ctx, admin, "member", "default", engine.IfVersion(1)); morph.ErrorCode(err) != morph.EVersion {
+			t.Fatalf("publishing a draft other than the one seen: %v", err)
+		}
+		l, err := eng.PublishLayout(ctx, admin, "member", "default", engine.IfVersion(2))
+		if err != nil || l.Generated || l.Draft || l.Version != 1 {
+			t.Fatalf("publish: %+v %v", l, err)
+		}
+		if _, err := eng.Create(ctx, admin, "member", map[string]any{"name": "Wang", "level": "gold"}); morph.ErrorCode(err) != morph.EInvalid {
+			t.Fatalf("the published rule does not apply: %v", err)
+		}
+		if _, err := eng.LayoutDraft(ctx, admin, "member", "default"); morph.ErrorCode(err) != morph.ENotFound {
+			t.Fatalf("the draft outlived its publication: %v", err)
+		}
+		if n := len(auditLog(t, eng, engine.AuditQuery{Kind: "layout"})); n != 1 {
+			t.Fatalf("audit entries of the layout: %d", n)
+		}
+		// A draft may be discarded.
+		if _, _, err := eng.PutLayoutDraft(ctx, admin, "member", "default", []byte(memberLayout)); err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.DeleteLayoutDraft(ctx, admin, "member", "default"); err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.DeleteLayoutDraft(ctx, admin, "member", "default"); morph.ErrorCode(err) != morph.ENotFound {
+			t.Fatalf("discard twice: %v", err)
+		}
+	})
+}
+
+// A condition on the owner sees the owner the record will have: the
+// creator (or the owner given) on create, the new owner when a change
+// gives the record to someone else.
+func TestLayoutConditionsSeeTheNewOwner(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, st store.Store) {
+		ctx := context.Background()
+		put(t, eng, "member", memberDef)
+		putLayout(t, eng, "member", "default", strings.Replace(memberLayout,
+			`"visibleWhen": "level == 'gold'", "requiredWhen": "true"`, `"requiredWhen": "owner == user.id"`, 1))
+		isRequired := func(what string, err error) {
+			t.Helper()
+			me := morph.AsError(err)
+			if me == nil || me.Code != morph.EInvalid || len(me.Fields) != 1 || me.Fields[0].Path != "/vip_since" || me.Fields[0].Code != "required" {
+				t.Errorf("%s: want vip_since required, got %v", what, err)
+			}
+		}
+		_, err := eng.Create(ctx, admin, "member", map[string]any{"name": "A"})
+		isRequired("create owned by the creator", err)
+		_, err = eng.Create(ctx, admin, "member", map[string]any{"name": "B", "owner": "u-admin"})
+		isRequired("create given to the creator", err)
+		other, err := eng.Create(ctx, admin, "member", map[string]any{"name": "C", "owner": "u-2"})
+		if err != nil {
+			t.Fatalf("create owned by another: %v", err)
+		}
+		_, err = eng.Update(ctx, admin, "member", other.ID, map[string]any{"owner": "u-admin"}, 0)
+		isRequired("change that gives the record to the writer", err)
+		if _, err := eng.Update(ctx, admin, "member", other.ID, map[string]any{"owner": "u-admin", "vip_since": "2026-01-01"}, 0); err != nil {
+			t.Errorf("change with the field: %v", err)
+		}
+		if _, err := eng.Update(ctx, admin, "member", other.ID, map[string]any{"owner": "u-3", "vip_since": nil}, 0); err != nil {
+			t.Errorf("change that gives the record away without the field: %v", err)
+		}
+	})
+}

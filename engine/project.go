@@ -83,7 +83,7 @@ func rewriteDoc(buf, doc []byte, fields map[string]bool, g *grants) ([]byte, err
 		keep := fields == nil || fields[string(key)]
 		level := schema.FieldEdit
 		if keep && !g.open {
-			level = g.level(string(key))
+			level = g.seen(string(key))
 			keep = level != schema.FieldHidden
 		}
 		if keep {
@@ -142,6 +142,12 @@ func trailing(doc []byte, i int) error {
 // starts at b[i], and whether it holds escapes. A quote is the closing one
 // when an even number of backslashes precede it.
 func stringEnd(b []byte, i int) (int, bool, error) {
+	return stringEndOf(b, i, true)
+}
+
+// stringEndOf is stringEnd; when wantEscaped is false, whether the string
+// holds escapes is not worked out (and reported false).
+func stringEndOf(b []byte, i int, wantEscaped bool) (int, bool, error) {
 	escaped := false
 	for j := i + 1; j < len(b); {
 		k := bytes.IndexByte(b[j:], '"')
@@ -154,7 +160,7 @@ func stringEnd(b []byte, i int) (int, bool, error) {
 			n++
 		}
 		if n%2 == 0 {
-			return j, escaped || bytes.IndexByte(b[i+1:j], '\\') >= 0, nil
+			return j, wantEscaped && (escaped || bytes.IndexByte(b[i+1:j], '\\') >= 0), nil
 		}
 		escaped = true
 		j++
@@ -172,14 +178,14 @@ func valueEnd(b []byte, i int) (int, error) {
 	}
 	switch c := b[i]; {
 	case c == '"':
-		end, _, err := stringEnd(b, i)
+		end, _, err := stringEndOf(b, i, false)
 		return end + 1, err
 	case c == '{' || c == '[':
 		depth := 0
 		for j := i; j < len(b); j++ {
 			switch b[j] {
 			case '"':
-				end, _, err := stringEnd(b, j)
+				end, _, err := stringEndOf(b, j, false)
 				if err != nil {
 					return 0, err
 				}

@@ -70,6 +70,9 @@ func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, i
 	}
 	ce.ApplyDefaults(in)
 	w := &Write{Entity: ce.Name, Actor: actor, Data: in}
+	if ce.Field("owner") == nil {
+		w.owner = owner
+	}
 	if err := e.prepare(ctx, ce, w, pre); err != nil {
 		return Record{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/morphcrm/morph"
@@ -210,6 +211,14 @@ func (e *Engine) parseList(ce *compiled, actor Actor, req ListRequest) (query.Qu
 				Text: morph.T("expand names a field that is not a relation", "expand 指定的字段不是关联字段"),
 				Fields: []morph.FieldError{{Path: "expand", Code: "not_relation", Offset: i,
 					Text: morph.T("%q is not a relation field of %s", "%q 不是 %s 的关联字段", name, ce.Name)}}}
+		}
+		// Each name costs a read of the store: a name given twice (or
+		// thousands of times in one URL) is refused, not read again.
+		if slices.Contains(req.Expand[:i], name) {
+			return q, nil, nil, &morph.Error{Code: morph.EInvalidFilter,
+				Text: morph.T("expand names %s twice", "expand 中 %s 出现了两次", name),
+				Fields: []morph.FieldError{{Path: "expand", Code: "duplicate", Offset: i,
+					Text: morph.T("%q is already expanded", "%q 已在 expand 中", name)}}}
 		}
 	}
 	return q, sorts, fields, nil

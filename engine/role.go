@@ -102,12 +102,17 @@ func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []by
 	now := e.now()
 	rec := store.Record{ID: name, Version: 1, Data: map[string]any{"document": string(doc),
 		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
+	var old map[string]any
 	if found {
 		rec.Version = stored.Version + 1
 		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
-		err = e.st.Update(ctx, collRoles, rec)
+		old = map[string]any{"version": float64(stored.Version)}
+	}
+	entry := e.defEntry(actor, AuditDefine, "role", name, rec.Version, now, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
+	if found {
+		err = e.st.Update(ctx, collRoles, rec, entry)
 	} else {
-		err = e.st.Insert(ctx, collRoles, rec)
+		err = e.st.Insert(ctx, collRoles, rec, entry)
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
@@ -118,11 +123,6 @@ func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []by
 	docs := cur.docSet()
 	docs.roles[name] = storedDoc{doc: string(doc), version: rec.Version}
 	e.catalog.Store(e.newCatalog(cur.entities, docs))
-	var old map[string]any
-	if found {
-		old = map[string]any{"version": float64(stored.Version)}
-	}
-	e.auditDefinition(ctx, actor, AuditDefine, "role", name, rec.Version, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
 	return RoleInfo{Name: name, Label: role.Label, Version: rec.Version, Doc: string(doc)}, !found, nil
 }
 
@@ -138,7 +138,8 @@ func (e *Engine) DeleteRole(ctx context.Context, actor Actor, name string, opts 
 	if cur.roles[name] == nil {
 		return errUnknownRole(name)
 	}
-	err := e.st.Delete(ctx, collRoles, name, o.ifVersion)
+	err := e.st.Delete(ctx, collRoles, name, o.ifVersion,
+		e.defEntry(actor, AuditUndefine, "role", name, 0, e.now(), map[string]any{"version": float64(cur.roles[name].version)}, nil))
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound) && o.ifVersion > 0:
 		return errDefinitionVersion()
@@ -148,17 +149,16 @@ func (e *Engine) DeleteRole(ctx context.Context, actor Actor, name string, opts 
 	docs := cur.docSet()
 	delete(docs.roles, name)
 	e.catalog.Store(e.newCatalog(cur.entities, docs))
-	e.auditDefinition(ctx, actor, AuditUndefine, "role", name, 0, map[string]any{"version": float64(cur.roles[name].version)}, nil)
 	return nil
 }
 
-// auditDefinition logs the save or deletion of a definition. A failure to
-// log is reported, not returned: the change is made.
-func (e *Engine) auditDefinition(ctx context.Context, actor Actor, action, kind, name string, version int64, old, new map[string]any) {
-	entry := AuditEntry{Action: action, Kind: kind, Entity: name, Version: version, Old: old, New: new}
-	if err := e.Audit(ctx, actor, entry); err != nil {
-		e.log.Error("audit", "kind", kind, "name", name, "err", err)
-	}
+// defEntry is the stored audit entry of the save or deletion of a role or
+// a layout, handed to the store with the write itself: the change is made
+// exactly when its entry is kept.
+func (e *Engine) defEntry(actor Actor, action, kind, name string, version int64, at string, old, new map[string]any) store.Record {
+	a := AuditEntry{ID: newID(), At: at, Action: action, Kind: kind, Entity: name, Version: version, Old: old, New: new}
+	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
+	return auditRecord(a)
 }
 
 func errUnknownRole(name string) error {

@@ -24,6 +24,7 @@ func (e *Engine) ensureSystem(ctx context.Context) error {
 		{collEntities, nil},
 		{collRoles, nil},
 		{collLayouts, nil},
+		{collLayoutDrafts, nil},
 		{collViews, []store.Index{{Name: "i_entity", Fields: []string{"entity"}}}},
 		{collDefHistory, []store.Index{{Name: "i_entity", Fields: []string{"entity"}}}},
 		{collIdempotency, []store.Index{{Name: "i_created_at", Fields: []string{"created_at"}}}},

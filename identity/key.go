@@ -104,12 +104,12 @@ func (s *Service) CreateKey(ctx context.Context, actor engine.Actor, in map[stri
 		data["expires_at"] = expires
 	}
 	rec := store.Record{ID: newID(), Version: 1, Data: data}
-	if err := s.st.Insert(ctx, collKeys, rec); err != nil {
+	k := keyFrom(rec)
+	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditKeyCreate, Kind: "key", Record: k.ID,
+		New: map[string]any{"name": k.Name, "prefix": k.Prefix, "user": k.User, "expires_at": k.ExpiresAt}})
+	if err := s.st.Insert(ctx, collKeys, rec, entry); err != nil {
 		return Key{}, "", storeError("create key", err)
 	}
-	k := keyFrom(rec)
-	s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditKeyCreate, Kind: "key", Record: k.ID,
-		New: map[string]any{"name": k.Name, "prefix": k.Prefix, "user": k.User, "expires_at": k.ExpiresAt}})
 	return k, secret, nil
 }
 
@@ -151,12 +151,12 @@ func (s *Service) RevokeKey(ctx context.Context, actor engine.Actor, id string) 
 	if err != nil {
 		return storeError("read key", err)
 	}
-	if err := s.st.Delete(ctx, collKeys, id, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+	k := keyFrom(r)
+	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditKeyRevoke, Kind: "key", Record: id,
+		Old: map[string]any{"name": k.Name, "prefix": k.Prefix, "user": k.User}})
+	if err := s.st.Delete(ctx, collKeys, id, 0, entry); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return storeError("revoke key", err)
 	}
-	k := keyFrom(r)
-	s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditKeyRevoke, Kind: "key", Record: id,
-		Old: map[string]any{"name": k.Name, "prefix": k.Prefix, "user": k.User}})
 	return nil
 }
 

@@ -111,12 +111,11 @@ func (s *Service) Login(ctx context.Context, email, pw, addr string) (User, stri
 	if password.NeedsRehash(u.hash, s.opts.Password) {
 		s.rehash(ctx, u, pw)
 	}
-	token, err := s.openSession(ctx, u.ID)
+	token, err := s.openSession(ctx, u.ID, s.eng.AuditRecord(engine.Actor{ID: u.ID, Name: u.Name, Roles: u.Roles, Addr: addr, Via: ViaSession},
+		engine.AuditEntry{Action: engine.AuditLogin, Kind: "session", Record: u.ID}))
 	if err != nil {
 		return User{}, "", err
 	}
-	s.audit(ctx, engine.Actor{ID: u.ID, Name: u.Name, Roles: u.Roles, Addr: addr, Via: ViaSession},
-		engine.AuditEntry{Action: engine.AuditLogin, Kind: "session", Record: u.ID})
 	return u, token, nil
 }
 
@@ -129,11 +128,13 @@ func (s *Service) OpenSession(ctx context.Context, userID string) (string, error
 	return s.openSession(ctx, userID)
 }
 
-func (s *Service) openSession(ctx context.Context, userID string) (string, error) {
+// openSession stores a new session of userID, with its audit entries
+// (a sign-in's) in the same write.
+func (s *Service) openSession(ctx context.Context, userID string, audit ...store.Record) (string, error) {
 	token := SessionPrefix + newSecret()
 	now := s.now()
 	rec := store.Record{ID: hashSecret(token), Version: 1, Data: map[string]any{"user": userID, "created_at": now, "last_seen": now}}
-	if err := s.st.Insert(ctx, collSessions, rec); err != nil {
+	if err := s.st.Insert(ctx, collSessions, rec, audit...); err != nil {
 		return "", storeError("open session", err)
 	}
 	return token, nil
@@ -232,11 +233,11 @@ func (s *Service) Logout(ctx context.Context, actor engine.Actor, token string) 
 	if !strings.HasPrefix(token, SessionPrefix) || len(token) > maxCredential {
 		return nil
 	}
-	err := s.st.Delete(ctx, collSessions, hashSecret(token), 0)
+	err := s.st.Delete(ctx, collSessions, hashSecret(token), 0,
+		s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditLogout, Kind: "session", Record: actor.ID}))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return storeError("end session", err)
 	}
-	s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditLogout, Kind: "session", Record: actor.ID})
 	return nil
 }
 

@@ -121,12 +121,12 @@ func (s *Service) CreateTeam(ctx context.Context, actor engine.Actor, in map[str
 	now := s.now()
 	data["created_at"], data["updated_at"] = now, now
 	rec := store.Record{ID: id, Version: 1, Data: data}
-	if err := s.st.Insert(ctx, collTeams, rec); err != nil {
+	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "team", Record: id, Version: 1,
+		Fields: changed(nil, doc, teamFields), New: doc})
+	if err := s.st.Insert(ctx, collTeams, rec, entry); err != nil {
 		return Team{}, teamWriteError(err)
 	}
 	s.cache.invalidate()
-	s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "team", Record: id, Version: 1,
-		Fields: changed(nil, doc, teamFields), New: doc})
 	return teamFrom(rec), nil
 }
 
@@ -155,7 +155,12 @@ func (s *Service) UpdateTeam(ctx context.Context, actor engine.Actor, id string,
 		data := clone(doc)
 		data["created_at"], data["updated_at"] = old.CreatedAt, s.now()
 		rec := store.Record{ID: id, Version: old.Version + 1, Data: data}
-		err = s.st.Update(ctx, collTeams, rec)
+		var entries []store.Record
+		if fields := changed(before, doc, teamFields); len(fields) > 0 {
+			entries = append(entries, s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "team", Record: id,
+				Version: rec.Version, Fields: fields, Old: pick(before, fields), New: pick(doc, fields)}))
+		}
+		err = s.st.Update(ctx, collTeams, rec, entries...)
 		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < 10 {
 			continue
 		}
@@ -166,10 +171,6 @@ func (s *Service) UpdateTeam(ctx context.Context, actor engine.Actor, id string,
 			return Team{}, teamWriteError(err)
 		}
 		s.cache.invalidate()
-		if fields := changed(before, doc, teamFields); len(fields) > 0 {
-			s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "team", Record: id, Version: rec.Version,
-				Fields: fields, Old: pick(before, fields), New: pick(doc, fields)})
-		}
 		return teamFrom(rec), nil
 	}
 }
@@ -197,7 +198,9 @@ func (s *Service) DeleteTeam(ctx context.Context, actor engine.Actor, id string,
 			"Team %q still has %d user(s) and %d sub-team(s); move them to another team first",
 			"团队 %q 仍有 %d 名用户和 %d 个下级团队；请先将其移到其他团队", old.Name, users, subs)
 	}
-	err = s.st.Delete(ctx, collTeams, id, ifVersion)
+	before := old.doc()
+	err = s.st.Delete(ctx, collTeams, id, ifVersion, s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditUndefine,
+		Kind: "team", Record: id, Version: old.Version, Fields: changed(before, nil, teamFields), Old: before}))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(morph.T("No such team", "没有此团队"))
@@ -207,9 +210,6 @@ func (s *Service) DeleteTeam(ctx context.Context, actor engine.Actor, id string,
 		return storeError("delete team", err)
 	}
 	s.cache.invalidate()
-	before := old.doc()
-	s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditUndefine, Kind: "team", Record: id, Version: old.Version,
-		Fields: changed(before, nil, teamFields), Old: before})
 	return nil
 }
 

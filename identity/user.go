@@ -209,14 +209,13 @@ func (s *Service) CreateUser(ctx context.Context, actor engine.Actor, in map[str
 	now := s.now()
 	data["created_at"], data["updated_at"] = now, now
 	rec := store.Record{ID: newID(), Version: 1, Data: data}
-	if err := s.st.Insert(ctx, collUsers, rec); err != nil {
+	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "user", Record: rec.ID, Version: 1,
+		Fields: changed(nil, doc, userFields), New: doc})
+	if err := s.st.Insert(ctx, collUsers, rec, entry); err != nil {
 		return User{}, userWriteError(err)
 	}
 	s.cache.invalidate()
-	u := userFrom(rec)
-	s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "user", Record: u.ID, Version: 1,
-		Fields: changed(nil, doc, userFields), New: doc})
-	return u, nil
+	return userFrom(rec), nil
 }
 
 // UpdateUser applies a merge patch (RFC 7396) to a user's document. With
@@ -289,7 +288,12 @@ func (s *Service) updateUser(ctx context.Context, actor engine.Actor, id string,
 		}
 		data["created_at"], data["updated_at"] = old.CreatedAt, s.now()
 		rec := store.Record{ID: id, Version: old.Version + 1, Data: data}
-		err = s.st.Update(ctx, collUsers, rec)
+		var entries []store.Record
+		if fields := changed(before, doc, userFields); len(fields) > 0 {
+			entries = append(entries, s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "user", Record: id,
+				Version: rec.Version, Fields: fields, Old: pick(before, fields), New: pick(doc, fields)}))
+		}
+		err = s.st.Update(ctx, collUsers, rec, entries...)
 		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < 10 {
 			continue
 		}
@@ -304,10 +308,6 @@ func (s *Service) updateUser(ctx context.Context, actor engine.Actor, id string,
 			if err := s.endAccess(ctx, id, ""); err != nil {
 				return User{}, err
 			}
-		}
-		if fields := changed(before, doc, userFields); len(fields) > 0 {
-			s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "user", Record: id, Version: rec.Version,
-				Fields: fields, Old: pick(before, fields), New: pick(doc, fields)})
 		}
 		return userFrom(rec), nil
 	}
@@ -340,7 +340,9 @@ func (s *Service) DeleteUser(ctx context.Context, actor engine.Actor, id string,
 	if err := s.endAccess(ctx, id, ""); err != nil {
 		return err
 	}
-	err = s.st.Delete(ctx, collUsers, id, ifVersion)
+	before := old.doc()
+	err = s.st.Delete(ctx, collUsers, id, ifVersion, s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditUndefine,
+		Kind: "user", Record: id, Version: old.Version, Fields: changed(before, nil, userFields), Old: before}))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(morph.T("No such user", "没有此用户"))
@@ -350,9 +352,6 @@ func (s *Service) DeleteUser(ctx context.Context, actor engine.Actor, id string,
 		return storeError("delete user", err)
 	}
 	s.cache.invalidate()
-	before := old.doc()
-	s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditUndefine, Kind: "user", Record: id, Version: old.Version,
-		Fields: changed(before, nil, userFields), Old: before})
 	return nil
 }
 

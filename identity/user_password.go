@@ -33,19 +33,15 @@ func (s *Service) SetPassword(ctx context.Context, actor engine.Actor, userID, p
 		r.Data["password_hash"] = h
 		r.Data["updated_at"] = s.now()
 		r.Version++
-		err = s.st.Update(ctx, collUsers, r)
+		err = s.st.Update(ctx, collUsers, r, s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "user",
+			Record: userID, Version: r.Version, Fields: []string{"password"}}))
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
 		}
 		if err != nil {
 			return storeError("set password", err)
 		}
-		if err := s.endSessions(ctx, userID, keep); err != nil {
-			return err
-		}
-		s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "user", Record: userID, Version: r.Version,
-			Fields: []string{"password"}})
-		return nil
+		return s.endSessions(ctx, userID, keep)
 	}
 }
 

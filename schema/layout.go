@@ -87,6 +87,7 @@ const layoutSchema = `{
     "label": {"$ref": "#/$defs/text"},
     "version": {"type": "integer", "description": "The server's; ignored when sent"},
     "generated": {"type": "boolean", "description": "The server's; ignored when sent"},
+    "draft": {"type": "boolean", "description": "The server's (a draft, binding nothing until published); ignored when sent"},
     "tabs": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"$ref": "#/$defs/tab"}}
   },
   "$defs": {

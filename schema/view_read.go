@@ -97,7 +97,7 @@ func DefaultViews(ent *Entity, readable func(string) bool) (list, kanban *View) 
 	can := func(name string) bool { return readable == nil || readable(name) }
 	entLabel := completeLabel(ent.Label)
 	list = &View{ID: DefaultListView, Entity: ent.Name, Type: ViewList, Shared: true, Generated: true,
-		Label: morph.Text{EN: "All " + entLabel.EN, ZH: "全部" + entLabel.ZH}}
+		Label: morph.Text{EN: entLabel.EN + ": all", ZH: "全部" + entLabel.ZH}}
 	for _, f := range ent.Fields {
 		if len(list.Columns) < 6 && goodColumn(f) && can(f.Name) {
 			list.Columns = append(list.Columns, ViewColumn{Field: f.Name})
