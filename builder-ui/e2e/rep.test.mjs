@@ -53,6 +53,8 @@ test('a rep creates an account, fixes a validation error, filters, saves the vie
   await page.waitForSelector('[data-test=record-table] tbody tr')
   await page.click('[data-test=filter-toggle]')
   await page.click('[data-test=add-condition]')
+  await page.click('[data-test=filter-row] .fb-field .el-select__wrapper')
+  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'Company name' }).click()
   await page.fill('[data-test=filter-row] .fb-value input', name.split(' ').pop())
   await page.click('[data-test=apply-filter]')
   await page.waitForFunction(() => document.querySelectorAll('[data-test=record-table] tbody tr').length === 1)
