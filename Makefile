@@ -5,19 +5,35 @@ ADDR      ?= 127.0.0.1:8080
 STORE     ?= sqlite:./morph-data/morph.db
 FUZZTIME  ?= 10m
 
-.PHONY: run build test test-mongo-compat vet bench fuzz clean
+.PHONY: run build ui test test-e2e test-mongo-compat vet bench fuzz clean
 
 run: build
 	./$(BIN) serve --addr $(ADDR) --store $(STORE) --example sme-crm --demo 1000
 
-build:
+# The UI (builder-ui, Vue) is built into builder-ui/dist, which the binary embeds.
+build: ui
 	$(GO) build -o $(BIN) ./cmd/morph
+
+# npm ci runs only when node_modules is missing or the lock file changed.
+UI_DEPS := builder-ui/node_modules/.morph-installed
+$(UI_DEPS): builder-ui/package-lock.json
+	cd builder-ui && npm ci --no-audit --no-fund
+	touch $@
+
+ui: $(UI_DEPS)
+	cd builder-ui && npm run build
 
 # Every test, including the store conformance suite on SQLite and on an
 # embedded FerretDB (MongoDB wire protocol), the seed corpora of the fuzz
-# targets, and the reliability tests against the real binary.
-test: vet
+# targets, the reliability tests against the real binary, and the browser tests
+# of the UI (headless Chromium against bin/morph).
+test: vet build
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) test-e2e
+
+# The browser tests alone (needs bin/morph built with the UI: make build).
+test-e2e:
+	node --test --test-concurrency=1 builder-ui/e2e/
 
 # The MongoDB adapter's tests, the API scenarios and the binary's crash tests against FerretDB v2 on
 # PostgreSQL (DocumentDB), started for the run from ../shared/tools/mongo-compat

@@ -3,9 +3,13 @@ package api
 import (
 	"io/fs"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"github.com/morphcrm/morph"
 )
 
 const noUIPage = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Morph</title>
@@ -17,8 +21,12 @@ const noUIPage = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Mo
 <p lang="zh-CN">API 已运行。此程序未内置构建器界面：请运行 <code>make run</code>（会自动构建界面），或先运行
 <code>make ui</code> 再重新编译。</p></body></html>`
 
-// mountUI serves the builder UI, falling back to index.html for the
-// client-side routes, or a page that says how to build it.
+// mountUI serves the builder UI, or a page that says how to build it. A
+// path naming a file of the build gets the file: the hashed assets/ are
+// cached for good, other files are revalidated. Any other path outside /api
+// is a client-side route and gets index.html, never cached, so a new build is
+// picked up at once. A missing asset is a 404, not the page (a browser would
+// otherwise run HTML as a script).
 func (s *Server) mountUI(app *fiber.App) {
 	ui := s.opts.UI
 	if ui != nil {
@@ -33,10 +41,23 @@ func (s *Server) mountUI(app *fiber.App) {
 		})
 		return
 	}
-	app.Use("/", filesystem.New(filesystem.Config{
-		Root:         http.FS(ui),
-		Index:        "index.html",
-		NotFoundFile: "index.html",
-		MaxAge:       300,
-	}))
+	root := http.FS(ui)
+	app.Get("/*", func(c *fiber.Ctx) error {
+		p := path.Clean("/" + c.Path())
+		if p != "/" {
+			if st, err := fs.Stat(ui, p[1:]); err == nil && !st.IsDir() {
+				if strings.HasPrefix(p, "/assets/") {
+					c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+				} else {
+					c.Set(fiber.HeaderCacheControl, "no-cache")
+				}
+				return filesystem.SendFile(c, root, p)
+			}
+			if strings.HasPrefix(p, "/assets/") {
+				return morph.Errorf(morph.ENotFound, "No such file: %s", "没有此文件：%s", p)
+			}
+		}
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		return filesystem.SendFile(c, root, "/index.html")
+	})
 }

@@ -1,0 +1,165 @@
+// Shared by the browser tests: the real morph binary on a loopback port with a fresh SQLite store, the sme-crm
+// example and demo data; Debian's Chromium through playwright-core; axe-core; screenshots.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const repoRoot = join(here, '..', '..')
+export const shotsDir = join(here, 'screenshots')
+const binary = process.env.MORPH_BIN || join(repoRoot, 'bin', 'morph')
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
+  })
+}
+
+// startMorph runs `morph serve` with demo data and returns its URL, the demo users' passwords (printed once in
+// its log) and stop().
+export async function startMorph({ demo = 20 } = {}) {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run make build`)
+  const dir = mkdtempSync(join(tmpdir(), 'morph-e2e-'))
+  const port = await freePort()
+  const proc = spawn(binary, ['serve', '--addr', `127.0.0.1:${port}`, '--store', `sqlite:${join(dir, 'morph.db')}`,
+    '--example', 'sme-crm', '--demo', String(demo)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } })
+  const users = {}
+  let log = ''
+  const ready = new Promise((resolve, reject) => {
+    const onData = chunk => {
+      log += chunk.toString()
+      let m
+      const re = /msg="(first administrator created|demo user created)[^"]*".*?email=(\S+).*?(?:role=(\S+) )?password=(\S+)/g
+      while ((m = re.exec(log))) users[m[2]] = { email: m[2], role: m[3] || 'admin', password: m[4] }
+      if (log.includes('morph listening')) resolve()
+    }
+    proc.stdout.on('data', onData)
+    proc.stderr.on('data', onData)
+    proc.once('exit', code => reject(new Error(`morph exited (${code}):\n${log}`)))
+    setTimeout(() => reject(new Error(`morph did not start:\n${log}`)), 60_000).unref()
+  })
+  await ready
+  const url = `http://127.0.0.1:${port}`
+  const byRole = role => Object.values(users).filter(u => u.role === role)
+  return {
+    url, users, byRole, log: () => log,
+    async stop() {
+      proc.kill('SIGTERM')
+      await new Promise(r => { if (proc.exitCode !== null) r(); else proc.once('exit', r) })
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}
+
+// newPage opens a page at desktop or phone size, failing the test on any request that leaves the server.
+export async function newPage(browser, server, { phone = false, locale = 'en-US' } = {}) {
+  const ctx = await browser.newContext({
+    viewport: phone ? { width: 390, height: 844 } : { width: 1366, height: 900 },
+    deviceScaleFactor: 1, isMobile: phone, hasTouch: phone, locale,
+  })
+  const page = await ctx.newPage()
+  const outside = []
+  page.on('request', r => { if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) outside.push(r.url()) })
+  page.outside = outside
+  return page
+}
+
+export async function signIn(page, server, email, { to = '/' } = {}) {
+  const u = server.users[email]
+  if (!u) throw new Error(`no password for ${email}; users: ${Object.keys(server.users)}`)
+  await page.goto(server.url + to)
+  await page.waitForSelector('#login-email')
+  await page.fill('#login-email', email)
+  await page.fill('#login-password', u.password)
+  await page.click('button[type=submit]')
+  await page.waitForSelector('[data-test=user-menu]')
+}
+
+// api calls the server as a signed-in user of the page (its cookie), for test set-up.
+export async function api(page, method, path, body, headers = {}) {
+  return page.evaluate(async ({ method, path, body, headers }) => {
+    const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-Morph-CSRF': '1', ...headers }, body: body ? JSON.stringify(body) : undefined })
+    const text = await r.text()
+    return { status: r.status, body: text ? JSON.parse(text) : null, etag: r.headers.get('ETag') }
+  }, { method, path, body, headers })
+}
+
+export async function shot(page, name) {
+  mkdirSync(shotsDir, { recursive: true })
+  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true })
+}
+
+const axeSource = readFileSync(join(here, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8')
+
+// axe runs axe-core in the page and returns its serious and critical violations.
+export async function axe(page) {
+  await page.evaluate(axeSource)
+  const res = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+      .map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))
+  })
+  return res
+}
+
+// noSideways tells whether the page scrolls sideways.
+export function sideways(page) {
+  return page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
+}
+
+// firstScreenBytes sums the gzipped size of the JS and CSS files a page load fetched.
+export function trackAssets(page) {
+  const files = new Map()
+  page.on('response', async r => {
+    const u = r.url()
+    if (!/\.(js|css)(\?|$)/.test(u)) return
+    try { files.set(u, gzipSync(await r.body(), { level: 9 }).length) } catch { /* aborted */ }
+  })
+  return () => [...files.values()].reduce((a, b) => a + b, 0)
+}
+
+// measureList opens a list as a signed-in user would and returns (no assertion: speed is reported, not tested)
+// the gzipped JS+CSS of the first screen, the time of a cold load of the list, of opening it again from the
+// navigation, and of paging to the next page. cookies are a signed-in context's.
+export async function measureList(browser, url, cookies, entity, from = 'product') {
+  const page = await browser.newContext({ viewport: { width: 1366, height: 900 } }).then(c => c.newPage())
+  await page.context().addCookies(cookies)
+  const bytes = trackAssets(page)
+  const rows = '[data-test=record-table] tbody tr'
+  let t0 = Date.now()
+  await page.goto(`${url}/e/${entity}`)
+  await page.waitForSelector(rows)
+  const coldMs = Date.now() - t0
+  await page.waitForLoadState('networkidle')
+  const gz = bytes()
+  await page.click(`nav.side a[data-entity=${from}]`)
+  await page.waitForFunction(e => location.pathname === `/e/${e}` && document.querySelector('[data-test=record-table]'), from)
+  t0 = Date.now()
+  await page.click(`nav.side a[data-entity=${entity}]`)
+  await page.waitForFunction(e => location.pathname === `/e/${e}` && document.querySelector('[data-test=record-table] tbody tr'), entity)
+  const warmMs = Date.now() - t0
+  const first = await page.innerText(rows)
+  t0 = Date.now()
+  await page.click('[data-test=next-page]')
+  await page.waitForFunction(([sel, r]) => document.querySelector(sel)?.innerText !== r, [rows, first])
+  const nextMs = Date.now() - t0
+  const total = await page.innerText('[data-test=total]')
+  await page.context().close()
+  return { gzKB: Math.round(gz / 1024), coldMs, warmMs, nextMs, total }
+}

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+import { writeFileSync } from 'node:fs'
+
+// The UI is served by the morph binary at /, so assets are absolute. `npm run dev` proxies the API to a running
+// server (MORPH_URL, default http://127.0.0.1:8080).
+export default defineConfig({
+  // dist/.gitkeep is committed so that go:embed finds the folder without a build: put it back after emptying dist.
+  plugins: [vue(), { name: 'keep-gitkeep', closeBundle() { writeFileSync(new URL('./dist/.gitkeep', import.meta.url), '') } }],
+  base: '/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1500,
+    reportCompressedSize: false,
+    rollupOptions: {
+      output: {
+        manualChunks(id: string) {
+          if (id.includes('node_modules/@form-create')) return 'form-create'
+          if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element-plus'
+          if (id.includes('node_modules/')) return 'vendor'
+        },
+      },
+    },
+  },
+  server: { proxy: { '/api': process.env.MORPH_URL || 'http://127.0.0.1:8080' } },
+})
