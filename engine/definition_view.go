@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/morphcrm/morph/schema"
 )
@@ -26,7 +27,9 @@ func (e *Engine) DefinitionFor(actor Actor, entity string) (def string, version 
 	return g.def, ce.version, true
 }
 
-// trimDefinition is the definition without the fields hidden by g.
+// trimDefinition is the definition without the fields hidden by g. The
+// document is rewritten member by member, so the properties keep their
+// order (the order of a form's fields).
 func trimDefinition(ce *compiled, g *grants) string {
 	hidden := map[string]bool{}
 	for _, f := range ce.Fields {
@@ -37,39 +40,94 @@ func trimDefinition(ce *compiled, g *grants) string {
 	if len(hidden) == 0 {
 		return ce.def
 	}
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(ce.def), &doc); err != nil {
-		return "{}" // a stored definition is JSON; nothing leaks if it were not
+	out, err := eachMember([]byte(ce.def), func(key string, value []byte) ([]byte, bool) {
+		switch key {
+		case "properties":
+			props, err := eachMember(value, func(name string, v []byte) ([]byte, bool) { return v, !hidden[name] })
+			return props, err == nil
+		case "required":
+			var req []string
+			if json.Unmarshal(value, &req) != nil {
+				return value, true
+			}
+			b, _ := json.Marshal(slices.DeleteFunc(req, func(n string) bool { return hidden[n] }))
+			return b, true
+		case "x-indexes":
+			var ixs [][]string
+			if json.Unmarshal(value, &ixs) != nil {
+				return value, true
+			}
+			b, _ := json.Marshal(slices.DeleteFunc(ixs, func(keys []string) bool {
+				return slices.ContainsFunc(keys, func(k string) bool { return hidden[strings.TrimLeft(k, "+-")] })
+			}))
+			return b, true
+		case "x-title-field":
+			var t string
+			return value, json.Unmarshal(value, &t) != nil || !hidden[t]
+		}
+		return value, true
+	})
+	if err != nil {
+		return "{}" // a stored definition is a JSON object; nothing leaks if it were not
 	}
-	if props, ok := doc["properties"].(map[string]any); ok {
-		for n := range hidden {
-			delete(props, n)
+	return string(out)
+}
+
+// eachMember rewrites a JSON object member by member, in order: fn gets
+// each key and value and returns the value to write and whether to keep
+// the member.
+func eachMember(doc []byte, fn func(key string, value []byte) ([]byte, bool)) ([]byte, error) {
+	i := skipSpace(doc, 0)
+	if i >= len(doc) || doc[i] != '{' {
+		return nil, errNotObject
+	}
+	out := append(make([]byte, 0, len(doc)), '{')
+	first := true
+	i = skipSpace(doc, i+1)
+	if i < len(doc) && doc[i] == '}' {
+		return append(out, '}'), trailing(doc, i+1)
+	}
+	for {
+		if i >= len(doc) || doc[i] != '"' {
+			return nil, errNotObject
+		}
+		kEnd, _, err := stringEnd(doc, i)
+		if err != nil {
+			return nil, err
+		}
+		var key string
+		if err := json.Unmarshal(doc[i:kEnd+1], &key); err != nil {
+			return nil, err
+		}
+		i = skipSpace(doc, kEnd+1)
+		if i >= len(doc) || doc[i] != ':' {
+			return nil, errNotObject
+		}
+		vStart := skipSpace(doc, i+1)
+		vEnd, err := valueEnd(doc, vStart)
+		if err != nil {
+			return nil, err
+		}
+		if v, keep := fn(key, doc[vStart:vEnd]); keep {
+			if !first {
+				out = append(out, ',')
+			}
+			first = false
+			out = appendString(out, key)
+			out = append(out, ':')
+			out = append(out, v...)
+		}
+		i = skipSpace(doc, vEnd)
+		if i >= len(doc) {
+			return nil, errNotObject
+		}
+		switch doc[i] {
+		case ',':
+			i = skipSpace(doc, i+1)
+		case '}':
+			return append(out, '}'), trailing(doc, i+1)
+		default:
+			return nil, errNotObject
 		}
 	}
-	if req, ok := doc["required"].([]any); ok {
-		doc["required"] = slices.DeleteFunc(req, func(v any) bool { s, _ := v.(string); return hidden[s] })
-	}
-	if ixs, ok := doc["x-indexes"].([]any); ok {
-		doc["x-indexes"] = slices.DeleteFunc(ixs, func(v any) bool {
-			keys, _ := v.([]any)
-			for _, k := range keys {
-				s, _ := k.(string)
-				if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
-					s = s[1:]
-				}
-				if hidden[s] {
-					return true
-				}
-			}
-			return false
-		})
-	}
-	if t, ok := doc["x-title-field"].(string); ok && hidden[t] {
-		delete(doc, "x-title-field")
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "{}"
-	}
-	return string(b)
 }

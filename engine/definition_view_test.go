@@ -16,7 +16,8 @@ func TestDefinitionForRole(t *testing.T) {
 	put(t, eng, "deal", `{"$id": "deal", "type": "object", "properties": {
 		"title":  {"type": "string"},
 		"secret": {"type": "string", "default": "the default itself is a secret", "x-indexed": true},
-		"stage":  {"type": "string", "x-type": "select", "enum": ["new", "won"]}},
+		"stage":  {"type": "string", "x-type": "select", "enum": ["new", "won"]},
+		"amount": {"type": "number"}},
 		"required": ["title", "secret"], "x-title-field": "secret", "x-indexes": [["stage", "-secret"], ["stage", "title"]]}`)
 	putRole(t, eng, "clerk", `{"entities": {"deal": {"read": "all", "fields": {"*": "read", "secret": "hidden"}}}}`)
 	clerk := engine.Actor{ID: "u", Roles: []string{"clerk"}}
@@ -28,8 +29,12 @@ func TestDefinitionForRole(t *testing.T) {
 	if err := json.Unmarshal([]byte(def), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if props := doc["properties"].(map[string]any); len(props) != 2 || props["title"] == nil {
+	if props := doc["properties"].(map[string]any); len(props) != 3 || props["title"] == nil {
 		t.Fatalf("properties %v", props)
+	}
+	// The fields keep their order (the order of a form).
+	if strings.Index(def, `"title"`) > strings.Index(def, `"stage"`) {
+		t.Fatalf("the fields' order is lost: %s", def)
 	}
 	if req := doc["required"].([]any); len(req) != 1 || req[0] != "title" {
 		t.Fatalf("required %v", req)
