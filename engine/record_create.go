@@ -70,6 +70,11 @@ func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, i
 	}
 	ce.ApplyDefaults(in)
 	w := &Write{Entity: ce.Name, Actor: actor, Data: in}
+	if len(pre) == 0 {
+		if err := e.applyDefaultExprs(ce, w); err != nil {
+			return Record{}, err
+		}
+	}
 	if err := e.prepare(ctx, ce, w, pre); err != nil {
 		return Record{}, err
 	}

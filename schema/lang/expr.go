@@ -382,8 +382,8 @@ func compileError(src string, err error) error {
 	if off < 0 {
 		off = 0
 	}
-	if n := utf8.RuneCountInString(src); off > n {
-		off = n
+	if n := utf8.RuneCountInString(src); off > n || strings.Contains(msg, "EOF") {
+		off = n // the expression ends too soon
 	}
 	msg = strings.ReplaceAll(msg, runName+", ", "")
 	return exprError(code, off, morph.T("%s (at %d)", "%s（位置 %d）", msg, off))

@@ -60,7 +60,7 @@ func TestCompileChecksTypesAndPositions(t *testing.T) {
 		{src: "'vip' in user.roles || user.id == 'u1'", want: lang.Want{Kind: lang.KindBool}, typ: "bool"},
 		{src: "old.visits", want: lang.Want{Kind: lang.KindNumber}, typ: "any"},
 		{src: "year + 1", want: lang.Want{Kind: lang.KindNumber}, typ: "number"},
-		{src: "visits +", want: lang.Want{Kind: lang.KindNumber}, code: "syntax", offset: 7},
+		{src: "visits +", want: lang.Want{Kind: lang.KindNumber}, code: "syntax", offset: 8},
 		{src: "visits * nope", want: lang.Want{Kind: lang.KindNumber}, code: "unknown_field", offset: 9},
 		{src: "name * 2", want: lang.Want{Kind: lang.KindNumber}, code: "type_mismatch", offset: 5},
 		{src: "name", want: lang.Want{Kind: lang.KindBool}, code: "result_type"},
