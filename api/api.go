@@ -198,6 +198,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/records/:entity/:id/export", s.exportRecord},
 		{"POST", "/api/records/:entity/:id/erase", s.eraseRecord},
 
+		{"POST", "/api/expressions/check", s.checkExpression},
+
 		{"GET", "/api/audit", s.auditLog},
 	}
 }

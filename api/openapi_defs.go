@@ -62,6 +62,22 @@ func definitionSchemas() obj {
 			"properties": obj{"entity": str, "create": obj{"type": "boolean"}, "version": obj{"type": "integer"}, "records": obj{"type": "integer"},
 				"added": changes, "removed": changes, "changed": changes, "indexesAdded": names, "indexesDropped": names,
 				"layouts": names, "views": obj{"type": "integer"}, "needsForce": obj{"type": "boolean"}}},
+		"ExpressionCheck": obj{"type": "object", "additionalProperties": false, "required": []any{"entity", "expr", "kind"},
+			"properties": obj{
+				"entity": obj{"type": "string", "pattern": entityNamePattern},
+				"expr":   obj{"type": "string", "maxLength": 4096},
+				"kind": obj{"enum": []any{"formula", "default", "rule", "condition", "filter"}, "description": "The place: a formula or a default " +
+					"(of field, when given: its type is then the result type), a validation rule or a condition (true or false), " +
+					"a filter (the subset translated into store queries: list filters, views, row rules, layout conditions)"},
+				"field": obj{"type": "string", "description": "formula and default: the field whose value the expression gives"},
+			}},
+		"ExpressionCheckResult": obj{"type": "object", "required": []any{"ok", "errors"},
+			"properties": obj{
+				"ok":   obj{"type": "boolean"},
+				"type": obj{"enum": []any{"text", "number", "bool", "datetime", "list", "money", "object", "any"}, "description": "The result's type when ok (any: known only when it runs)"},
+				"errors": obj{"type": "array", "items": obj{"type": "object", "required": []any{"code", "message", "offset"},
+					"properties": obj{"code": str, "message": str, "offset": obj{"type": "integer", "minimum": 0, "description": "0-based, in characters (runes)"}}}},
+			}},
 		"LayoutDocument": layout,
 		"Layout":         answered,
 		"LayoutList":     obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": ref("Layout")}}},
@@ -89,6 +105,15 @@ func definitionPaths() obj {
 	layouts := []any{"Layouts"}
 	roles := []any{"Roles"}
 	return obj{
+		"/api/expressions/check": obj{"parameters": []any{param("AcceptLanguage")},
+			"post": obj{"operationId": "checkExpression", "summary": "Check an expression for a place of an entity, for live feedback in the builder",
+				"description": "Compiles the expression against the entity's fields (and old, user, now(), the function table) for the place kind " +
+					"names, and answers 200 either way: ok with the result's type, or the problems with their offsets. Any signed-in user who may " +
+					"read the entity may ask; an entity they may not read is 404, as for its records.",
+				"tags":        []any{"Entities"},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("ExpressionCheck"))},
+				"responses":   responses(obj{"200": obj{"description": "The check", "content": jsonContent(ref("ExpressionCheckResult"))}}, "400", "404", "413", "415")},
+		},
 		"/api/entities/{name}/plan": obj{"parameters": []any{entity, param("AcceptLanguage")},
 			"post": obj{"operationId": "planEntity", "summary": "What saving this definition would do, without saving it (administrators)",
 				"description": "Fields added, removed and changed with the records holding values of each, values the new definition would not accept, indexes built and dropped, layouts and views touched. A definition that is not sound gets the errors a save would.",

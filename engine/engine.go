@@ -120,6 +120,8 @@ type Engine struct {
 	claims   map[string]bool
 
 	space *spaceWatch // notes writes that fail for lack of space
+
+	recomputes recomputes // the latest recompute of each entity's formulas
 }
 
 // New opens an engine over st: it loads every stored definition, compiles

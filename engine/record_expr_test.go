@@ -180,3 +180,56 @@ func pageIDs(p engine.ListResult) []string {
 	}
 	return ids
 }
+
+// A save that changes a formula recomputes the stored records (few: before
+// it answers), each written as an update with its audit entry.
+func TestChangedFormulaRecomputesRecords(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, st store.Store) {
+		ctx := context.Background()
+		put(t, eng, "lead", leadExprDef)
+		var ids []string
+		for i, visits := range []float64{1, 2, 9} {
+			r, err := eng.Create(ctx, admin, "lead", map[string]any{"name": string(rune('a' + i)), "visits": visits})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		}
+		// Only the formula's text changes: score is now visits * 20 (capped at 100).
+		put(t, eng, "lead", strings.Replace(leadExprDef, "visits * 10", "visits * 20", 1))
+		p, ok, err := eng.RecomputeStatus(admin, "lead")
+		if err != nil || !ok || p.State != engine.RecomputeDone || p.Done != 3 || p.Changed != 3 || p.Total != 3 {
+			t.Fatalf("progress %+v %v %v", p, ok, err)
+		}
+		for i, want := range []float64{20, 40, 100} {
+			r, err := st.Get(ctx, "lead", ids[i])
+			if err != nil || r.Data["score"] != want || r.Version != 2 {
+				t.Fatalf("record %d: %v %v", i, r, err)
+			}
+			wantGrade := "B"
+			if want >= 50 {
+				wantGrade = "A"
+			}
+			if r.Data["grade"] != wantGrade {
+				t.Fatalf("dependent formula of record %d: %v", i, r.Data)
+			}
+		}
+		h, err := eng.History(ctx, admin, "lead", ids[0], engine.PageRequest{})
+		if err != nil || len(h.Entries) != 2 || h.Entries[0].Action != engine.AuditUpdate || h.Entries[0].Actor != "system" {
+			t.Fatalf("history: %+v %v", h.Entries, err)
+		}
+		// A save that changes no formula writes nothing.
+		put(t, eng, "lead", strings.Replace(leadExprDef, "visits * 10", "visits * 20", 1))
+		if r, _ := st.Get(ctx, "lead", ids[0]); r.Version != 2 {
+			t.Fatalf("rewritten without a change: version %d", r.Version)
+		}
+		// On demand, and only for administrators.
+		if _, err := eng.Recompute(ctx, engine.Actor{ID: "u1", Roles: []string{"sales"}}, "lead"); morph.ErrorCode(err) != morph.EForbidden {
+			t.Fatalf("a non-administrator: %v", err)
+		}
+		p, err = eng.Recompute(ctx, admin, "lead")
+		if err != nil || p.State != engine.RecomputeDone || p.Changed != 0 || p.Done != 3 {
+			t.Fatalf("on demand: %+v %v", p, err)
+		}
+	})
+}
