@@ -173,6 +173,8 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/entities/:name", s.putEntity},
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
 		{"POST", "/api/entities/:name/plan", s.planEntity},
+		{"GET", "/api/entities/:name/recompute", s.recomputeStatus},
+		{"POST", "/api/entities/:name/recompute", s.recompute},
 		{"GET", "/api/entities/:name/layouts", s.listLayouts},
 		{"GET", "/api/entities/:name/layouts/:id", s.getLayout},
 		{"PUT", "/api/entities/:name/layouts/:id", s.putLayout},

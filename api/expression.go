@@ -72,3 +72,33 @@ func (s *Server) checkExpression(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentLanguage, l)
 	return writeJSON(c, fiber.StatusOK, out)
 }
+
+// recomputeStatus answers GET /api/entities/{name}/recompute: the latest
+// recomputation of the entity's formulas on this server (administrators).
+func (s *Server) recomputeStatus(c *fiber.Ctx) error {
+	p, ok, err := s.eng.RecomputeStatus(s.actor(c), strings.Clone(c.Params("name")))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return morph.Errorf(morph.ENotFound, "The formulas of %s have not been recomputed since the server started", "服务器启动以来未重新计算过 %s 的公式", c.Params("name"))
+	}
+	return writeJSON(c, fiber.StatusOK, p)
+}
+
+// recompute answers POST /api/entities/{name}/recompute: the entity's
+// formulas computed again over its stored records (administrators); 200
+// when done, 202 while it goes on in the background.
+func (s *Server) recompute(c *fiber.Ctx) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	p, err := s.eng.Recompute(ctx, s.actor(c), strings.Clone(c.Params("name")))
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if p.State == engine.RecomputeRunning {
+		status = fiber.StatusAccepted
+	}
+	return writeJSON(c, status, p)
+}

@@ -246,6 +246,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/entities/{name}/views":           {"get:listViews", "post:createView"},
 			"/api/entities/{name}/views/{id}":      {"delete:deleteView", "get:getView", "put:putView"},
 			"/api/expressions/check":               {"post:checkExpression"},
+			"/api/entities/{name}/recompute":       {"get:recomputeStatus", "post:recompute"},
 		}
 		if got := keysOf(paths); !slices.Equal(got, keysOf(anyMap(want))) {
 			t.Fatalf("paths %v", got)
@@ -730,6 +731,9 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		{"check of an unknown entity", "POST", "/api/expressions/check", `{"entity": "ghost", "expr": "1", "kind": "rule"}`, nil, 404, true},
 		{"a rule refuses a record", "POST", "/api/records/account", `{"name": "Zed", "tier": "vip", "industry": "retail"}`, nil, 422, true},
 		{"a formula value sent", "POST", "/api/records/account", `{"name": "Zed", "weight": 3}`, nil, 400, false},
+		{"no recompute yet", "GET", "/api/entities/contact/recompute", "", nil, 404, true},
+		{"recompute", "POST", "/api/entities/account/recompute", "", nil, 200, true},
+		{"recompute status", "GET", "/api/entities/account/recompute", "", nil, 200, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

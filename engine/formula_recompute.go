@@ -102,8 +102,9 @@ func (e *Engine) afterFormulaChange(ctx context.Context, prev, ce *compiled) {
 }
 
 // Recompute computes the formulas of every stored record of an entity
-// again and writes the records whose values change (administrators). It
-// runs until it is done; RecomputeStatus shows its progress meanwhile.
+// again and writes the records whose values change (administrators): up to
+// RecomputeSyncLimit records before it returns, more in the background
+// (the progress returned is then "running"; RecomputeStatus follows it).
 func (e *Engine) Recompute(ctx context.Context, actor Actor, entity string) (RecomputeProgress, error) {
 	if !actor.IsAdmin() {
 		return RecomputeProgress{}, errAdminOnly()
@@ -118,6 +119,10 @@ func (e *Engine) Recompute(ctx context.Context, actor Actor, entity string) (Rec
 	}
 	p := RecomputeProgress{Entity: ce.Name, Version: ce.version, State: RecomputeRunning, Total: n}
 	e.recomputes.set(p)
+	if n > RecomputeSyncLimit {
+		go e.recompute(context.WithoutCancel(ctx), ce, p)
+		return p, nil
+	}
 	return e.recompute(ctx, ce, p), nil
 }
 
