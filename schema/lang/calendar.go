@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"errors"
 	"time"
 )
 
@@ -41,7 +40,7 @@ func DefaultCalendar(loc *time.Location) *Calendar {
 // years), so that every call ends quickly whatever its arguments.
 const maxCalendarDays = 3660
 
-var errCalendarRange = errors.New("the working time spans more than ten years")
+var errCalendarRange error = funcError("the working time spans more than ten years")
 
 // hours returns the working intervals of the day starting at midnight.
 func (c *Calendar) hours(midnight time.Time) []Interval {

@@ -459,18 +459,13 @@ func (e *RunError) Error() string { return e.Msg }
 func (p *Program) Run(s *Scope) (out any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = nil, &RunError{Source: p.Source, Msg: fmt.Sprint(r)}
+			out, err = nil, &RunError{Source: p.Source, Msg: "the expression failed"}
 		}
 	}()
 	machine := vm.VM{MemoryBudget: MaxExprMemory}
 	v, err := machine.Run(p.prog, s.env)
 	if err != nil {
-		msg := err.Error()
-		var fe *file.Error
-		if errors.As(err, &fe) {
-			msg = fe.Message
-		}
-		return nil, &RunError{Source: p.Source, Msg: strings.ReplaceAll(msg, runName+", ", "")}
+		return nil, &RunError{Source: p.Source, Msg: runMessage(err, p.Source)}
 	}
 	return p.stored(v, s.run.loc)
 }
@@ -492,7 +487,7 @@ func (p *Program) stored(v any, loc *time.Location) (any, error) {
 		return nil, nil
 	}
 	bad := func() (any, error) {
-		return nil, &RunError{Source: p.Source, Msg: fmt.Sprintf("the result %v is not %s", short(v), wantName(p.want))}
+		return nil, &RunError{Source: p.Source, Msg: fmt.Sprintf("the result is %s where %s is needed", kindOf(v), wantName(p.want))}
 	}
 	switch p.want.Kind {
 	case KindString:
@@ -553,15 +548,48 @@ func (p *Program) stored(v any, loc *time.Location) (any, error) {
 // its stored form (a date or a datetime).
 type timeResult struct{ t time.Time }
 
-func short(v any) string {
-	if t, ok := v.(timeResult); ok {
-		v = t.t
+// kindOf names the type of a converted result, never its value.
+func kindOf(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "text"
+	case bool:
+		return "bool"
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "not a finite number"
+		}
+		return "number"
+	case timeResult:
+		return "datetime"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "object"
 	}
-	s := fmt.Sprint(v)
-	if len(s) > 40 {
-		s = s[:40] + "…"
+	return "any"
+}
+
+// runMessage describes a run-time failure without the values of the
+// record (expr-lang's own messages quote them): it goes to the caller and to
+// the log, and a value may be one the caller may not read, or personal
+// data. A function's refusal is told as it is; the rest by kind, with the
+// position in the expression.
+func runMessage(err error, src string) string {
+	var fe funcError
+	if errors.As(err, &fe) {
+		return string(fe)
 	}
-	return s
+	msg := err.Error()
+	if strings.Contains(msg, "memory budget exceeded") {
+		return fmt.Sprintf("the expression needs more memory than the budget of %d allows", MaxExprMemory)
+	}
+	pos := ""
+	var fl *file.Error
+	if errors.As(err, &fl) && fl.From >= 0 {
+		pos = fmt.Sprintf(" at %d", min(fl.From, utf8.RuneCountInString(src)))
+	}
+	return "a value of the wrong type, or a missing value, was met" + pos
 }
 
 // jsonValue converts an expression's value into JSON data: numbers become

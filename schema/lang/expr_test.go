@@ -205,9 +205,9 @@ func TestRunAbsentValues(t *testing.T) {
 
 func TestRunErrorsNeverPanic(t *testing.T) {
 	cases := []struct{ src, msg string }{
-		{"count(1..10000000, # > 0) > 0", "memory budget"},
-		{"count(1..60000, # > 0) + count(1..60000, # > 0) > 0", "memory budget"},
-		{"close_date > now()", "invalid operation"},
+		{"count(1..10000000, # > 0) > 0", "more memory than the budget"},
+		{"count(1..60000, # > 0) + count(1..60000, # > 0) > 0", "more memory than the budget"},
+		{"close_date > now()", "wrong type, or a missing value, was met at 11"},
 		{"1 / (visits - visits) > 0 && int('x') > 0", ""},
 		{"date('tomorrow') > now()", "not a date"},
 		{"addDays(now(), 1e9) > now()", "out of range"},
@@ -219,6 +219,14 @@ func TestRunErrorsNeverPanic(t *testing.T) {
 		var re *lang.RunError
 		if !errorsAs(err, &re) || !strings.Contains(re.Msg, c.msg) {
 			t.Errorf("%q: got %v, want a run error with %q", c.src, err, c.msg)
+		}
+	}
+	// Messages name no values of the record: they may be ones the caller
+	// may not read, or personal data.
+	for _, src := range []string{"float(name) > 0", "date(name) > now()", "addDays(now(), visits) > now()"} {
+		_, err := run(t, src, lang.Want{Kind: lang.KindBool}, map[string]any{"name": "secret-138", "visits": 7e9}, nil)
+		if err == nil || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "7e+09") {
+			t.Errorf("%q: %v", src, err)
 		}
 	}
 	// A result of the wrong type, met only when running.

@@ -48,6 +48,12 @@ func init() {
 	}
 }
 
+// funcError is a function's refusal: its text names no value of the
+// record, so it is shown to the caller as it is.
+type funcError string
+
+func (e funcError) Error() string { return string(e) }
+
 func argTime(v any) (time.Time, bool) {
 	t, ok := v.(time.Time)
 	return t, ok
@@ -65,7 +71,7 @@ func argStr(v any) string {
 
 func limitString(s string) (any, error) {
 	if len(s) > MaxExprString {
-		return nil, fmt.Errorf("the text would be longer than %d bytes", MaxExprString)
+		return nil, funcError(fmt.Sprintf("the text would be longer than %d bytes", MaxExprString))
 	}
 	return s, nil
 }
@@ -83,7 +89,7 @@ func (r *run) cal(args []any) (*Calendar, error) {
 	if name == "" || name == "default" {
 		return DefaultCalendar(r.loc), nil
 	}
-	return nil, fmt.Errorf("there is no calendar %q", name)
+	return nil, funcError(fmt.Sprintf("there is no calendar %q", name)) // a name in the expression, not a value
 }
 
 // fn1 wraps a function of one time argument: nil in, nil out.
@@ -104,7 +110,7 @@ func part(get func(t time.Time) int) func(args ...any) (any, error) {
 
 func wholeDays(n float64) (int, error) {
 	if math.IsNaN(n) || math.Abs(n) > 100_000 {
-		return 0, fmt.Errorf("%v days is out of range", n)
+		return 0, funcError("addDays or addMonths: the number is out of range")
 	}
 	return int(math.Round(n)), nil
 }
@@ -115,7 +121,7 @@ func roundTo(x float64, digits []any, how func(float64) float64) (any, error) {
 		d = argNum(digits[0])
 	}
 	if d < -15 || d > 15 {
-		return nil, fmt.Errorf("cannot round to %v digits", d)
+		return nil, funcError("round: digits must be between -15 and 15")
 	}
 	p := math.Pow(10, math.Round(d))
 	return how(x*p) / p, nil
@@ -156,7 +162,7 @@ var functions = []function{
 			}
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
-				return nil, fmt.Errorf("%q is not a date (2006-01-02) or a time (RFC 3339)", s)
+				return nil, funcError("date: the text is not a date (2006-01-02) or a time (RFC 3339)")
 			}
 			return t.In(r.loc), nil
 		}},
@@ -183,7 +189,7 @@ var functions = []function{
 		call: timeFn(func(r *run, t time.Time, rest []any) (any, error) {
 			h := argNum(rest[0])
 			if math.IsNaN(h) || math.Abs(h) > 1e6 {
-				return nil, fmt.Errorf("%v hours is out of range", h)
+				return nil, funcError("addHours: the number of hours is out of range")
 			}
 			return t.Add(time.Duration(h * float64(time.Hour))), nil
 		})},
@@ -230,7 +236,7 @@ var functions = []function{
 			}
 			h := argNum(rest[0])
 			if math.IsNaN(h) || math.Abs(h) > 100_000 {
-				return nil, fmt.Errorf("%v working hours is out of range", h)
+				return nil, funcError("addWorkHours: the number of hours is out of range")
 			}
 			return c.AddWorkHours(t, h)
 		})},
@@ -298,7 +304,7 @@ var functions = []function{
 				return s, nil
 			}
 			if c := strings.Count(s, o); len(s)+c*(len(n)-len(o)) > MaxExprString {
-				return nil, fmt.Errorf("the text would be longer than %d bytes", MaxExprString)
+				return nil, funcError(fmt.Sprintf("the text would be longer than %d bytes", MaxExprString))
 			}
 			return strings.ReplaceAll(s, o, n), nil
 		}},
