@@ -106,3 +106,38 @@ func TestFormulasAndRulesThroughTheAPI(t *testing.T) {
 		}
 	})
 }
+
+// A changed formula recomputes the stored records before the save answers;
+// the progress and a new run are for administrators.
+func TestRecomputeThroughTheAPI(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		s := newServer(t, kind, scoredLeadDef)
+		id := s.create("lead", `{"name": "A", "visits": 2}`)["id"].(string)
+		if r := s.do("GET", "/api/entities/lead/recompute", ""); r.Status != 404 {
+			t.Fatalf("before any: %d %s", r.Status, r.Body)
+		}
+		changed := strings.Replace(scoredLeadDef, "visits * 10", "visits * 5", 1)
+		if r := s.do("PUT", "/api/entities/lead", changed); r.Status != 200 {
+			t.Fatalf("save: %d %s", r.Status, r.Body)
+		}
+		if r := s.do("GET", "/api/records/lead/"+id, ""); !strings.Contains(r.Body, `"score":10`) || !strings.Contains(r.Body, `"version":2`) {
+			t.Fatalf("after the save: %s", r.Body)
+		}
+		for _, sc := range []scenario{
+			{name: "progress", method: "GET", path: "/api/entities/lead/recompute", wantStatus: 200,
+				want: []string{`"state":"done"`, `"total":1`, `"done":1`, `"changed":1`, `"version":2`}},
+			{name: "run again", method: "POST", path: "/api/entities/lead/recompute", wantStatus: 200,
+				want: []string{`"state":"done"`, `"changed":0`}},
+			{name: "unknown entity", method: "POST", path: "/api/entities/ghost/recompute", wantStatus: 404},
+		} {
+			t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
+		}
+		s.eng.PutRole(context.Background(), engine.System, "clerk", []byte(`{"entities": {"lead": {"read": "all", "fields": {"*": "read"}}}}`))
+		clerk := bearer(s.userToken("clerk@test.local", "clerk"))
+		for _, m := range []string{"GET", "POST"} {
+			if r := s.anon(m, "/api/entities/lead/recompute", "", clerk); r.Status != 403 {
+				t.Fatalf("clerk %s: %d %s", m, r.Status, r.Body)
+			}
+		}
+	})
+}
