@@ -798,6 +798,9 @@ func fieldSchema(f *schema.Field) obj {
 	if _, ok := p["title"]; !ok && f.Label.EN != "" {
 		p["title"] = f.Label.EN
 	}
+	if f.EngineSet() {
+		p["readOnly"] = true // an autonumber or a formula: set by the engine
+	}
 	return p
 }
 

@@ -82,7 +82,8 @@ func keyExprError(err error, path string) error {
 }
 
 func fieldWant(f *Field) lang.Want {
-	return lang.Want{Kind: f.Kind(), Money: f.Type.Name() == "currency"}
+	typ, _ := jsonTypeOf(f.Prop)
+	return lang.Want{Kind: f.Kind(), Money: f.Type.Name() == "currency", Integer: typ == "integer"}
 }
 
 // exprVars makes the environment of the entity's expressions: its fields
@@ -131,7 +132,7 @@ func (e *Entity) compileExprs(root map[string]any) []morph.FieldError {
 			if f.Kind() == lang.KindInvalid {
 				continue // reported by the type's check
 			}
-			p, err := e.vars.Compile(src, lang.Want{Kind: f.Kind()})
+			p, err := e.vars.Compile(src, fieldWant(f))
 			if err != nil {
 				add(base+"/x-expr", err)
 				continue

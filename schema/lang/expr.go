@@ -43,8 +43,9 @@ type Var struct {
 // KindBool for a rule or a condition, the field's kind for a formula or a
 // default. KindInvalid accepts any type.
 type Want struct {
-	Kind  Kind
-	Money bool
+	Kind    Kind
+	Money   bool
+	Integer bool // a number must be whole
 }
 
 // Vars is the typed environment of an entity's expressions: its fields,
@@ -411,7 +412,7 @@ type run struct {
 // NewScope makes the scope of one evaluation over data (the new values as
 // stored) and old (the stored values; nil on create). env gives now() —
 // whose location is the business time zone — and user, and the calendars.
-// Neither map is modified by the scope.
+// Set writes into data; old is only read.
 func (v *Vars) NewScope(data, old map[string]any, env Env) *Scope {
 	loc := env.Now.Location()
 	if loc == nil {
@@ -435,10 +436,15 @@ func (v *Vars) NewScope(data, old map[string]any, env Env) *Scope {
 }
 
 // Set gives a field a new value (as stored) for the expressions that run
-// after.
+// after (changed() included: it is written into the scope's data).
 func (s *Scope) Set(name string, stored any) {
 	if f, ok := s.vars.byName[name]; ok {
 		s.env[name] = toEnv(f, stored, s.run.loc)
+		if stored == nil {
+			delete(s.run.data, name)
+		} else {
+			s.run.data[name] = stored
+		}
 	}
 }
 
@@ -499,6 +505,9 @@ func (p *Program) stored(v any, loc *time.Location) (any, error) {
 		case float64:
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				return bad()
+			}
+			if p.want.Integer && x != math.Trunc(x) {
+				return nil, &RunError{Source: p.Source, Msg: "the result is a fraction where a whole number is needed (use round)"}
 			}
 		case map[string]any:
 			if !p.want.Money {

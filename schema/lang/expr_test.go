@@ -229,6 +229,24 @@ func TestRunErrorsNeverPanic(t *testing.T) {
 			t.Errorf("%q: %v", src, err)
 		}
 	}
+	// A fraction for a whole number.
+	if _, err := run(t, "visits / 3", lang.Want{Kind: lang.KindNumber, Integer: true}, map[string]any{"visits": 4.0}, nil); err == nil {
+		t.Error("a fraction for an integer")
+	}
+	if got, err := run(t, "round(visits / 3)", lang.Want{Kind: lang.KindNumber, Integer: true}, map[string]any{"visits": 4.0}, nil); err != nil || got != 1.0 {
+		t.Errorf("a rounded integer: %v %v", got, err)
+	}
+	// changed() sees the values of formulas computed before it.
+	v := testVars()
+	p, _ := v.Compile("changed('visits')", lang.Want{Kind: lang.KindBool})
+	s := v.NewScope(map[string]any{"visits": 1.0}, map[string]any{"visits": 1.0}, lang.Env{Now: time.Now()})
+	if b, _ := p.Bool(s); b {
+		t.Error("unchanged")
+	}
+	s.Set("visits", 2.0)
+	if b, _ := p.Bool(s); !b {
+		t.Error("changed by Set")
+	}
 	// A result of the wrong type, met only when running.
 	_, err := run(t, "coalesce(extra, 1)", lang.Want{Kind: lang.KindString}, map[string]any{}, nil)
 	if _, ok := err.(*lang.RunError); !ok {
