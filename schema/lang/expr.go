@@ -160,6 +160,9 @@ func (v *Vars) Compile(src string, want Want) (*Program, error) {
 	if refs.err != nil {
 		return nil, refs.err
 	}
+	if err := checkCalls(prog.Node(), src); err != nil {
+		return nil, err
+	}
 	if n := nestedLoop(prog.Node()); n != nil {
 		return nil, exprError("too_complex", n.Location().From, morph.T(
 			"A loop (all, any, count, filter …) inside another one is not allowed", "不允许在循环（all、any、count、filter 等）中再嵌套循环"))
@@ -265,6 +268,86 @@ func (r *refCollector) Visit(node *ast.Node) {
 	}
 }
 
+// checkCalls checks the arguments of every call of the function table
+// against its signatures. expr-lang's checker misses a call nested in
+// another call of a function with several signatures; this does not.
+func checkCalls(root ast.Node, src string) error {
+	var bad *ast.CallNode
+	var fn *function
+	ast.Walk(&root, visitFunc(func(n *ast.Node) {
+		call, ok := (*n).(*ast.CallNode)
+		if !ok || bad != nil {
+			return
+		}
+		id, ok := call.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		f := byName[id.Value]
+		if f == nil {
+			return
+		}
+		for _, t := range f.types {
+			if argsFit(reflect.TypeOf(t).Elem(), call.Arguments) {
+				return
+			}
+		}
+		bad, fn = call, f
+	}))
+	if bad == nil {
+		return nil
+	}
+	off := bad.Location().From
+	if n := utf8.RuneCountInString(src); off < 0 || off > n {
+		off = 0
+	}
+	return exprError("type_mismatch", off, morph.T("The arguments do not fit %s: %s", "参数不符合 %s 的要求：%s", fn.name, fn.doc))
+}
+
+func argsFit(t reflect.Type, args []ast.Node) bool {
+	n := t.NumIn()
+	if !t.IsVariadic() && len(args) != n || t.IsVariadic() && len(args) < n-1 {
+		return false
+	}
+	for i, a := range args {
+		var want reflect.Type
+		if t.IsVariadic() && i >= n-1 {
+			want = t.In(n - 1).Elem()
+		} else {
+			want = t.In(i)
+		}
+		if id, ok := a.(*ast.IdentifierNode); ok && id.Value == runName {
+			if want != reflect.TypeOf((*run)(nil)) {
+				return false
+			}
+			continue
+		}
+		if !argFits(a.Type(), want) {
+			return false
+		}
+	}
+	return true
+}
+
+func argFits(got, want reflect.Type) bool {
+	switch {
+	case got == nil, got.Kind() == reflect.Interface, want.Kind() == reflect.Interface:
+		return true
+	case got.AssignableTo(want):
+		return true
+	}
+	return typeName(got) == "number" && typeName(want) == "number"
+}
+
+// byName indexes the function table.
+var byName = map[string]*function{}
+
+func init() {
+	for i := range functions {
+		byName[functions[i].name] = &functions[i]
+	}
+}
+
 // nestedLoop returns a predicate inside another predicate, or nil: one
 // level of iteration over a list keeps an expression's running time in
 // proportion to the record (and to the memory budget, which counts
@@ -366,8 +449,11 @@ func exprError(code string, offset int, t morph.Text) *morph.Error {
 // compileError turns expr-lang's error into one with a rune offset.
 func compileError(src string, err error) error {
 	var fe *file.Error
-	if !errors.As(err, &fe) {
-		return exprError("syntax", 0, morph.T("The expression does not compile: %s", "表达式无法编译：%s", err.Error()))
+	if !errors.As(err, &fe) || strings.Contains(fe.Message, "runtime error") {
+		// expr-lang's compiler failed on a tree its checker passed: in
+		// practice, calls whose arguments do not fit.
+		return exprError("type_mismatch", 0, morph.T("The expression does not compile: the arguments of a function call do not fit it",
+			"表达式无法编译：函数调用的参数不符合要求"))
 	}
 	msg := fe.Message
 	code := "type_mismatch"
