@@ -233,3 +233,25 @@ func TestChangedFormulaRecomputesRecords(t *testing.T) {
 		}
 	})
 }
+
+// Erasing a record's personal data erases what its formulas derived from it.
+func TestErasureRecomputesFormulas(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, st store.Store) {
+		ctx := context.Background()
+		put(t, eng, "person", `{"$id": "person", "type": "object", "properties": {
+			"name": {"type": "string", "x-personal": true},
+			"city": {"type": "string"},
+			"label": {"type": "string", "x-type": "formula", "x-expr": "concat(coalesce(name, 'someone'), ' of ', city)"}}}`)
+		r, err := eng.Create(ctx, admin, "person", map[string]any{"name": "Li Lei", "city": "Hangzhou"})
+		if err != nil || r.Data["label"] != "Li Lei of Hangzhou" {
+			t.Fatalf("%v %v", r.Data, err)
+		}
+		if _, err := eng.Erase(ctx, admin, "person", r.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Get(ctx, "person", r.ID)
+		if err != nil || got.Data["label"] != "someone of Hangzhou" {
+			t.Fatalf("after erasure: %v %v", got.Data, err)
+		}
+	})
+}
