@@ -58,10 +58,11 @@ func definitionSchemas() obj {
 	for k, v := range (obj{
 		"PlanFieldChange": fieldChange,
 		"Plan": obj{"type": "object", "description": "What saving a definition would do",
-			"required": []any{"entity", "create", "version", "records", "added", "removed", "changed", "indexesAdded", "indexesDropped", "layouts", "views", "needsForce"},
+			"required": []any{"entity", "create", "version", "records", "added", "removed", "changed", "indexesAdded", "indexesDropped", "layouts", "views", "needsForce", "recompute"},
 			"properties": obj{"entity": str, "create": obj{"type": "boolean"}, "version": obj{"type": "integer"}, "records": obj{"type": "integer"},
 				"added": changes, "removed": changes, "changed": changes, "indexesAdded": names, "indexesDropped": names,
-				"layouts": names, "views": obj{"type": "integer"}, "needsForce": obj{"type": "boolean"}}},
+				"layouts": names, "views": obj{"type": "integer"}, "needsForce": obj{"type": "boolean"},
+				"recompute": obj{"type": "boolean", "description": "The formulas compute differently: saving computes them again over the stored records (up to 2,000 before answering, more in the background)"}}},
 		"ExpressionCheck": obj{"type": "object", "additionalProperties": false, "required": []any{"entity", "expr", "kind"},
 			"properties": obj{
 				"entity": obj{"type": "string", "pattern": entityNamePattern},

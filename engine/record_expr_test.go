@@ -196,7 +196,14 @@ func TestChangedFormulaRecomputesRecords(t *testing.T) {
 			ids = append(ids, r.ID)
 		}
 		// Only the formula's text changes: score is now visits * 20 (capped at 100).
-		put(t, eng, "lead", strings.Replace(leadExprDef, "visits * 10", "visits * 20", 1))
+		changed := strings.Replace(leadExprDef, "visits * 10", "visits * 20", 1)
+		if plan, err := eng.PlanEntity(ctx, admin, "lead", []byte(changed)); err != nil || !plan.Recompute || plan.Records != 3 {
+			t.Fatalf("plan: %+v %v", plan, err)
+		}
+		if plan, err := eng.PlanEntity(ctx, admin, "lead", []byte(leadExprDef)); err != nil || plan.Recompute {
+			t.Fatalf("plan without a change: %+v %v", plan, err)
+		}
+		put(t, eng, "lead", changed)
 		p, ok, err := eng.RecomputeStatus(admin, "lead")
 		if err != nil || !ok || p.State != engine.RecomputeDone || p.Done != 3 || p.Changed != 3 || p.Total != 3 {
 			t.Fatalf("progress %+v %v %v", p, ok, err)
