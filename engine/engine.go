@@ -90,6 +90,8 @@ type Write struct {
 	Actor  Actor
 	Data   map[string]any // the new user-facing values (system fields apart from owner excluded)
 	Old    *Record        // nil on create
+
+	owner string // the owner the write gives the record when Data does not hold it ("" on update: unchanged)
 }
 
 // Options configure an Engine.

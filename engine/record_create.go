@@ -69,7 +69,7 @@ func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, i
 		in["owner"] = actor.ID // a declared owner field defaults to the creator too
 	}
 	ce.ApplyDefaults(in)
-	w := &Write{Entity: ce.Name, Actor: actor, Data: in}
+	w := &Write{Entity: ce.Name, Actor: actor, Data: in, owner: owner}
 	if len(pre) == 0 {
 		if err := e.applyDefaultExprs(ce, w); err != nil {
 			return Record{}, err

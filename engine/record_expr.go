@@ -27,12 +27,18 @@ func (e *Engine) exprScope(ce *compiled, w *Write) *lang.Scope {
 				data[k] = w.Old.Data[k]
 			}
 		}
+		if w.owner != "" && ce.Field("owner") == nil {
+			data["owner"] = w.owner // changed by this update
+		}
 		data["id"] = w.Old.ID
 	} else {
 		now := e.now()
 		data["created_at"], data["updated_at"], data["created_by"], data["updated_by"] = now, now, w.Actor.ID, w.Actor.ID
 		if _, set := data["owner"]; !set {
-			data["owner"] = w.Actor.ID
+			data["owner"] = w.owner
+			if w.owner == "" {
+				data["owner"] = w.Actor.ID
+			}
 		}
 	}
 	return ce.Vars().NewScope(data, old, e.filterEnv(w.Actor))

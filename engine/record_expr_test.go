@@ -262,3 +262,27 @@ func TestErasureRecomputesFormulas(t *testing.T) {
 		}
 	})
 }
+
+// Expressions see the system fields the record will have: its owner (the
+// one given, or the creator) and its creation time.
+func TestExpressionsSeeSystemFields(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, _ store.Store) {
+		ctx := context.Background()
+		put(t, eng, "note", `{"$id": "note", "type": "object", "properties": {
+			"text": {"type": "string"},
+			"mine": {"type": "boolean", "x-type": "formula", "x-expr": "owner == user.id"},
+			"day":  {"type": "string", "format": "date", "x-type": "formula", "x-expr": "created_at"}}}`)
+		r, err := eng.Create(ctx, admin, "note", map[string]any{"text": "a"})
+		if err != nil || r.Data["mine"] != true || r.Data["day"] != "2026-05-01" {
+			t.Fatalf("own: %v %v", r.Data, err)
+		}
+		r, err = eng.Create(ctx, admin, "note", map[string]any{"text": "b", "owner": "u2"})
+		if err != nil || r.Data["mine"] != false {
+			t.Fatalf("another's: %v %v", r.Data, err)
+		}
+		r, err = eng.Update(ctx, admin, "note", r.ID, map[string]any{"owner": admin.ID}, 0)
+		if err != nil || r.Data["mine"] != true {
+			t.Fatalf("after a change of owner: %v %v", r.Data, err)
+		}
+	})
+}

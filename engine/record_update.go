@@ -72,7 +72,7 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 		}
 		data, retired := userData(ce, old.Data)
 		mergeFields(data, patch)
-		w := &Write{Entity: entity, Actor: actor, Data: data, Old: &old}
+		w := &Write{Entity: entity, Actor: actor, Data: data, Old: &old, owner: owner}
 		if err := e.prepare(ctx, ce, w, pre); err != nil {
 			return Record{}, err
 		}
