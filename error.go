@@ -28,6 +28,8 @@ const (
 	ETooLarge         Code = "body_too_large"      // 413
 	EUnsupportedMedia Code = "unsupported_media"   // 415
 	EUnprocessable    Code = "unprocessable"       // 422: well-formed but refers to what does not exist
+	ERule             Code = "rule"                // 422: a validation rule of the entity says the record is wrong
+	EExpression       Code = "expression_failed"   // 422: an expression of the definition failed on this record
 	EPreconditionReq  Code = "precondition_needed" // 428
 	ERateLimited      Code = "rate_limited"        // 429
 	EHeadersTooLarge  Code = "headers_too_large"   // 431
@@ -39,7 +41,7 @@ const (
 var statuses = map[Code]int{
 	EInvalid: 400, EInvalidJSON: 400, EInvalidFilter: 400, EUnauthenticated: 401, EForbidden: 403, ECSRF: 403,
 	ENotFound: 404, EMethod: 405, ETimeout: 408, EConflict: 409, EDuplicate: 409, EIncompatible: 409, EVersion: 412, ETooLarge: 413,
-	EUnsupportedMedia: 415, EUnprocessable: 422, EPreconditionReq: 428, ERateLimited: 429, EHeadersTooLarge: 431,
+	EUnsupportedMedia: 415, EUnprocessable: 422, ERule: 422, EExpression: 422, EPreconditionReq: 428, ERateLimited: 429, EHeadersTooLarge: 431,
 	EInternal: 500, EUnavailable: 503, EStorageFull: 507,
 }
 

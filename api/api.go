@@ -174,6 +174,8 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
 		{"POST", "/api/entities/:name/plan", s.planEntity},
 		{"POST", "/api/entities/:name/indexes/advice", s.adviseIndex},
+		{"GET", "/api/entities/:name/recompute", s.recomputeStatus},
+		{"POST", "/api/entities/:name/recompute", s.recompute},
 		{"GET", "/api/entities/:name/layouts", s.listLayouts},
 		{"GET", "/api/entities/:name/layouts/:id", s.getLayout},
 		{"PUT", "/api/entities/:name/layouts/:id", s.putLayout},
@@ -202,6 +204,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/records/:entity/:id/history", s.recordHistory},
 		{"GET", "/api/records/:entity/:id/export", s.exportRecord},
 		{"POST", "/api/records/:entity/:id/erase", s.eraseRecord},
+
+		{"POST", "/api/expressions/check", s.checkExpression},
 
 		{"GET", "/api/audit", s.auditLog},
 	}

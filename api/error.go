@@ -62,13 +62,16 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 // exprPath reports whether a field error's path names an expression or
 // list whose errors carry an offset: a query parameter (filter, sort,
 // fields, expand), the same in a document (a view's /filter and /sort), a
-// role's row rule (…/where) or a layout's condition (…When).
+// role's row rule (…/where), a layout's condition (…When), an entity's
+// formula, default expression or validation rule (…/x-expr,
+// …/x-default-expr, /x-rules/…/when) or the expression of a check (/expr).
 func exprPath(p string) bool {
 	switch p {
-	case "filter", "sort", "fields", "expand", "/filter", "/sort":
+	case "filter", "sort", "fields", "expand", "/filter", "/sort", "/expr":
 		return true
 	}
-	return strings.HasPrefix(p, "/") && (strings.HasSuffix(p, "/where") || strings.HasSuffix(p, "When"))
+	return strings.HasPrefix(p, "/") && (strings.HasSuffix(p, "/where") || strings.HasSuffix(p, "When") ||
+		strings.HasSuffix(p, "/x-expr") || strings.HasSuffix(p, "/x-default-expr") || strings.HasSuffix(p, "/when"))
 }
 
 func fiberError(fe *fiber.Error) *morph.Error {

@@ -196,7 +196,7 @@ func commonSchemas() obj {
 			"properties": obj{
 				"status": obj{"type": "integer", "description": "The HTTP status"},
 				"code": str("A stable code to branch on: invalid, invalid_json, invalid_filter, unauthenticated, forbidden, csrf, not_found, conflict, " +
-					"duplicate_value, incompatible_values, version_mismatch, body_too_large, unsupported_media, unprocessable, internal …"),
+					"duplicate_value, incompatible_values, version_mismatch, body_too_large, unsupported_media, unprocessable, rule, expression_failed, internal …"),
 				"message": str("In the language of Accept-Language (en or zh-CN)"),
 				"fields": obj{
 					"type":        "array",
@@ -375,16 +375,18 @@ func sharedComponents() (parameters, headers, responses obj) {
 
 // errorResponses are the failures, by status.
 var errorResponses = map[string]struct{ name, desc string }{
-	"400":     {"BadRequest", "Bad input: malformed JSON, a wrong field value, an invalid filter"},
-	"401":     {"Unauthenticated", "No credentials, or credentials that are wrong, expired or revoked (unauthenticated)"},
-	"403":     {"Forbidden", "The caller may not do this (forbidden), or a change made with the session cookie lacks the CSRF header or comes from another origin (csrf)"},
-	"429":     {"RateLimited", "Too many failed attempts; retry after Retry-After seconds"},
-	"404":     {"NotFound", "Unknown entity or record"},
-	"409":     {"Conflict", "A unique value is taken, or the change clashes with the current state (of a definition: stored values do not fit it, incompatible_values)"},
-	"412":     {"PreconditionFailed", "The version in If-Match is stale"},
-	"413":     {"TooLarge", "The body is too large"},
-	"415":     {"UnsupportedMedia", "The body is not JSON"},
-	"422":     {"Unprocessable", "A related record does not exist (of an erasure: the entity has no personal fields)"},
+	"400": {"BadRequest", "Bad input: malformed JSON, a wrong field value, an invalid filter"},
+	"401": {"Unauthenticated", "No credentials, or credentials that are wrong, expired or revoked (unauthenticated)"},
+	"403": {"Forbidden", "The caller may not do this (forbidden), or a change made with the session cookie lacks the CSRF header or comes from another origin (csrf)"},
+	"429": {"RateLimited", "Too many failed attempts; retry after Retry-After seconds"},
+	"404": {"NotFound", "Unknown entity or record"},
+	"409": {"Conflict", "A unique value is taken, or the change clashes with the current state (of a definition: stored values do not fit it, incompatible_values)"},
+	"412": {"PreconditionFailed", "The version in If-Match is stale"},
+	"413": {"TooLarge", "The body is too large"},
+	"415": {"UnsupportedMedia", "The body is not JSON"},
+	"422": {"Unprocessable", "A related record does not exist (code unprocessable; of an erasure: the entity has no personal fields), " +
+		"a validation rule of the entity says the record is wrong (code rule: the rules' messages, at the fields they name, each with code rule:<name>), " +
+		"or a formula, default or rule of the definition could not be computed for the record (code expression_failed, naming it)"},
 	"507":     {"StorageFull", "The store has no space left; nothing was changed: retry once space has been freed"},
 	"default": {"Unexpected", "An unexpected failure"},
 }
@@ -610,9 +612,10 @@ func entitySchemas(ent *schema.Entity, base string, bases map[string]string) map
 		p := fieldSchema(f)
 		refers = rebaseRefs(p, ent.Name, defRef) || refers
 		props[f.Name] = p
+		if f.EngineSet() {
+			continue // an autonumber or a formula: set by the engine, refused in input
+		}
 		switch f.Type.Name() {
-		case "autonumber":
-			continue // assigned by the engine, refused in input
 		case "currency":
 			// A bare number is an amount in the field's default currency.
 			p = obj{"anyOf": []any{p, obj{"type": "number", "description": "An amount in the default currency"}}}
@@ -794,6 +797,9 @@ func fieldSchema(f *schema.Field) obj {
 	p := deepCopy(f.Prop)
 	if _, ok := p["title"]; !ok && f.Label.EN != "" {
 		p["title"] = f.Label.EN
+	}
+	if f.EngineSet() {
+		p["readOnly"] = true // an autonumber or a formula: set by the engine
 	}
 	return p
 }

@@ -40,9 +40,12 @@ const (
                  "x-options": {"it": {"en": "IT", "zh-CN": "信息技术"}}},
     "regions":  {"type": "array", "items": {"type": "string", "enum": ["east", "south", "north"]}, "x-type": "multiselect"},
     "revenue":  {"x-type": "currency", "x-currency": "CNY"},
-    "tier":     {"type": "string", "enum": ["vip", "normal"], "default": "normal", "x-type": "select"}
+    "tier":     {"type": "string", "enum": ["vip", "normal"], "default": "normal", "x-type": "select"},
+    "weight":   {"type": "number", "x-type": "formula", "x-expr": "tier == 'vip' ? 10 : 1"}
   },
-  "required": ["name", "tier"]
+  "required": ["name", "tier"],
+  "x-rules": [{"name": "no_vip_retail", "when": "tier == 'vip' && industry == 'retail'", "fields": ["tier", "industry"],
+               "message": {"en": "Retail accounts are not VIP yet", "zh-CN": "零售客户暂不设 VIP"}}]
 }`
 	docContactDef = `{
   "$id": "contact", "title": "Contact", "x-label": {"zh-CN": "联系人"},
@@ -245,6 +248,8 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/keys/{id}":                            {"delete:revokeKey"},
 			"/api/entities/{name}/views":                {"get:listViews", "post:createView"},
 			"/api/entities/{name}/views/{id}":           {"delete:deleteView", "get:getView", "put:putView"},
+			"/api/expressions/check":                    {"post:checkExpression"},
+			"/api/entities/{name}/recompute":            {"get:recomputeStatus", "post:recompute"},
 		}
 		if got := keysOf(paths); !slices.Equal(got, keysOf(anyMap(want))) {
 			t.Fatalf("paths %v", got)
@@ -373,7 +378,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			props    []string
 			required []string // nil: none
 		}{
-			{"Account", append([]string{"code", "industry", "name", "regions", "revenue", "tier"}, system...), []string{"id", "version"}},
+			{"Account", append([]string{"code", "industry", "name", "regions", "revenue", "tier", "weight"}, system...), []string{"id", "version"}},
 			{"AccountInput", []string{"id", "industry", "name", "owner", "regions", "revenue", "tier"}, []string{"name"}},
 			{"AccountPatch", []string{"industry", "name", "owner", "regions", "revenue", "tier"}, nil},
 			{"Contact", append([]string{"account", "email", "full_name"}, system...), []string{"id", "version"}},
@@ -728,6 +733,16 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		{"bad view", "POST", "/api/entities/account/views", `{"type": "list", "label": {"en": "x"}, "filter": "tier =="}`, nil, 400, true},
 		{"view of an unknown entity", "GET", "/api/entities/ghost/views", "", nil, 404, true},
 		{"delete view", "DELETE", viewPath, "", []string{"If-Match", `"2"`}, 204, true},
+		{"check an expression", "POST", "/api/expressions/check", `{"entity": "account", "expr": "weight * 2", "kind": "formula"}`, nil, 200, true},
+		{"check a wrong expression", "POST", "/api/expressions/check", `{"entity": "account", "expr": "weight *", "kind": "rule"}`, []string{"Accept-Language", "zh-CN"}, 200, true},
+		{"check a filter", "POST", "/api/expressions/check", `{"entity": "account", "expr": "tier == 'vip'", "kind": "filter"}`, nil, 200, true},
+		{"check of an unknown kind", "POST", "/api/expressions/check", `{"entity": "account", "expr": "1", "kind": "sql"}`, nil, 400, false},
+		{"check of an unknown entity", "POST", "/api/expressions/check", `{"entity": "ghost", "expr": "1", "kind": "rule"}`, nil, 404, true},
+		{"a rule refuses a record", "POST", "/api/records/account", `{"name": "Zed", "tier": "vip", "industry": "retail"}`, nil, 422, true},
+		{"a formula value sent", "POST", "/api/records/account", `{"name": "Zed", "weight": 3}`, nil, 400, false},
+		{"no recompute yet", "GET", "/api/entities/contact/recompute", "", nil, 404, true},
+		{"recompute", "POST", "/api/entities/account/recompute", "", nil, 200, true},
+		{"recompute status", "GET", "/api/entities/account/recompute", "", nil, 200, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

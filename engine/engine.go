@@ -2,8 +2,9 @@
 // (swapped atomically), the record write and read pipelines, and the events
 // that later layers (workflow, audit) subscribe to.
 //
-// A write: compiled entity from the catalog → (access check) → defaults →
-// normalisation → (formulas) → JSON Schema validation → (validation rules) →
+// A write: compiled entity from the catalog → access check → defaults and
+// default expressions → normalisation → (before-save hook) → formulas →
+// JSON Schema validation → validation rules → (after-validate hook) →
 // relation targets exist → store write with a version → event.
 // The steps in brackets are seams: they plug in through Options.Hooks without
 // reshaping the pipeline.
@@ -74,12 +75,12 @@ type Event struct {
 // Hooks are the seams of the write pipeline. Each is optional; a hook that
 // returns an error stops the write (a *morph.Error is answered as is).
 type Hooks struct {
-	// BeforeValidate runs after defaults and normalisation, before JSON Schema
-	// validation: formulas and "before save" rules set fields here. old is nil
-	// on create.
+	// BeforeValidate runs after defaults and normalisation, before the
+	// formulas and JSON Schema validation: "before save" rules set fields
+	// here, and the formulas see what they set. Old is nil on create.
 	BeforeValidate func(ctx context.Context, w *Write) error
-	// AfterValidate runs after validation, before the store write: validation
-	// rules and access checks on the final values.
+	// AfterValidate runs after validation and the entity's validation rules,
+	// before the store write: checks on the final values.
 	AfterValidate func(ctx context.Context, w *Write) error
 }
 
@@ -90,9 +91,9 @@ type Write struct {
 	Data   map[string]any // the new user-facing values (system fields apart from owner excluded)
 	Old    *Record        // nil on create
 
-	// owner is the owner the write gives the record when the entity does
-	// not declare an owner field ("" when it keeps the stored one), for
-	// the layout's conditions.
+	// owner is the owner the write gives the record when Data does not
+	// hold it — an entity without an owner field ("" on update: unchanged)
+	// — for formulas, rules and the layout's conditions.
 	owner string
 }
 
@@ -125,6 +126,8 @@ type Engine struct {
 	claims   map[string]bool
 
 	space *spaceWatch // notes writes that fail for lack of space
+
+	recomputes recomputes // the latest recompute of each entity's formulas
 }
 
 // New opens an engine over st: it loads every stored definition, compiles

@@ -34,6 +34,10 @@ type Plan struct {
 	// NeedsForce says that stored values do not fit the changed fields: the
 	// save is refused unless forced (Incompatible counts them per field).
 	NeedsForce bool `json:"needsForce"`
+	// Recompute says that the formulas compute differently: saving
+	// computes them again over the stored records (before answering up to
+	// RecomputeSyncLimit of them, in the background beyond).
+	Recompute bool `json:"recompute"`
 }
 
 // FieldChange is one field in a plan.
@@ -93,6 +97,7 @@ func (e *Engine) PlanEntity(ctx context.Context, actor Actor, name string, doc [
 	if p.Records, err = e.count(ctx, name, nil); err != nil {
 		return Plan{}, err
 	}
+	p.Recompute = p.Records > 0 && formulaSignature(prev) != formulaSignature(next)
 	for _, f := range next.Fields {
 		old := prev.Field(f.Name)
 		if old == nil {

@@ -114,6 +114,7 @@ func (e *Engine) PutEntity(ctx context.Context, actor Actor, name string, doc []
 	next := maps.Clone(cur.entities)
 	next[name] = ce
 	e.catalog.Store(e.newCatalog(next, cur.docSet()))
+	e.afterFormulaChange(ctx, prev, ce)
 	return SaveResult{Entity: ent, Version: version, Created: !found}, nil
 }
 

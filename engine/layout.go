@@ -351,7 +351,7 @@ func (e *Engine) layoutErrors(ce *compiled, w *Write) []morph.FieldError {
 		newDoc = withSystem(w.Data, *w.Old)
 		oldDoc = withSystem(w.Old.Data, *w.Old)
 	}
-	if w.owner != "" { // the owner the record will have, as the form shows it
+	if w.owner != "" && ce.Field("owner") == nil { // the owner the record will have, as the form shows it
 		if w.Old == nil {
 			newDoc = maps.Clone(w.Data)
 		}

@@ -179,6 +179,7 @@ func (e *Engine) Erase(ctx context.Context, actor Actor, entity, id string) (Era
 				delete(data, f.Name)
 			}
 		}
+		e.eraseFormulas(ce, actor, old, data)
 		now := e.now()
 		data["updated_at"], data["updated_by"] = now, actor.ID
 		rec := Record{ID: id, Version: old.Version + 1, Data: data}
@@ -291,4 +292,23 @@ func anonymised(f *schema.Field, id string) any {
 		return map[string]any{}
 	}
 	return Erased + tag
+}
+
+// eraseFormulas computes the formulas of an erased record again from what
+// is left of it, since they may hold what was derived from its personal
+// fields; a formula that cannot be computed any more loses its value.
+func (e *Engine) eraseFormulas(ce *compiled, actor Actor, old Record, data map[string]any) {
+	if len(ce.Formulas()) == 0 {
+		return
+	}
+	fields, _ := userData(ce, data)
+	w := &Write{Entity: ce.Name, Actor: actor, Data: fields, Old: &old}
+	err := e.computeFormulas(ce, w)
+	for _, f := range ce.Formulas() {
+		if v, ok := w.Data[f.Name]; ok && err == nil {
+			data[f.Name] = v
+		} else {
+			delete(data, f.Name)
+		}
+	}
 }

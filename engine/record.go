@@ -71,7 +71,8 @@ func userData(ce *compiled, data map[string]any) (fields, retired map[string]any
 }
 
 // takeInput checks the request's keys that are not plain field values: id
-// (allowed on create as a UUID), read-only system fields and autonumbers
+// (allowed on create as a UUID), read-only system fields and the fields the
+// engine sets (autonumbers, formulas)
 // (refused), owner (kept apart unless the entity declares it).
 func takeInput(ce *compiled, in map[string]any, create bool) (id string, owner any, errs []morph.FieldError) {
 	for k, v := range in {
@@ -95,7 +96,7 @@ func takeInput(ce *compiled, in map[string]any, create bool) (id string, owner a
 			owner = v
 			delete(in, k)
 		default:
-			if f := ce.Field(k); f != nil && f.Type.Name() == "autonumber" {
+			if f := ce.Field(k); f != nil && f.EngineSet() {
 				errs = append(errs, readOnlyError(k))
 			}
 		}
@@ -127,12 +128,19 @@ func dropNulls(data map[string]any) {
 }
 
 // prepare runs the shared part of the write pipeline on data (user fields
-// only): normalisation, the BeforeValidate hook, validation, the
-// AfterValidate hook. Defaults are the caller's (create only).
+// only): normalisation, the BeforeValidate hook, formulas, validation,
+// validation rules, the AfterValidate hook. Defaults are the caller's
+// (create only).
 func (e *Engine) prepare(ctx context.Context, ce *compiled, w *Write, pre []morph.FieldError) error {
 	errs := append(pre, ce.Normalize(w.Data)...)
 	if h := e.opts.Hooks.BeforeValidate; h != nil && len(errs) == 0 {
 		if err := h(ctx, w); err != nil {
+			return err
+		}
+	}
+	if len(errs) == 0 {
+		// After the hook, so that values a "before save" rule sets count.
+		if err := e.computeFormulas(ce, w); err != nil {
 			return err
 		}
 	}
@@ -144,6 +152,9 @@ func (e *Engine) prepare(ctx context.Context, ce *compiled, w *Write, pre []morp
 	if len(errs) > 0 {
 		slices.SortStableFunc(errs, func(a, b morph.FieldError) int { return strings.Compare(a.Path, b.Path) })
 		return morph.Invalid(errs...)
+	}
+	if err := e.checkRules(ce, w); err != nil {
+		return err
 	}
 	if h := e.opts.Hooks.AfterValidate; h != nil {
 		return h(ctx, w)

@@ -69,9 +69,11 @@ func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, i
 		in["owner"] = actor.ID // a declared owner field defaults to the creator too
 	}
 	ce.ApplyDefaults(in)
-	w := &Write{Entity: ce.Name, Actor: actor, Data: in}
-	if ce.Field("owner") == nil {
-		w.owner = owner
+	w := &Write{Entity: ce.Name, Actor: actor, Data: in, owner: owner}
+	if len(pre) == 0 {
+		if err := e.applyDefaultExprs(ce, w); err != nil {
+			return Record{}, err
+		}
 	}
 	if err := e.prepare(ctx, ce, w, pre); err != nil {
 		return Record{}, err

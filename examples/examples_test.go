@@ -335,3 +335,17 @@ func TestSMECRMLayouts(t *testing.T) {
 		t.Errorf("opportunity lost_reason rules %+v", r)
 	}
 }
+
+// The example scores leads with a formula and requires a phone of VIP
+// accounts with a validation rule.
+func TestSMECRMExpressions(t *testing.T) {
+	ents, _ := loadSMECRM(t)
+	lead := ents["lead"]
+	if f := lead.Field("score"); f == nil || f.Expr == nil || f.Expr.Type != "number" || len(lead.Formulas()) != 1 {
+		t.Fatalf("lead score: %+v", f)
+	}
+	rules := ents["account"].Rules()
+	if len(rules) != 1 || rules[0].Name != "vip_needs_phone" || rules[0].Message.ZH == "" || rules[0].Fields[0] != "phone" {
+		t.Fatalf("account rules: %+v", rules)
+	}
+}

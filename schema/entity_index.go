@@ -162,10 +162,7 @@ func (e *Entity) indexKey(name string, taken []string) (storePath, code string, 
 	case name == "":
 		return "", "type", morph.T(`An index key must be a field name, with "-" before it for descending order`, `索引键必须是字段名，前加 "-" 表示降序`)
 	case f != nil:
-		kind, storePath = f.Type.Kind(), f.Type.StorePath(f.Name)
-		if f.Many {
-			kind = lang.KindStrings
-		}
+		kind, storePath = f.Kind(), f.Type.StorePath(f.Name)
 	case slices.Contains(indexSystemFields, name):
 		kind, storePath = systemKinds[name], name
 	default:
@@ -235,17 +232,13 @@ var systemKinds = map[string]lang.Kind{
 // the system fields, and dotted paths into json fields ("address.city").
 func (e *Entity) Resolve(name string) (lang.Field, bool) {
 	if f := e.byName[name]; f != nil {
-		kind := f.Type.Kind()
-		if f.Many {
-			kind = lang.KindStrings
-		}
-		return lang.Field{Kind: kind, Path: f.Type.StorePath(f.Name)}, true
+		return lang.Field{Kind: f.Kind(), Path: f.Type.StorePath(f.Name)}, true
 	}
 	if k, ok := systemKinds[name]; ok {
 		return lang.Field{Kind: k, Path: name}, true
 	}
 	if head, _, ok := strings.Cut(name, "."); ok {
-		if f := e.byName[head]; f != nil && f.Type.Kind() == lang.KindObject {
+		if f := e.byName[head]; f != nil && f.Kind() == lang.KindObject {
 			return lang.Field{Kind: lang.KindString, Path: name}, true
 		}
 	}

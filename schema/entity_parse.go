@@ -174,6 +174,7 @@ func parse(doc []byte, limits bool) (*Entity, error) {
 	}
 
 	errs = append(errs, e.checkIndexes(root["x-indexes"])...)
+	errs = append(errs, e.compileExprs(root)...)
 
 	// The meta-schema: the document must be a valid JSON Schema. The
 	// validator is compiled from the document with x-type filled in.

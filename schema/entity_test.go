@@ -216,6 +216,8 @@ func TestEveryTypeHasBilingualLabel(t *testing.T) {
 			base["items"] = map[string]any{"type": "string", "enum": []any{"a"}}
 		case "relation":
 			base["x-ref"] = "thing"
+		case "formula":
+			base["x-expr"] = "1 + 1"
 		}
 		b, _ := json.Marshal(map[string]any{"$id": "thing", "type": "object", "properties": map[string]any{"f": base}})
 		if _, err := schema.Parse(b); err != nil {

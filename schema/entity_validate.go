@@ -83,7 +83,7 @@ func (e *Entity) Validate(data map[string]any) []morph.FieldError {
 		if f := e.byName[k]; f == nil {
 			errs = append(errs, morph.FieldError{Path: "/" + escapePointer(k), Code: "unknown_field", Offset: -1,
 				Text: morph.Text{EN: fmt.Sprintf("%s has no field %q", e.Label.EN, k), ZH: fmt.Sprintf("%s没有字段 %q", e.Label.ZH, k)}})
-		} else if fe = checkValue(v, "/"+escapePointer(k), f.Label, f.Type.Kind() == lang.KindObject); fe != nil {
+		} else if fe = checkValue(v, "/"+escapePointer(k), f.Label, f.Kind() == lang.KindObject); fe != nil {
 			errs = append(errs, *fe)
 		}
 		if v == nil || fe != nil {

@@ -9,7 +9,13 @@ import (
 // formatted with x-autonumber's prefix and digits ("HT-000042").
 type autonumberType struct{ baseType }
 
-var _ FieldType = autonumberType{}
+var (
+	_ FieldType = autonumberType{}
+	_ engineSet = autonumberType{}
+)
+
+// EngineSet reports that the engine assigns the field's values.
+func (autonumberType) EngineSet() bool { return true }
 
 func init() {
 	register(autonumberType{baseType{name: "autonumber", kind: lang.KindString, schema: map[string]any{"type": "string", "readOnly": true}}},

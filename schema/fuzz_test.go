@@ -31,6 +31,9 @@ func FuzzParse(f *testing.F) {
 		`{"$id": "x", "type": "object", "properties": {"a": {"items": [{"allOf": [{"not": {"if": {}, "then": {"$defs": {"b": {}}}}}]}]}}}`,
 		`{"$id": "x", "type": "object", "properties": {"a": {"type": "integer", "default": 9007199254740993}}}`,
 		`{"$id": "x", "title": "\udc00\ud800", "type": "object", "properties": {"\ud83d\ude00": {}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number", "x-type": "formula", "x-expr": "a * 2 + c"}, "c": {"type": "number", "x-type": "formula", "x-expr": "b"}}}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "format": "date", "x-default-expr": "addDays(today(), 1)"}}, "x-rules": [{"name": "r", "when": "a == nil", "message": {"en": "x"}, "fields": ["a"]}]}`,
+		`{"$id": "x", "type": "object", "properties": {"a": {"x-type": "formula", "x-expr": 3}}, "x-rules": [{"when": 1}, 2, {"name": "r", "when": "a +"}]}`,
 	} {
 		f.Add([]byte(s))
 	}

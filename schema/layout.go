@@ -216,7 +216,7 @@ func ParseLayout(doc []byte, ent *Entity) (*Layout, error) {
 		l.Tabs = append(l.Tabs, tab)
 	}
 	for _, f := range ent.Fields {
-		if f.Required && f.Default == nil && c.placed[f.Name] == "" && !readOnlyType[f.Type.Name()] {
+		if f.Required && f.Default == nil && f.DefaultExpr == nil && c.placed[f.Name] == "" && !f.EngineSet() {
 			c.add("/tabs", "required_missing", morph.T(
 				"%s is required and has no default: the form must show it", "%s 是必填字段且没有默认值，表单中必须包含它", f.Name))
 		}
@@ -226,9 +226,6 @@ func ParseLayout(doc []byte, ent *Entity) (*Layout, error) {
 	}
 	return l, nil
 }
-
-// readOnlyType lists the field types the engine fills in itself.
-var readOnlyType = map[string]bool{"autonumber": true}
 
 func layoutInvalid(errs []morph.FieldError) error {
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
@@ -510,7 +507,7 @@ func TrimLayout(doc []byte, ent *Entity) []byte {
 	}
 	var missing []any
 	for _, f := range ent.Fields {
-		if f.Required && f.Default == nil && !placed[f.Name] && !readOnlyType[f.Type.Name()] {
+		if f.Required && f.Default == nil && f.DefaultExpr == nil && !placed[f.Name] && !f.EngineSet() {
 			missing = append(missing, map[string]any{"span": 12.0, "field": f.Name})
 		}
 	}

@@ -29,6 +29,14 @@
 //	x-currency     currency: the default ISO 4217 code (CNY when absent)
 //	x-autonumber   autonumber: {"prefix": "CT-", "digits": 6}
 //	default        a standard JSON Schema default, applied on create
+//	x-default-expr an expression computing the value of a field absent on create
+//	x-expr         formula: the expression of its value, computed on every write;
+//	               "type" (and "format": date or date-time) is the result type
+//
+// and of the entity, x-rules: validation rules, each
+// {"name", "when", "message": {"en", "zh-CN"}, "fields": [...]} — when "when"
+// holds for a record being written, the write is refused (422, code "rule")
+// with the message, at the fields named.
 //
 // Parse also fills in the JSON Schema "type" a field's x-type implies when
 // the property leaves it out, so that records are validated alike whatever
@@ -66,6 +74,9 @@ type Entity struct {
 	composite []IndexSpec // x-indexes
 	required  []*Field
 	validator *jsonschema.Schema // the record validator, compiled once
+	vars      *lang.Vars         // the environment of the entity's expressions
+	formulas  []*Field           // formula fields, each after those it reads
+	rules     []*Rule            // x-rules
 	json      []byte             // Doc as JSON text, properties in their order
 }
 
@@ -83,7 +94,10 @@ type Field struct {
 	Enum     []string              // select, multiselect: the allowed values
 	Options  map[string]morph.Text // select, multiselect: labels of values (x-options)
 	Default  any                   // applied on create when the field is absent
-	Prop     map[string]any        // the property's JSON Schema as stored
+	// DefaultExpr (x-default-expr) computes the value of a field absent
+	// on create; Expr (x-expr) is a formula's expression.
+	DefaultExpr, Expr *lang.Program
+	Prop              map[string]any // the property's JSON Schema as stored
 	// Mask masks the field's values for users whose access to it is
 	// "masked": x-mask when the definition gives one, else the mask of the
 	// field's type (phone, e-mail) or the default text mask.

@@ -46,6 +46,11 @@ type Env struct {
 	// "2026-05-01" compared with a datetime field means midnight there.
 	Now  time.Time
 	User User
+	// Calendar returns the business calendar of a name ("" is the
+	// default) for the working-time functions of expressions; nil, or a
+	// nil answer for "" or "default", means Monday to Friday, 09:00–18:00,
+	// in Now's location.
+	Calendar func(name string) *Calendar
 }
 
 // Filter translates a filter expression into the store's query form; the
