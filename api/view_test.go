@@ -49,7 +49,7 @@ func TestViewsAPI(t *testing.T) {
 			t.Fatalf("get: %d %s", r.Status, r.Body)
 		}
 		r = as(ann, "GET", "/api/entities/customer/views", "")
-		if !strings.Contains(r.Body, `"My VIPs"`) || strings.Contains(r.Body, `"id":"default"`) || !strings.Contains(r.Body, `"id":"default_kanban"`) {
+		if !strings.Contains(r.Body, `"My VIPs"`) || !strings.Contains(r.Body, `"id":"default"`) || !strings.Contains(r.Body, `"id":"default_kanban"`) {
 			t.Fatalf("ann's list: %s", r.Body)
 		}
 

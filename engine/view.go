@@ -56,8 +56,10 @@ func (e *Engine) viewEntity(actor Actor, entity string) (*compiled, *grants, err
 // ListViews returns the views of an entity that actor sees: the shared
 // ones and their own private ones (one indexed query), sorted by label in
 // the language lang (en or zh-CN), each as actor may use it
-// (schema.View.Shown). Generated views (schema.DefaultViews) come first
-// where the answer has no view of their type.
+// (schema.View.Shown). Generated views (schema.DefaultViews) come first:
+// the list of every record always (a saved list view, filtered as it
+// usually is, does not take "all" away), the kanban while the answer has
+// no kanban.
 func (e *Engine) ListViews(ctx context.Context, actor Actor, entity, lang string) ([]schema.View, error) {
 	ce, g, err := e.viewEntity(actor, entity)
 	if err != nil {
@@ -87,9 +89,7 @@ func (e *Engine) ListViews(ctx context.Context, actor Actor, entity, lang string
 	})
 	list, kanban := defaultViews(ce, g)
 	var gen []schema.View
-	if !has[schema.ViewList] {
-		gen = append(gen, *list)
-	}
+	gen = append(gen, *list)
 	if kanban != nil && !has[schema.ViewKanban] {
 		gen = append(gen, *kanban)
 	}

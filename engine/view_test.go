@@ -95,7 +95,7 @@ func TestViews(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := viewIDs(l1); got != "my open deals,Pipeline" {
+		if got := viewIDs(l1); got != "default,my open deals,Pipeline" { // "all" stays beside saved lists
 			t.Errorf("rep1 sees %s", got)
 		}
 		l2, err := eng.ListViews(ctx, rep2, "opportunity", "en")
@@ -142,7 +142,7 @@ func TestViews(t *testing.T) {
 		if err != nil || v3.Version != 3 || !v3.Shared || v3.Owner != rep1.ID {
 			t.Fatalf("admin shares: %+v %v", v3, err)
 		}
-		if got := viewIDs(must(eng.ListViews(ctx, rep2, "opportunity", "en"))); got != "Pipeline,team deals" {
+		if got := viewIDs(must(eng.ListViews(ctx, rep2, "opportunity", "en"))); got != "default,Pipeline,team deals" {
 			t.Errorf("after sharing rep2 sees %s", got)
 		}
 		// Bad input changes nothing.
