@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 
@@ -63,7 +64,11 @@ func (s *Server) getLayout(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, m)
 }
 
-func (s *Server) putLayout(c *fiber.Ctx) error {
+func (s *Server) putLayout(c *fiber.Ctx) error { return s.saveLayout(c, s.eng.PutLayout) }
+
+// saveLayout reads a layout document and its If-Match and saves it with
+// put (the layout itself, or its draft): 201 when it is new.
+func (s *Server) saveLayout(c *fiber.Ctx, put func(context.Context, engine.Actor, string, string, []byte, ...engine.SaveOption) (engine.LayoutInfo, bool, error)) error {
 	if err := s.requireAdmin(c); err != nil {
 		return err
 	}
@@ -81,12 +86,8 @@ func (s *Server) putLayout(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	l, created, err := s.eng.PutLayout(ctx, s.actor(c), strings.Clone(c.Params("name")), strings.Clone(c.Params("id")),
+	l, created, err := put(ctx, s.actor(c), strings.Clone(c.Params("name")), strings.Clone(c.Params("id")),
 		append([]byte(nil), b...), engine.IfVersion(want))
-	if err != nil {
-		return err
-	}
-	m, err := layoutBody(l)
 	if err != nil {
 		return err
 	}
@@ -94,8 +95,7 @@ func (s *Server) putLayout(c *fiber.Ctx) error {
 	if created {
 		status = fiber.StatusCreated
 	}
-	c.Set(fiber.HeaderETag, etag(l.Version))
-	return writeJSON(c, status, m)
+	return s.sendLayout(c, status, l)
 }
 
 func (s *Server) deleteLayout(c *fiber.Ctx) error {
@@ -127,35 +127,7 @@ func (s *Server) getLayoutDraft(c *fiber.Ctx) error {
 	return s.sendLayout(c, fiber.StatusOK, l)
 }
 
-func (s *Server) putLayoutDraft(c *fiber.Ctx) error {
-	if err := s.requireAdmin(c); err != nil {
-		return err
-	}
-	b, err := body(c, MaxDefinitionBody)
-	if err != nil {
-		return err
-	}
-	want, err := ifMatch(c)
-	if err != nil {
-		return err
-	}
-	var probe any
-	if err := decodeJSON(b, &probe); err != nil {
-		return err
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	l, created, err := s.eng.PutLayoutDraft(ctx, s.actor(c), strings.Clone(c.Params("name")), strings.Clone(c.Params("id")),
-		append([]byte(nil), b...), engine.IfVersion(want))
-	if err != nil {
-		return err
-	}
-	status := fiber.StatusOK
-	if created {
-		status = fiber.StatusCreated
-	}
-	return s.sendLayout(c, status, l)
-}
+func (s *Server) putLayoutDraft(c *fiber.Ctx) error { return s.saveLayout(c, s.eng.PutLayoutDraft) }
 
 func (s *Server) deleteLayoutDraft(c *fiber.Ctx) error {
 	want, err := ifMatch(c)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"reflect"
 	"sort"
@@ -135,39 +134,14 @@ func (e *Engine) PutLayout(ctx context.Context, actor Actor, entity, id string, 
 		return LayoutInfo{}, false, err
 	}
 	key := layoutKey(entity, id)
-	stored, err := e.st.Get(ctx, collLayouts, key)
-	found := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return LayoutInfo{}, false, fmt.Errorf("engine: read layout %s: %w", key, err)
-	}
-	if o.ifVersion > 0 && (!found || stored.Version != o.ifVersion) {
-		return LayoutInfo{}, false, errDefinitionVersion()
-	}
-	now := e.now()
-	rec := store.Record{ID: key, Version: 1, Data: map[string]any{"entity": entity, "layout": id, "document": string(doc),
-		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
-	var old map[string]any
-	if found {
-		rec.Version = stored.Version + 1
-		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
-		old = map[string]any{"version": float64(stored.Version)}
-	}
-	entry := e.defEntry(actor, AuditDefine, "layout", key, rec.Version, now, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
-	if found {
-		err = e.st.Update(ctx, collLayouts, rec, entry)
-	} else {
-		err = e.st.Insert(ctx, collLayouts, rec, entry)
-	}
-	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
-		return LayoutInfo{}, false, errDefinitionVersion()
-	case err != nil:
-		return LayoutInfo{}, false, storeFailure("store layout "+key, err)
+	version, found, err := e.putDocument(ctx, actor, collLayouts, "layout", key, map[string]any{"entity": entity, "layout": id}, string(doc), o.ifVersion)
+	if err != nil {
+		return LayoutInfo{}, false, err
 	}
 	docs := cur.docSet()
-	docs.layouts[key] = storedDoc{doc: string(doc), version: rec.Version}
+	docs.layouts[key] = storedDoc{doc: string(doc), version: version}
 	e.catalog.Store(e.newCatalog(cur.entities, docs))
-	return LayoutInfo{ID: id, Entity: entity, Label: l.Label, Version: rec.Version, Doc: string(doc)}, !found, nil
+	return LayoutInfo{ID: id, Entity: entity, Label: l.Label, Version: version, Doc: string(doc)}, !found, nil
 }
 
 // DeleteLayout removes a saved layout; an entity whose default layout is

@@ -91,39 +91,55 @@ func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []by
 	if err != nil {
 		return RoleInfo{}, false, err
 	}
-	stored, err := e.st.Get(ctx, collRoles, name)
-	found := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return RoleInfo{}, false, fmt.Errorf("engine: read role %s: %w", name, err)
+	version, found, err := e.putDocument(ctx, actor, collRoles, "role", name, nil, string(doc), o.ifVersion)
+	if err != nil {
+		return RoleInfo{}, false, err
 	}
-	if o.ifVersion > 0 && (!found || stored.Version != o.ifVersion) {
-		return RoleInfo{}, false, errDefinitionVersion()
+	docs := cur.docSet()
+	docs.roles[name] = storedDoc{doc: string(doc), version: version}
+	e.catalog.Store(e.newCatalog(cur.entities, docs))
+	return RoleInfo{Name: name, Label: role.Label, Version: version, Doc: string(doc)}, !found, nil
+}
+
+// putDocument stores doc as the next version of the definition document
+// key of a system collection, with its audit entry (kind) in the same
+// write: version 1 when there is none, and ifVersion (when not 0) must be
+// the stored version. fields are further data kept beside the document.
+// The caller holds defMu.
+func (e *Engine) putDocument(ctx context.Context, actor Actor, coll, kind, key string, fields map[string]any, doc string, ifVersion int64) (version int64, found bool, err error) {
+	stored, err := e.st.Get(ctx, coll, key)
+	found = err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, false, fmt.Errorf("engine: read %s %s: %w", kind, key, err)
+	}
+	if ifVersion > 0 && (!found || stored.Version != ifVersion) {
+		return 0, false, errDefinitionVersion()
 	}
 	now := e.now()
-	rec := store.Record{ID: name, Version: 1, Data: map[string]any{"document": string(doc),
+	rec := store.Record{ID: key, Version: 1, Data: map[string]any{"document": doc,
 		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
+	for k, v := range fields {
+		rec.Data[k] = v
+	}
 	var old map[string]any
 	if found {
 		rec.Version = stored.Version + 1
 		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
 		old = map[string]any{"version": float64(stored.Version)}
 	}
-	entry := e.defEntry(actor, AuditDefine, "role", name, rec.Version, now, old, map[string]any{"version": float64(rec.Version), "document": string(doc)})
+	entry := e.defEntry(actor, AuditDefine, kind, key, rec.Version, now, old, map[string]any{"version": float64(rec.Version), "document": doc})
 	if found {
-		err = e.st.Update(ctx, collRoles, rec, entry)
+		err = e.st.Update(ctx, coll, rec, entry)
 	} else {
-		err = e.st.Insert(ctx, collRoles, rec, entry)
+		err = e.st.Insert(ctx, coll, rec, entry)
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
-		return RoleInfo{}, false, errDefinitionVersion()
+		return 0, false, errDefinitionVersion()
 	case err != nil:
-		return RoleInfo{}, false, storeFailure("store role "+name, err)
+		return 0, false, storeFailure("store "+kind+" "+key, err)
 	}
-	docs := cur.docSet()
-	docs.roles[name] = storedDoc{doc: string(doc), version: rec.Version}
-	e.catalog.Store(e.newCatalog(cur.entities, docs))
-	return RoleInfo{Name: name, Label: role.Label, Version: rec.Version, Doc: string(doc)}, !found, nil
+	return rec.Version, found, nil
 }
 
 // DeleteRole removes a saved role; users who hold it lose what it granted.

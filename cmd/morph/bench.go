@@ -186,8 +186,8 @@ func benchCmd(ctx context.Context, args []string) error {
 		}
 		return base + "/api/records/account?" + q.Encode()
 	}
-	get := func(u string) error {
-		res, err := client.Get(u)
+	getAs := func(c *http.Client, u string) error {
+		res, err := c.Get(u)
 		if err != nil {
 			return err
 		}
@@ -200,6 +200,7 @@ func benchCmd(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
+	get := func(u string) error { return getAs(client, u) }
 	var created atomic.Int64
 	create := func(i int) error {
 		n := created.Add(1)
@@ -235,20 +236,6 @@ func benchCmd(ctx context.Context, args []string) error {
 	}
 	repURL := base + "/api/records/account?" + url.Values{"sort": {newest}, "limit": {"20"}}.Encode()
 	repAdminURL := base + "/api/records/account?" + url.Values{"filter": {fmt.Sprintf("owner == %q", rep.ID)}, "sort": {newest}, "limit": {"20"}}.Encode()
-	getAs := func(c *http.Client, u string) error {
-		res, err := c.Get(u)
-		if err != nil {
-			return err
-		}
-		defer res.Body.Close()
-		if _, err := io.Copy(io.Discard, res.Body); err != nil {
-			return err
-		}
-		if res.StatusCode != 200 {
-			return fmt.Errorf("GET %s: status %d", u, res.StatusCode)
-		}
-		return nil
-	}
 	storePage := func(i int, total bool, sort string) error {
 		f := query.Cmp{Field: "owner", Op: query.Eq, Value: users[i%len(users)]}
 		q := query.Query{Filter: f, Sort: storeSorts[sort], Limit: 21}
