@@ -268,8 +268,13 @@ func benchCmd(ctx context.Context, args []string) error {
 		{"engine: rep's page of 20", repPage},
 		{"http: a rep's accounts", func(int) error { return getAs(client, repAdminURL) }},
 		{"http: rep's page of 20", func(int) error { return getAs(repClient, repURL) }},
+		{"http: rep/admin alternating", func(i int) error { return alternate.run(i) }},
 		{"http: create with audit", create},
 	}
+	// The rep's page and the administrator's page of the same accounts,
+	// one after the other from the same clients, so that both meet the same
+	// load: their mean latencies are compared after the run.
+	alternate.fns = [2]func() error{func() error { return getAs(repClient, repURL) }, func() error { return getAs(client, repAdminURL) }}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -293,9 +298,44 @@ func benchCmd(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s: %w", r.name, err)
 		}
 		fmt.Printf(row, r.name, fmt.Sprintf("%.0f", res.rate), fmt.Sprintf("%.2f", res.p50), fmt.Sprintf("%.2f", res.p99), fmt.Sprint(res.errors))
+		if r.name == "http: rep/admin alternating" {
+			rep, adm := alternate.mean(0), alternate.mean(1)
+			fmt.Printf("  rep's page %.2f ms, admin's page %.2f ms on average: %.2f×\n", rep, adm, rep/adm)
+		}
 	}
 	fmt.Printf("\nstore %s, %d accounts, %d clients, %s each, GOMAXPROCS from %d CPUs\n", c.store, *records, *conc, *duration, numCPU())
 	return nil
+}
+
+// alternate runs two requests by turns and keeps the time each took.
+var alternate alternating
+
+type alternating struct {
+	fns   [2]func() error
+	mu    sync.Mutex
+	total [2]time.Duration
+	n     [2]int
+}
+
+func (a *alternating) run(i int) error {
+	k := (i / 8) % 2 // each client does both kinds by turns
+	t0 := time.Now()
+	err := a.fns[k]()
+	d := time.Since(t0)
+	a.mu.Lock()
+	a.total[k] += d
+	a.n[k]++
+	a.mu.Unlock()
+	return err
+}
+
+func (a *alternating) mean(k int) float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.n[k] == 0 {
+		return 0
+	}
+	return float64(a.total[k].Microseconds()) / float64(a.n[k]) / 1000
 }
 
 type benchResult struct {
