@@ -4,11 +4,13 @@ BIN       ?= bin/morph
 ADDR      ?= 127.0.0.1:8080
 STORE     ?= sqlite:./morph-data/morph.db
 FUZZTIME  ?= 10m
+EXAMPLE   ?= sme-crm
+DEMO      ?= 300
 
 .PHONY: run build ui test test-e2e test-mongo-compat vet bench fuzz clean
 
 run: build
-	./$(BIN) serve --addr $(ADDR) --store $(STORE) --example sme-crm --demo 1000
+	./$(BIN) serve --addr $(ADDR) --store $(STORE) --example $(EXAMPLE) --demo $(DEMO)
 
 # The UI (builder-ui, Vue) is built into builder-ui/dist, which the binary embeds.
 build: ui
