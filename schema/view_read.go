@@ -92,7 +92,8 @@ func goodColumn(f *Field) bool {
 // (DefaultListView) of the first six fields that make good columns, newest
 // first; and, when the entity has a select field, a kanban
 // (DefaultKanbanView) grouped by the first one with the first three other
-// fields on its cards (nil without one).
+// fields on its cards, the title field (the card's heading) apart (nil
+// without one).
 func DefaultViews(ent *Entity, readable func(string) bool) (list, kanban *View) {
 	can := func(name string) bool { return readable == nil || readable(name) }
 	entLabel := completeLabel(ent.Label)
@@ -123,8 +124,12 @@ func DefaultViews(ent *Entity, readable func(string) bool) (list, kanban *View) 
 	kanban = &View{ID: DefaultKanbanView, Entity: ent.Name, Type: ViewKanban, Shared: true, Generated: true,
 		Label:   morph.Text{EN: entLabel.EN + " by " + gl.EN, ZH: entLabel.ZH + "（按" + gl.ZH + "）"},
 		GroupBy: group.Name}
+	title := ent.TitleField // a card shows it as its heading
+	if title == "" && len(ent.Fields) > 0 {
+		title = ent.Fields[0].Name
+	}
 	for _, f := range ent.Fields {
-		if len(kanban.CardFields) < 3 && f != group && goodColumn(f) && can(f.Name) {
+		if len(kanban.CardFields) < 3 && f != group && f.Name != title && goodColumn(f) && can(f.Name) {
 			kanban.CardFields = append(kanban.CardFields, f.Name)
 		}
 	}

@@ -176,7 +176,7 @@ func TestDefaultViews(t *testing.T) {
 	if cols != "[{name 0} {stage 0} {rep 0} {salary 0} {close 0} {city 0}]" || list.Sort != "-created_at" || !list.Generated || list.ID != "default" {
 		t.Errorf("list %+v", list)
 	}
-	if kanban == nil || kanban.GroupBy != "stage" || fmt.Sprint(kanban.CardFields) != "[name rep salary]" || kanban.ID != "default_kanban" ||
+	if kanban == nil || kanban.GroupBy != "stage" || fmt.Sprint(kanban.CardFields) != "[rep salary close]" || kanban.ID != "default_kanban" ||
 		kanban.Label.ZH != "商机（按阶段）" || kanban.Label.EN != "Deal by Stage" {
 		t.Errorf("kanban %+v", kanban)
 	}
