@@ -77,6 +77,9 @@ type Store struct {
 
 	mu      sync.RWMutex
 	indexes map[string]map[string]store.Index // collection → MongoDB index name → index
+	// writeLocks serialise single-document writes of collections with
+	// unique indexes on FerretDB v2 (uniqueWrites): collection → *sync.Mutex.
+	writeLocks sync.Map
 
 	hooks  hooks
 	clears clearer // outboxes waiting to be cleared (FerretDB v2)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -34,7 +35,9 @@ func (s *Store) Insert(ctx context.Context, name string, rec store.Record, audit
 	if err != nil {
 		return err
 	}
+	unlock := s.uniqueWrites(name)
 	_, err = transient(ctx, func() (*mongo.InsertOneResult, error) { return c.InsertOne(ctx, withOutbox(doc, entries)) })
+	unlock()
 	if isDuplicate(err) {
 		return s.duplicate(ctx, name, c, rec, err.Error(), true)
 	}
@@ -222,7 +225,9 @@ func (s *Store) Update(ctx context.Context, name string, rec store.Record, audit
 		f = f[:1]
 	}
 	for attempt := 0; ; attempt++ {
+		unlock := s.uniqueWrites(name)
 		res, err := transient(ctx, func() (*mongo.UpdateResult, error) { return c.ReplaceOne(ctx, f, doc) })
+		unlock()
 		if isDuplicate(err) {
 			return s.duplicate(ctx, name, c, rec, err.Error(), false)
 		}
@@ -331,6 +336,24 @@ func transient[T any](ctx context.Context, write func() (T, error)) (T, error) {
 		case <-time.After(time.Duration(1+rand.IntN(4<<min(attempt, 4))) * time.Millisecond):
 		}
 	}
+}
+
+// uniqueWrites takes, on FerretDB v2, the lock of a collection with unique
+// indexes for one single-document write, and returns its release. There
+// unique indexes are PostgreSQL exclusion constraints, and writes racing
+// for one value deadlock each other (PostgreSQL resolves each deadlock
+// after a second, one pair at a time): twenty concurrent writes of one
+// e-mail address took longer than a request may. Taking them one after
+// another in this process makes the losers fail at once with the unique
+// violation. Elsewhere (MongoDB, FerretDB v1) it does nothing.
+func (s *Store) uniqueWrites(name string) func() {
+	if !s.keepOutbox(name) { // FerretDB v2 and a unique index: the same condition
+		return func() {}
+	}
+	m, _ := s.writeLocks.LoadOrStore(name, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 // isTransient reports whether a write was aborted for a transient reason.
