@@ -147,24 +147,9 @@ var layoutValidator = sync.OnceValue(func() *jsonschema.Schema {
 // ("/tabs/0/sections/1/rows/2/cols/0/field"); a condition that does not
 // compile is keyed by its own pointer with the Offset inside it.
 func ParseLayout(doc []byte, ent *Entity) (*Layout, error) {
-	if len(doc) > MaxLayoutSize {
-		return nil, morph.Errorf(morph.ETooLarge, "A layout may be at most %d KiB", "布局最大 %d KiB", MaxLayoutSize>>10)
-	}
-	if err := CheckText(doc); err != nil {
+	raw, root, err := decodeDocument(doc, MaxLayoutSize, morph.Text{EN: "layout", ZH: "布局"})
+	if err != nil {
 		return nil, err
-	}
-	var raw any
-	if err := json.Unmarshal(doc, &raw); err != nil {
-		fe := settingError("", "json", morph.T("The layout is not valid JSON: %s", "布局不是有效的 JSON：%s", err.Error()))
-		var se *json.SyntaxError
-		if errors.As(err, &se) && se.Offset > 0 {
-			fe.Offset = int(se.Offset) - 1
-		}
-		return nil, &morph.Error{Code: morph.EInvalidJSON, Text: fe.Text, Fields: []morph.FieldError{fe}}
-	}
-	root, ok := raw.(map[string]any)
-	if !ok {
-		return nil, morph.Invalid(settingError("", "type", morph.T("A layout must be a JSON object", "布局必须是 JSON 对象")))
 	}
 	c := &layoutCheck{ent: ent, placed: map[string]string{}}
 	if errs := layoutShapeErrors(raw); len(errs) > 0 {

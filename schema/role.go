@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"sort"
@@ -250,19 +249,9 @@ var roleValidator = sync.OnceValue(func() *jsonschema.Schema {
 // rule that does not compile is keyed by "/entities/<name>/where" with the
 // Offset of the problem inside the rule.
 func ParseRole(doc []byte, entity func(name string) *Entity) (*Role, error) {
-	if len(doc) > MaxRoleSize {
-		return nil, morph.Errorf(morph.ETooLarge, "A role may be at most %d KiB", "角色最大 %d KiB", MaxRoleSize>>10)
-	}
-	if err := CheckText(doc); err != nil {
+	raw, root, err := decodeDocument(doc, MaxRoleSize, morph.Text{EN: "role", ZH: "角色"})
+	if err != nil {
 		return nil, err
-	}
-	var raw any
-	if err := json.Unmarshal(doc, &raw); err != nil {
-		return nil, roleJSONError(err)
-	}
-	root, ok := raw.(map[string]any)
-	if !ok {
-		return nil, morph.Invalid(settingError("", "type", morph.T("A role must be a JSON object", "角色必须是 JSON 对象")))
 	}
 	c := &roleCheck{bad: map[string]bool{}}
 	for _, fe := range roleShapeErrors(raw) {
@@ -379,17 +368,6 @@ func (c *roleCheck) where(err error, path string) {
 	fe.Path = path
 	fe.Text = morph.Text{EN: "The row rule cannot be used: " + fe.Text.EN, ZH: "行规则无法使用：" + fe.Text.ZH}
 	c.report(fe)
-}
-
-// roleJSONError reports a role that is not JSON, with the byte offset of the
-// problem when it is known (-1 otherwise).
-func roleJSONError(err error) *morph.Error {
-	fe := settingError("", "json", morph.T("The role is not valid JSON: %s", "角色不是有效的 JSON：%s", err.Error()))
-	var se *json.SyntaxError
-	if errors.As(err, &se) && se.Offset > 0 {
-		fe.Offset = int(se.Offset) - 1
-	}
-	return &morph.Error{Code: morph.EInvalidJSON, Text: fe.Text, Fields: []morph.FieldError{fe}}
 }
 
 // roleShapeErrors checks a decoded role against RoleSchema, one problem per

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -157,24 +156,9 @@ func (vc ViewCheck) readable(field string) bool { return vc.Readable == nil || v
 // (ViewCheck.Readable) is refused like one that does not exist, with code
 // not_readable.
 func ParseView(doc []byte, ent *Entity, vc ViewCheck) (*View, error) {
-	if len(doc) > MaxViewSize {
-		return nil, morph.Errorf(morph.ETooLarge, "A view may be at most %d KiB", "视图最大 %d KiB", MaxViewSize>>10)
-	}
-	if err := CheckText(doc); err != nil {
+	raw, root, err := decodeDocument(doc, MaxViewSize, morph.Text{EN: "view", ZH: "视图"})
+	if err != nil {
 		return nil, err
-	}
-	var raw any
-	if err := json.Unmarshal(doc, &raw); err != nil {
-		fe := settingError("", "json", morph.T("The view is not valid JSON: %s", "视图不是有效的 JSON：%s", err.Error()))
-		var se *json.SyntaxError
-		if errors.As(err, &se) && se.Offset > 0 {
-			fe.Offset = int(se.Offset) - 1
-		}
-		return nil, &morph.Error{Code: morph.EInvalidJSON, Text: fe.Text, Fields: []morph.FieldError{fe}}
-	}
-	root, ok := raw.(map[string]any)
-	if !ok {
-		return nil, morph.Invalid(settingError("", "type", morph.T("A view must be a JSON object", "视图必须是 JSON 对象")))
 	}
 	c := &roleCheck{bad: map[string]bool{}}
 	for _, fe := range viewShapeErrors(raw) {
