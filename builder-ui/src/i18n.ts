@@ -1,7 +1,8 @@
 import { createI18n } from 'vue-i18n'
+import { builderEn, builderZh } from './builder/messages'
 
 const en = {
-  app: { name: 'Morph', language: 'Language', signOut: 'Sign out', notifications: 'Notifications', noNotifications: 'No notifications yet', menu: 'Menu', navigation: 'Main navigation', skip: 'Skip to content' },
+  app: { name: 'Morph', builder: 'Builder', language: 'Language', signOut: 'Sign out', notifications: 'Notifications', noNotifications: 'No notifications yet', menu: 'Menu', navigation: 'Main navigation', skip: 'Skip to content' },
   login: { title: 'Sign in to Morph', email: 'E-mail', password: 'Password', submit: 'Sign in', expired: 'Your session has ended. Please sign in again.' },
   list: {
     new: 'New', search: 'Search', searchPlaceholder: 'Search {fields}', filter: 'Filter', total: '{n} record | {n} records',
@@ -37,7 +38,7 @@ const en = {
 }
 
 const zh: typeof en = {
-  app: { name: 'Morph', language: '语言', signOut: '退出登录', notifications: '通知', noNotifications: '暂无通知', menu: '菜单', navigation: '主导航', skip: '跳到正文' },
+  app: { name: 'Morph', builder: '搭建', language: '语言', signOut: '退出登录', notifications: '通知', noNotifications: '暂无通知', menu: '菜单', navigation: '主导航', skip: '跳到正文' },
   login: { title: '登录 Morph', email: '电子邮箱', password: '密码', submit: '登录', expired: '会话已结束，请重新登录。' },
   list: {
     new: '新建', search: '搜索', searchPlaceholder: '搜索{fields}', filter: '筛选', total: '共 {n} 条',
@@ -84,5 +85,5 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLanguage(),
   fallbackLocale: 'en',
-  messages: { en, 'zh-CN': zh },
+  messages: { en: { ...en, ...builderEn }, 'zh-CN': { ...zh, ...builderZh } },
 })

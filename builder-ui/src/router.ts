@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { session, loadSession } from './meta'
+import { builderRoutes } from './builder/routes'
 
 const router = createRouter({
   history: createWebHistory('/'),
@@ -12,6 +13,7 @@ const router = createRouter({
         { path: 'e/:entity/new', name: 'create', component: () => import('./views/FormPage.vue'), props: true },
         { path: 'e/:entity/:id', name: 'record', component: () => import('./views/RecordPage.vue'), props: true },
         { path: 'e/:entity/:id/edit', name: 'edit', component: () => import('./views/FormPage.vue'), props: true },
+        { path: 'builder', component: () => import('./builder/BuilderShell.vue'), meta: { admin: true }, children: builderRoutes },
       ],
     },
     { path: '/:pathMatch(.*)*', redirect: '/' },
@@ -21,13 +23,16 @@ const router = createRouter({
 // Every page but sign-in needs a session: load it once; without one (401) go to sign-in and come back after.
 router.beforeEach(async to => {
   if (to.meta.public) return true
-  if (session.loaded) return true
-  try {
-    await loadSession()
-    return true
-  } catch {
-    return { name: 'login', query: { redirect: to.fullPath } }
+  if (!session.loaded) {
+    try {
+      await loadSession()
+    } catch {
+      return { name: 'login', query: { redirect: to.fullPath } }
+    }
   }
+  // The builder is for administrators; the server refuses its writes to anyone else anyway.
+  if (to.matched.some(r => r.meta.admin) && !session.me?.permissions?.admin) return { name: 'home' }
+  return true
 })
 
 export default router
