@@ -154,6 +154,13 @@ func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
 	return e, nil
 }
 
+// Generations returns the store's write generations when it tracks them (see
+// store.Generations).
+func (e *Engine) Generations() (store.Generations, bool) {
+	g, ok := e.space.Store.(store.Generations)
+	return g, ok
+}
+
 // Store returns the engine's store (for commands that measure it directly).
 func (e *Engine) Store() store.Store { return e.st }
 

@@ -51,7 +51,7 @@ const (
 	// members) is reused before it is read again. Changes made through this
 	// process invalidate it at once; the TTL bounds the staleness of changes
 	// made by other servers sharing the store. Sessions and keys themselves
-	// are read from the store on every request and never cached.
+	// are never kept past a change of their collection (see credCache).
 	DefaultActorTTL = 10 * time.Second
 )
 
@@ -81,6 +81,7 @@ type Service struct {
 
 	dummyHash func() string // a hash to verify against when no user matches
 	cache     actorCache
+	creds     credCache
 }
 
 // New returns the identity service over eng's store. It does no I/O: the
@@ -105,6 +106,9 @@ func New(eng *engine.Engine, opts Options) *Service {
 		opts.Password = password.Default
 	}
 	s := &Service{eng: eng, st: eng.Store(), opts: opts, log: opts.Logger}
+	if g, ok := eng.Generations(); ok {
+		s.creds.gens = g
+	}
 	s.dummyHash = sync.OnceValue(func() string {
 		h, err := password.Hash(newSecret(), opts.Password)
 		if err != nil {

@@ -162,16 +162,31 @@ func (s *Service) RevokeKey(ctx context.Context, actor engine.Actor, id string) 
 
 // key returns the user of a live API key.
 func (s *Service) key(ctx context.Context, secret string) (string, error) {
-	recs, err := s.st.Find(ctx, collKeys, query.Query{Filter: query.Cmp{Field: "hash", Op: query.Eq, Value: hashSecret(secret)}, Limit: 1})
-	if err != nil {
-		return "", storeError("read key", err)
+	hash := hashSecret(secret)
+	gen, cached := s.creds.generation(collKeys)
+	e, ok := cachedCred{}, false
+	if cached {
+		e, ok = s.creds.get(hash, gen)
 	}
-	if len(recs) == 0 {
+	if !ok {
+		recs, err := s.st.Find(ctx, collKeys, query.Query{Filter: query.Cmp{Field: "hash", Op: query.Eq, Value: hash}, Limit: 1})
+		if err != nil {
+			return "", storeError("read key", err)
+		}
+		if len(recs) == 0 {
+			return "", Unauthenticated()
+		}
+		e.gen = gen
+		e.user, _ = recs[0].Data["user"].(string)
+		if exp, ok := recs[0].Data["expires_at"].(string); ok {
+			e.expires = parseTime(exp)
+		}
+		if cached {
+			s.creds.put(hash, e)
+		}
+	}
+	if !e.expires.IsZero() && !s.opts.Now().Before(e.expires) {
 		return "", Unauthenticated()
 	}
-	if exp, ok := recs[0].Data["expires_at"].(string); ok && !s.opts.Now().Before(parseTime(exp)) {
-		return "", Unauthenticated()
-	}
-	user, _ := recs[0].Data["user"].(string)
-	return user, nil
+	return e.user, nil
 }

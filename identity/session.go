@@ -159,10 +159,11 @@ func (s *Service) rehash(ctx context.Context, u User, pw string) {
 }
 
 // Authenticate resolves a session token or API key into the actor it acts
-// as, with addr as the client's address. Sessions and keys are read from
-// the store on every call — a logout, a revocation or a deactivation holds
-// from the next request on — and a session's last use is written at most
-// once a minute. Anything that is not a live credential is Unauthenticated.
+// as, with addr as the client's address. A logout, a revocation or a
+// deactivation holds from the next request on: sessions and keys are read
+// from the store on every call, or, on a store that sees all its writes, kept
+// until their collection next changes (credCache); a session's last use is
+// written at most once a minute. Anything that is not a live credential is Unauthenticated.
 func (s *Service) Authenticate(ctx context.Context, credential, addr string) (engine.Actor, error) {
 	if len(credential) > maxCredential {
 		return engine.Actor{}, Unauthenticated()
@@ -199,32 +200,56 @@ func (s *Service) Authenticate(ctx context.Context, credential, addr string) (en
 // session returns the user of a live session, ending it when it has
 // expired, and notes its use.
 func (s *Service) session(ctx context.Context, token string) (string, error) {
-	r, err := s.st.Get(ctx, collSessions, hashSecret(token))
+	hash := hashSecret(token)
+	gen, cached := s.creds.generation(collSessions)
+	if cached {
+		if e, ok := s.creds.get(hash, gen); ok {
+			return s.liveSession(ctx, hash, e)
+		}
+	}
+	r, err := s.st.Get(ctx, collSessions, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", Unauthenticated()
 	}
 	if err != nil {
 		return "", storeError("read session", err)
 	}
+	user, _ := r.Data["user"].(string)
+	e := cachedCred{gen: gen, user: user, created: parseTime(r.Data["created_at"]), seen: parseTime(r.Data["last_seen"])}
+	if cached {
+		s.creds.put(hash, e)
+	}
+	return s.liveSession(ctx, hash, e)
+}
+
+// liveSession checks a session read from the store or the cache: an expired
+// one is ended; a live one's use is noted at most once a minute.
+func (s *Service) liveSession(ctx context.Context, hash string, e cachedCred) (string, error) {
 	now := s.opts.Now()
-	created := parseTime(r.Data["created_at"])
-	seen := parseTime(r.Data["last_seen"])
-	if !now.Before(created.Add(s.opts.MaxAge)) || !now.Before(seen.Add(s.opts.IdleTimeout)) {
-		if err := s.st.Delete(ctx, collSessions, r.ID, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if !now.Before(e.created.Add(s.opts.MaxAge)) || !now.Before(e.seen.Add(s.opts.IdleTimeout)) {
+		if err := s.st.Delete(ctx, collSessions, hash, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.log.Error("end expired session", "err", err)
 		}
 		return "", Unauthenticated()
 	}
-	if now.Sub(seen) >= seenEvery {
-		r.Data["last_seen"] = engine.FormatTime(now)
-		r.Version++
-		// Another request of the same session may have noted it first.
-		if err := s.st.Update(ctx, collSessions, r); err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
-			s.log.Error("note session use", "err", err)
-		}
+	if now.Sub(e.seen) >= seenEvery {
+		s.noteSessionUse(ctx, hash, now)
 	}
-	user, _ := r.Data["user"].(string)
-	return user, nil
+	return e.user, nil
+}
+
+// noteSessionUse writes the session's last use. Another request of the same
+// session may have noted it first, or ended it.
+func (s *Service) noteSessionUse(ctx context.Context, hash string, now time.Time) {
+	r, err := s.st.Get(ctx, collSessions, hash)
+	if err != nil {
+		return
+	}
+	r.Data["last_seen"] = engine.FormatTime(now)
+	r.Version++
+	if err := s.st.Update(ctx, collSessions, r); err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("note session use", "err", err)
+	}
 }
 
 // Logout ends the session of token. Ending a session that has already

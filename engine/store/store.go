@@ -151,6 +151,16 @@ type Store interface {
 // collections; adapters write the entries there.
 const AuditCollection = "_audit"
 
+// Generations is implemented by stores that see every write of their data —
+// the embedded store, whose file one process holds — so that what was read
+// can be kept until the collection next changes. Generation returns a number
+// that changes whenever a write to coll (or its removal) has committed, before
+// that write returns to its caller. A store shared by several processes does
+// not implement it.
+type Generations interface {
+	Generation(coll string) uint64
+}
+
 // Recoverer is implemented by adapters whose audit entries may, after a
 // crash, wait in an outbox: Recover brings every entry whose write happened
 // into AuditCollection and drops those whose write did not. Adapters run it

@@ -57,3 +57,15 @@ func (s *Store) keepCount(k countKey, gen uint64, n int64) {
 	}
 	s.counts[k] = countEntry{gen: gen, n: n}
 }
+
+// Generation implements store.Generations: the count of committed writes to
+// coll's table made through this store since it was opened.
+func (s *Store) Generation(coll string) uint64 {
+	tbl, err := table(coll)
+	if err != nil {
+		return 0
+	}
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	return s.gen[tbl]
+}

@@ -396,3 +396,41 @@ func TestFullDatabase(t *testing.T) {
 		t.Fatalf("%d of %d acknowledged records after freeing room (%v); %d in all", len(recs), len(acked), err, count())
 	}
 }
+
+// A collection's generation changes with every committed write to it, a
+// failed write or a read leaves it, and other collections' writes do not
+// touch it: what callers keep by it is dropped exactly when it may be stale.
+func TestGeneration(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	g := s.(store.Generations)
+	for _, c := range []string{"a", "b"} {
+		if err := s.EnsureCollection(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := g.Generation("a")
+	step := func(what string, changes bool, fn func() error) {
+		t.Helper()
+		err := fn()
+		now := g.Generation("a")
+		if changes && (err != nil || now == last) || !changes && now != last {
+			t.Fatalf("%s: generation %d → %d (err %v), want a change: %v", what, last, now, err, changes)
+		}
+		last = now
+	}
+	rec := store.Record{ID: "r1", Version: 1, Data: map[string]any{"n": 1.0}}
+	step("insert", true, func() error { return s.Insert(ctx, "a", rec) })
+	step("duplicate insert", false, func() error { s.Insert(ctx, "a", rec); return nil })
+	step("read", false, func() error { _, err := s.Get(ctx, "a", "r1"); return err })
+	step("write elsewhere", false, func() error { return s.Insert(ctx, "b", rec) })
+	rec.Version = 2
+	step("update", true, func() error { return s.Update(ctx, "a", rec) })
+	step("stale update", false, func() error { s.Update(ctx, "a", rec); return nil })
+	step("bulk insert", true, func() error {
+		_, err := s.InsertMany(ctx, "a", []store.Record{{ID: "r2", Version: 1, Data: map[string]any{}}})
+		return err
+	})
+	step("delete", true, func() error { return s.Delete(ctx, "a", "r1", 0) })
+	step("drop", true, func() error { return s.DropCollection(ctx, "a") })
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"runtime"
 	"time"
 
 	"github.com/morphcrm/morph/engine/store"
@@ -54,12 +55,16 @@ func (s *Store) write(ctx context.Context, table string, audit bool, fn func(ctx
 
 // writer commits waiting writes in groups: every write that is waiting
 // when a transaction starts joins it, so concurrent writers share the cost
-// of a commit. A failing statement fails alone (SQLite undoes only that
+// of a commit. Before it starts one, the writer lets the goroutines that are
+// ready to run go first (runtime.Gosched: nothing when none is), so that
+// requests about to hand over their writes join the group rather than wait
+// for the next commit. A failing statement fails alone (SQLite undoes only that
 // statement); a failing commit fails the whole group.
 func (s *Store) writer() {
 	defer close(s.done)
 	for op := range s.writes {
 		group := []*writeOp{op}
+		runtime.Gosched()
 	fill:
 		for len(group) < maxGroup {
 			select {
