@@ -19,6 +19,9 @@ type Catalog struct {
 	names    []string
 	roles    map[string]*roleDef
 	layouts  map[string]*layoutDef // by layoutKey(entity, id)
+	// rollupsOf are the roll-up fields of each entity; rollupsFrom those
+	// over each entity's records (by the child's name).
+	rollupsOf, rollupsFrom map[string][]*rollup
 	// grants caches what a set of roles grants on an entity (*grants by
 	// roleKey and entity name); it lives as long as the catalog.
 	grants sync.Map
@@ -152,6 +155,7 @@ func (e *Engine) newCatalog(entities map[string]*compiled, docs docSet) *Catalog
 		c.names = append(c.names, n)
 	}
 	sort.Strings(c.names)
+	c.rollupsOf, c.rollupsFrom = compileRollups(entities, e.log.Warn)
 	c.roles = compileRoles(c, docs.roles, e.log.Warn)
 	c.layouts = compileLayouts(c, docs.layouts, e.log.Warn)
 	return c

@@ -128,6 +128,7 @@ type Engine struct {
 	space *spaceWatch // notes writes that fail for lack of space
 
 	recomputes recomputes // the latest recompute of each entity's formulas
+	rollups    rollupWork // the parents whose roll-ups are to be recounted
 }
 
 // New opens an engine over st: it loads every stored definition, compiles
@@ -174,6 +175,7 @@ func (e *Engine) Subscribe(fn func(context.Context, Event)) {
 }
 
 func (e *Engine) publish(ctx context.Context, ev Event) {
+	e.noteRollups(ev)
 	e.subMu.RLock()
 	subs := e.subs
 	e.subMu.RUnlock()

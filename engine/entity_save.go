@@ -77,6 +77,9 @@ func (e *Engine) PutEntity(ctx context.Context, actor Actor, name string, doc []
 	if errs := ent.CheckRefs(func(n string) bool { return n == name || cur.entities[n] != nil }); len(errs) > 0 {
 		return SaveResult{}, morph.Invalid(errs...)
 	}
+	if errs := checkRollups(cur, ent); len(errs) > 0 {
+		return SaveResult{}, morph.Invalid(errs...)
+	}
 	stored, found, err := e.storedDefinition(ctx, name)
 	if err != nil {
 		return SaveResult{}, err
@@ -271,6 +274,15 @@ func (e *Engine) DeleteEntity(ctx context.Context, actor Actor, name string, opt
 		for _, r := range refs {
 			err.Fields = append(err.Fields, morph.FieldError{Path: "/" + r.Entity + "/properties/" + r.Field, Code: "referenced",
 				Text: morph.T("%s.%s refers to %s", "%s.%s 引用了 %s", r.Entity, r.Field, name)})
+		}
+		return err
+	}
+	if refs := cur.rolledUpBy(name); len(refs) > 0 {
+		err := morph.Errorf(morph.EConflict, "Roll-up fields of other entities count the records of %q; remove them first",
+			"其他实体的汇总字段统计了 %q 的记录；请先删除这些汇总字段", name)
+		for _, r := range refs {
+			err.Fields = append(err.Fields, morph.FieldError{Path: "/" + r.Entity + "/properties/" + r.Field, Code: "rolled_up",
+				Text: morph.T("%s.%s rolls up %s", "%s.%s 汇总了 %s", r.Entity, r.Field, name)})
 		}
 		return err
 	}

@@ -2,16 +2,14 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"reflect"
 	"strings"
 	"sync"
 
-	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/query"
-	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema"
 )
 
 // RecomputeSyncLimit is the most records an entity may hold for a save
@@ -73,6 +71,12 @@ func formulaSignature(ce *compiled) string {
 	var b strings.Builder
 	for _, f := range ce.Formulas() {
 		fmt.Fprintf(&b, "%s\x00%s\x00%d\x01", f.Name, f.Expr.Source, f.Kind())
+	}
+	for _, f := range ce.Fields {
+		if f.Type.Name() == "rollup" {
+			r, _ := schema.ParseRollup(f)
+			fmt.Fprintf(&b, "%s\x00%+v\x00%d\x01", f.Name, r, f.Kind())
+		}
 	}
 	return b.String()
 }
@@ -156,21 +160,14 @@ func (e *Engine) recompute(ctx context.Context, ce *compiled, p RecomputeProgres
 			e.log.Error("recompute formulas", "entity", ce.Name, "err", err)
 			break
 		}
-		for _, rec := range recs {
-			changed, err := e.recomputeOne(ctx, ce, rec)
-			switch {
-			case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
-			case morph.ErrorCode(err) == morph.EExpression:
-				p.Failed++
-			case err != nil:
-				p.State, p.Error = RecomputeFailed, "a record could not be written"
-				e.log.Error("recompute formulas", "entity", ce.Name, "record", rec.ID, "err", err)
-				e.recomputes.set(p)
-				return p
-			case changed:
-				p.Changed++
-			}
-			p.Done++
+		changed, _, err := e.refreshRecords(ctx, ce, recs, true)
+		p.Done += int64(len(recs))
+		p.Changed += int64(changed)
+		if err != nil {
+			p.State, p.Error = RecomputeFailed, "a record could not be written"
+			e.log.Error("recompute", "entity", ce.Name, "err", err)
+			e.recomputes.set(p)
+			return p
 		}
 		e.recomputes.set(p)
 		if len(recs) < recomputePage {
@@ -184,17 +181,35 @@ func (e *Engine) recompute(ctx context.Context, ce *compiled, p RecomputeProgres
 	return p
 }
 
-// recomputeOne computes a record's formulas and writes it when a value
-// changes.
-func (e *Engine) recomputeOne(ctx context.Context, ce *compiled, rec Record) (bool, error) {
+// recomputeOne computes a record's roll-ups (their values by field and
+// record id in rollups; none when nil) and formulas, and writes it when a
+// value changes.
+func (e *Engine) recomputeOne(ctx context.Context, ce *compiled, rec Record, rollups map[string]map[string]any) (bool, error) {
 	data, _ := userData(ce, rec.Data)
+	var fields []*schema.Field
+	for _, r := range e.Catalog().rollupsOf[ce.Name] {
+		vals, ok := rollups[r.field.Name]
+		if !ok {
+			continue
+		}
+		v, has := vals[rec.ID]
+		if !has {
+			v = r.zero()
+		}
+		if v == nil {
+			delete(data, r.field.Name)
+		} else {
+			data[r.field.Name] = v
+		}
+		fields = append(fields, r.field)
+	}
 	w := &Write{Entity: ce.Name, Actor: System, Data: data, Old: &rec}
 	if err := e.computeFormulas(ce, w); err != nil {
 		return false, err
 	}
 	next := maps.Clone(rec.Data)
 	changed := false
-	for _, f := range ce.Formulas() {
+	for _, f := range append(fields, ce.Formulas()...) {
 		v, has := w.Data[f.Name]
 		old, had := rec.Data[f.Name]
 		if has == had && reflect.DeepEqual(v, old) {

@@ -69,6 +69,11 @@ func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, i
 		in["owner"] = actor.ID // a declared owner field defaults to the creator too
 	}
 	ce.ApplyDefaults(in)
+	for _, r := range e.Catalog().rollupsOf[ce.Name] {
+		if z := r.zero(); z != nil { // a new record has no children yet
+			in[r.field.Name] = z
+		}
+	}
 	w := &Write{Entity: ce.Name, Actor: actor, Data: in, owner: owner}
 	if len(pre) == 0 {
 		if err := e.applyDefaultExprs(ce, w); err != nil {

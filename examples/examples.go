@@ -39,8 +39,49 @@ func names(fsys fs.FS) []string {
 
 // Load returns an example's definitions ordered so that every relation
 // target comes before the entities that refer to it: saved in this order,
-// each definition's targets already exist.
-func Load(name string) ([]Definition, error) { return load(files, name) }
+// each definition's targets already exist. A roll-up counts the records of
+// an entity that refers to its own, so an entity with roll-ups comes twice:
+// first without them, and whole after every other entity.
+func Load(name string) ([]Definition, error) {
+	defs, err := load(files, name)
+	if err != nil {
+		return nil, err
+	}
+	var later []Definition
+	for i, d := range defs {
+		stripped, ok, err := withoutRollups(d.JSON)
+		if err != nil {
+			return nil, fmt.Errorf("examples: %s: %s: %w", name, d.Name, err)
+		}
+		if ok {
+			later = append(later, d)
+			defs[i].JSON = stripped
+		}
+	}
+	return append(defs, later...), nil
+}
+
+// withoutRollups returns a definition without its roll-up fields, and
+// whether it had any.
+func withoutRollups(def []byte) ([]byte, bool, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(def, &doc); err != nil {
+		return nil, false, err
+	}
+	props, _ := doc["properties"].(map[string]any)
+	stripped := false
+	for k, p := range props {
+		if m, ok := p.(map[string]any); ok && m["x-type"] == "rollup" {
+			delete(props, k)
+			stripped = true
+		}
+	}
+	if !stripped {
+		return def, false, nil
+	}
+	b, err := json.Marshal(doc)
+	return b, true, err
+}
 
 func load(fsys fs.FS, name string) ([]Definition, error) {
 	entries, err := fs.ReadDir(fsys, name)

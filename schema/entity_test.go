@@ -218,6 +218,8 @@ func TestEveryTypeHasBilingualLabel(t *testing.T) {
 			base["x-ref"] = "thing"
 		case "formula":
 			base["x-expr"] = "1 + 1"
+		case "rollup":
+			base["x-rollup"] = map[string]any{"from": "line", "via": "thing", "agg": "count"}
 		}
 		b, _ := json.Marshal(map[string]any{"$id": "thing", "type": "object", "properties": map[string]any{"f": base}})
 		if _, err := schema.Parse(b); err != nil {

@@ -235,6 +235,8 @@ func maintain(ctx context.Context, eng *engine.Engine, log *slog.Logger) {
 		}
 	}
 	pruneKeys()
+	// Roll-ups whose children were written just before a crash are repaired.
+	go eng.RecountRollups(ctx)
 	for {
 		select {
 		case <-ctx.Done():
