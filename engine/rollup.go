@@ -160,7 +160,9 @@ func (c *Catalog) rolledUpBy(name string) []Reference {
 type rollupWork struct {
 	mu      sync.Mutex
 	dirty   map[string]map[string]struct{}
-	running bool
+	running bool       // the worker runs
+	busy    int        // recounts under way (the worker's, SettleRollups')
+	idle    *sync.Cond // signalled when a recount ends
 }
 
 // noteRollups marks the parents a stored write of a child touches.
@@ -224,8 +226,9 @@ func (r *rollup) touched(old, new map[string]any) bool {
 	return is && r.path != "" && !reflect.DeepEqual(store.Lookup(old, r.path), store.Lookup(new, r.path))
 }
 
-// takeDirty removes and returns the dirty parents; with none it marks the
-// worker stopped (under the same lock, so a new mark starts another).
+// takeDirty removes and returns the dirty parents, counting a recount of
+// them under way; with none it marks the worker stopped (under the same
+// lock, so a new mark starts another).
 func (w *rollupWork) takeDirty() map[string]map[string]struct{} {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -233,8 +236,20 @@ func (w *rollupWork) takeDirty() map[string]map[string]struct{} {
 	w.dirty = nil
 	if len(d) == 0 {
 		w.running = false
+		return nil
 	}
+	w.busy++
 	return d
+}
+
+// done ends a recount that takeDirty or SettleRollups counted.
+func (w *rollupWork) done() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.busy--
+	if w.idle != nil {
+		w.idle.Broadcast()
+	}
 }
 
 func (w *rollupWork) mark(entity string, ids []string) {
@@ -260,21 +275,34 @@ func (e *Engine) rollupWorker() {
 			return
 		}
 		e.refreshDirty(ctx, dirty)
+		e.rollups.done()
 	}
 }
 
 // SettleRollups brings every roll-up of the parents marked so far up to
-// date before it returns (tests, and commands that need the values now).
+// date before it returns, waiting for recounts under way (tests, and
+// commands that need the values now).
 func (e *Engine) SettleRollups(ctx context.Context) error {
-	for range 100 {
-		e.rollups.mu.Lock()
-		dirty := e.rollups.dirty
-		e.rollups.dirty = nil
-		e.rollups.mu.Unlock()
+	w := &e.rollups
+	for range 1000 {
+		w.mu.Lock()
+		if w.idle == nil {
+			w.idle = sync.NewCond(&w.mu)
+		}
+		for len(w.dirty) == 0 && w.busy > 0 {
+			w.idle.Wait()
+		}
+		dirty := w.dirty
+		w.dirty = nil
 		if len(dirty) == 0 {
+			w.mu.Unlock()
 			return nil
 		}
-		if err := e.refreshDirty(ctx, dirty); err != nil {
+		w.busy++
+		w.mu.Unlock()
+		err := e.refreshDirty(ctx, dirty)
+		w.done()
+		if err != nil {
 			return err
 		}
 	}

@@ -3,16 +3,20 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/engine/store/sqlite"
 )
 
 // rollupAccountDef rolls up the deals that point at an account: their
@@ -289,4 +293,71 @@ func TestRollupDefinitionChecks(t *testing.T) {
 			t.Fatal("the refused delete removed the entity")
 		}
 	})
+}
+
+// BenchmarkRollupChildWrites changes the amounts of the 10,000 children of
+// one parent from 8 goroutines while its roll-ups are kept; each op is one
+// child's update. The parent is checked against a fresh count at the end,
+// and the recounts the worker made are reported.
+func BenchmarkRollupChildWrites(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "m.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	eng, err := engine.New(ctx, st, engine.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range []struct{ n, def string }{{"account", `{"$id": "account", "type": "object", "properties": {"name": {"type": "string"}}}`},
+		{"deal", rollupDealDef}, {"account", rollupAccountDef}} {
+		if _, err := eng.PutEntity(ctx, engine.System, d.n, []byte(d.def)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p, err := eng.Create(ctx, engine.System, "account", map[string]any{"name": "big"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []string
+	for range 20 {
+		var items []map[string]any
+		for range 500 {
+			items = append(items, map[string]any{"name": "d", "amount": 1.0, "stage": "won", "account": p.ID})
+		}
+		res, err := eng.CreateMany(ctx, engine.System, "deal", items, engine.BulkOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res {
+			ids = append(ids, r.Record.ID)
+		}
+	}
+	if err := eng.SettleRollups(ctx); err != nil {
+		b.Fatal(err)
+	}
+	before, _ := eng.Get(ctx, engine.System, "account", p.ID)
+	var n atomic.Int64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		rnd := rand.New(rand.NewPCG(uint64(n.Add(1)), 1))
+		for pb.Next() {
+			if _, err := eng.Update(ctx, engine.System, "deal", ids[rnd.IntN(len(ids))], map[string]any{"amount": float64(rnd.IntN(100))}, 0); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	if err := eng.SettleRollups(ctx); err != nil {
+		b.Fatal(err)
+	}
+	after, _ := eng.Get(ctx, engine.System, "account", p.ID)
+	groups, err := st.Aggregate(ctx, "deal", query.Cmp{Field: "stage", Op: query.Eq, Value: "won"}, nil, []query.Agg{{Func: query.Sum, Field: "amount"}})
+	if err != nil || len(groups) != 1 || groups[0].Values[0] != after.Data["won"] {
+		b.Fatalf("won %v, counted afresh %v (%v)", after.Data["won"], groups, err)
+	}
+	b.ReportMetric(float64(after.Version-before.Version)/b.Elapsed().Seconds(), "recounts/s")
 }
