@@ -352,30 +352,56 @@ func (e *Engine) rollupValues(ctx context.Context, rollups []*rollup, ids []stri
 	for i, id := range ids {
 		in[i] = id
 	}
+	// Roll-ups over the same records — child entity, via, condition, and
+	// for an average its field present — share one query.
+	type batch struct {
+		child, via string
+		filter     query.Expr
+		aggs       []query.Agg
+		members    []*rollup
+		at         []int // where each member's aggregates start in aggs
+	}
+	var batches []*batch
+	byKey := map[string]*batch{}
 	for _, r := range rollups {
+		key := fmt.Sprintf("%s\x00%s\x00%s", r.spec.From, r.spec.Via, r.spec.Where)
 		filter := query.AndOf(query.Cmp{Field: r.via, Op: query.In, Value: in}, r.where)
-		aggs := []query.Agg{{Func: query.Count}}
-		switch r.spec.Agg {
-		case "sum", "avg":
-			aggs = []query.Agg{{Func: query.Sum, Field: r.path}, {Func: query.Count}}
-		case "min":
-			aggs = []query.Agg{{Func: query.Min, Field: r.path}}
-		case "max":
-			aggs = []query.Agg{{Func: query.Max, Field: r.path}}
-		}
 		if r.spec.Agg == "avg" { // the records that have a value
+			key += "\x00" + r.path
 			filter = query.AndOf(filter, query.Cmp{Field: r.path, Op: query.Ne, Value: nil})
 		}
-		groups, err := e.st.Aggregate(ctx, r.spec.From, filter, []string{r.via}, aggs)
+		b := byKey[key]
+		if b == nil {
+			b = &batch{child: r.spec.From, via: r.via, filter: filter}
+			byKey[key] = b
+			batches = append(batches, b)
+		}
+		b.members = append(b.members, r)
+		b.at = append(b.at, len(b.aggs))
+		switch r.spec.Agg {
+		case "count":
+			b.aggs = append(b.aggs, query.Agg{Func: query.Count})
+		case "sum", "avg":
+			b.aggs = append(b.aggs, query.Agg{Func: query.Sum, Field: r.path}, query.Agg{Func: query.Count})
+		case "min":
+			b.aggs = append(b.aggs, query.Agg{Func: query.Min, Field: r.path})
+		case "max":
+			b.aggs = append(b.aggs, query.Agg{Func: query.Max, Field: r.path})
+		}
+	}
+	for _, b := range batches {
+		groups, err := e.st.Aggregate(ctx, b.child, b.filter, []string{b.via}, b.aggs)
 		if err != nil {
-			return nil, fmt.Errorf("aggregate %s for %s.%s: %w", r.spec.From, r.parent, r.field.Name, err)
+			return nil, fmt.Errorf("aggregate %s for %s.%s: %w", b.child, b.members[0].parent, b.members[0].field.Name, err)
 		}
-		vals := make(map[string]any, len(groups))
-		for _, g := range groups {
-			id, _ := g.Key[0].(string)
-			vals[id] = r.value(g.Values)
+		for i, r := range b.members {
+			vals := make(map[string]any, len(groups))
+			for _, g := range groups {
+				id, _ := g.Key[0].(string)
+				vals[id] = r.value(g.Values[b.at[i]:])
+			}
+			out[r.field.Name] = vals
 		}
-		out[r.field.Name] = vals
 	}
 	return out, nil
 }
