@@ -104,6 +104,7 @@ func (e *Engine) PutCalendar(ctx context.Context, actor Actor, name string, doc 
 			return CalendarInfo{}, false, morph.Invalid(*nameErr)
 		}
 		me.Fields = append([]morph.FieldError{*nameErr}, me.Fields...)
+		me.Text = morph.T("The calendar has %d problem(s)", "日历有 %d 处问题", len(me.Fields))
 		return CalendarInfo{}, false, me
 	}
 	if err != nil {

@@ -182,6 +182,7 @@ func (c *docCheck) week(v any) (week [7][]calendar.Span) {
 				continue
 			}
 			start, end := clockMinutes(pair[0]), clockMinutes(pair[1])
+			total++ // meant as working time, even when wrong
 			switch {
 			case start == calendar.MinutesPerDay:
 				c.add(ip+"/0", "time", morph.T("24:00 may only end an interval", "24:00 只能作为时段的结束时间"))
@@ -192,7 +193,6 @@ func (c *docCheck) week(v any) (week [7][]calendar.Span) {
 					"一天内的时段必须按顺序排列且互不重叠：此时段在上一个时段结束前开始"))
 			default:
 				week[d] = append(week[d], calendar.Span{Start: start, End: end})
-				total += end - start
 			}
 			prevEnd = max(prevEnd, end)
 		}
