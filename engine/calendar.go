@@ -12,6 +12,7 @@ import (
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema"
+	"github.com/morphcrm/morph/schema/calendar"
 	"github.com/morphcrm/morph/schema/lang"
 )
 
@@ -64,6 +65,23 @@ func (c *Catalog) CalendarNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// WorkCalendar returns the working-time arithmetic of a calendar by name
+// ("" is "default": the saved default, else the built-in one in the
+// business time zone), for deadlines computed outside expressions (SLAs).
+func (c *Catalog) WorkCalendar(name string) (*calendar.Calendar, bool) {
+	if cal := c.lookupCalendar(name); cal != nil {
+		return cal, true
+	}
+	if name == "" || name == schema.DefaultCalendar {
+		return lang.DefaultCalendar(c.zone), true
+	}
+	return nil, false
+}
+
+// SavedCalendars is the number of saved calendars (the built-in default
+// is not one).
+func (c *Catalog) SavedCalendars() int { return len(c.calendars) }
 
 // lookupCalendar is the catalog's answer to the working-time functions of
 // expressions: a saved calendar by name ("" is "default"), or nil — for

@@ -71,6 +71,15 @@ func TestCalendars(t *testing.T) {
 		if def, ok := eng.Catalog().Calendar("default"); !ok || !def.Builtin || def.Version != 0 {
 			t.Fatalf("the built-in default: %+v", def)
 		}
+		if w, ok := eng.Catalog().WorkCalendar(""); !ok || w.WeekHours() != 45 || w.Location() != time.UTC {
+			t.Fatalf("the built-in default's hours: %v", w)
+		}
+		if w, ok := eng.Catalog().WorkCalendar("cn_office"); !ok || w.WeekHours() != 37.5 {
+			t.Fatalf("cn_office's hours: %v", w)
+		}
+		if _, ok := eng.Catalog().WorkCalendar("ghost"); ok {
+			t.Fatal("an unknown calendar")
+		}
 
 		// Now the entity compiles, and its formulas use the calendars.
 		put(t, eng, "ticket", ticketDef)
