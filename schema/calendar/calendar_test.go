@@ -361,6 +361,34 @@ func TestAgainstNaive(t *testing.T) {
 	}
 }
 
+// TestWorkDaysAgainstNaive compares AddWorkDays with counting working
+// days one by one, around National Day and its make-up days.
+func TestWorkDaysAgainstNaive(t *testing.T) {
+	c := office(t)
+	sh := c.Location()
+	rng := rand.New(rand.NewPCG(3, 4))
+	start := at(t, sh, "2026-08-01 00:00")
+	for i := 0; i < 300; i++ {
+		from := start.Add(time.Duration(rng.IntN(120*24*60)) * time.Minute)
+		n := rng.IntN(81) - 40
+		want := from
+		for left := n; left != 0; {
+			step := 1
+			if left < 0 {
+				step = -1
+			}
+			want = want.AddDate(0, 0, step)
+			if c.IsWorkingDay(want) {
+				left -= step
+			}
+		}
+		got, err := c.AddWorkDays(from, n)
+		if err != nil || !got.Equal(want) {
+			t.Fatalf("%v + %d working days = %v (%v), want %v", from, n, got, err, want)
+		}
+	}
+}
+
 // FuzzRoundTrip: AddWork then WorkBetween gives back the amount, forwards
 // and backwards, and the answer of a positive amount is working time or the
 // end of an interval.
