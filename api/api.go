@@ -195,6 +195,11 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/roles/:name", s.putRole},
 		{"DELETE", "/api/roles/:name", s.deleteRole},
 
+		{"GET", "/api/calendars", s.listCalendars},
+		{"GET", "/api/calendars/:name", s.getCalendar},
+		{"PUT", "/api/calendars/:name", s.putCalendar},
+		{"DELETE", "/api/calendars/:name", s.deleteCalendar},
+
 		{"GET", "/api/records/:entity", s.listRecords},
 		{"POST", "/api/records/:entity", s.createRecord},
 		{"POST", "/api/records/:entity/bulk", s.bulkRecords},

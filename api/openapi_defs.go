@@ -49,6 +49,11 @@ func definitionSchemas() obj {
 	role := liftDefs(documentSchema(schema.RoleSchema()), "Role", out)
 	role["required"] = []any{}
 	role["description"] = "A role: what its users may do with the records of each entity; name is the URL's"
+	calendar := liftDefs(documentSchema(schema.CalendarSchema()), "Calendar", out)
+	calendar["required"] = []any{"timezone", "week"}
+	calendar["description"] = "A business calendar: working hours per weekday in a time zone, holidays and make-up working days; name is the URL's. " +
+		"A make-up day given as a date takes the hours of the first weekday that has some (Monday first); {\"date\", \"as\"} names the weekday. " +
+		"The calendar named default is the one expressions use when they name none."
 	str := obj{"type": "string"}
 	fieldChange := obj{"type": "object", "required": []any{"field", "type", "holding", "incompatible"},
 		"properties": obj{"field": str, "label": obj{"type": "object"}, "type": str, "from": str,
@@ -91,10 +96,17 @@ func definitionSchemas() obj {
 				"changed": obj{"type": "integer", "description": "Records written with new values"},
 				"failed":  obj{"type": "integer", "description": "Records on which a formula failed (left as they were, logged)"},
 				"error":   str}},
-		"LayoutDocument": layout,
-		"Layout":         answered,
-		"LayoutList":     obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": ref("Layout")}}},
-		"RoleDocument":   role,
+		"LayoutDocument":   layout,
+		"Layout":           answered,
+		"LayoutList":       obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": ref("Layout")}}},
+		"RoleDocument":     role,
+		"CalendarDocument": calendar,
+		"CalendarList": obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": obj{
+			"type": "object", "required": []any{"name", "label", "timezone", "version", "document"},
+			"properties": obj{"name": obj{"type": "string"}, "label": obj{"type": "object"}, "timezone": obj{"type": "string"},
+				"version":  obj{"type": "integer", "description": "0 for the built-in default"},
+				"builtin":  obj{"type": "boolean", "description": "The built-in default calendar: Monday to Friday, 09:00–18:00 in the business time zone, until one named default is saved"},
+				"document": ref("CalendarDocument")}}}}},
 		"RoleList": obj{"type": "object", "required": []any{"items"}, "properties": obj{"items": obj{"type": "array", "items": obj{
 			"type": "object", "required": []any{"name", "label"},
 			"properties": obj{"name": obj{"type": "string"}, "label": obj{"type": "object"}, "version": obj{"type": "integer"},
@@ -118,6 +130,9 @@ func definitionPaths() obj {
 	}
 	layouts := []any{"Layouts"}
 	roles := []any{"Roles"}
+	calendars := []any{"Calendars"}
+	calendarName := obj{"name": "name", "in": "path", "required": true, "description": "The calendar name; default is the one expressions use when they name none",
+		"schema": obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}}
 	return obj{
 		"/api/expressions/check": obj{"parameters": []any{param("AcceptLanguage")},
 			"post": obj{"operationId": "checkExpression", "summary": "Check an expression for a place of an entity, for live feedback in the builder",
@@ -183,6 +198,21 @@ func definitionPaths() obj {
 			"post": obj{"operationId": "publishLayout", "summary": "Publish the draft: it becomes the layout users get (administrators)", "tags": layouts,
 				"parameters": []any{obj{"name": "If-Match", "in": "header", "description": "The draft's version (ETag) as the publisher saw it", "schema": obj{"type": "string"}}},
 				"responses":  responses(obj{"200": doc("Published", "Layout")}, "400", "403", "404", "412")},
+		},
+		"/api/calendars": obj{"parameters": []any{param("AcceptLanguage")},
+			"get": obj{"operationId": "listCalendars", "summary": "The business calendars, the default among them (saved or built-in)", "tags": calendars,
+				"responses": responses(obj{"200": obj{"description": "The calendars", "content": jsonContent(ref("CalendarList"))}})},
+		},
+		"/api/calendars/{name}": obj{"parameters": []any{calendarName, param("AcceptLanguage")},
+			"get": obj{"operationId": "getCalendar", "summary": "One calendar's document (the built-in default without an ETag)", "tags": calendars,
+				"responses": responses(obj{"200": doc("The calendar", "CalendarDocument")}, "404")},
+			"put": obj{"operationId": "putCalendar", "summary": "Save a calendar, checked completely (administrators)", "tags": calendars,
+				"parameters":  []any{param("IfMatch")},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("CalendarDocument"))},
+				"responses":   responses(obj{"200": doc("Saved", "CalendarDocument"), "201": doc("Created", "CalendarDocument")}, "400", "403", "412", "413")},
+			"delete": obj{"operationId": "deleteCalendar", "summary": "Delete a calendar; one an entity's expressions name is refused (administrators)", "tags": calendars,
+				"parameters": []any{param("IfMatch")},
+				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "403", "404", "409", "412")},
 		},
 		"/api/roles": obj{"parameters": []any{param("AcceptLanguage")},
 			"get": obj{"operationId": "listRoles", "summary": "The roles, the built-in admin among them (administrators)", "tags": roles,

@@ -55,8 +55,9 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 		obj{"name": "Roles", "description": "What users may do with records and fields (administrators)"},
 		obj{"name": "Layouts", "description": "Form layouts: how records are laid out, and the conditions of their fields"},
 		obj{"name": "Views", "description": "Saved list and kanban views of an entity's records"},
+		obj{"name": "Calendars", "description": "Business calendars: working hours, holidays and make-up days for working-time functions and deadlines"},
 	}
-	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true, "Roles": true, "Layouts": true, "Views": true}
+	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true, "Roles": true, "Layouts": true, "Views": true, "Calendars": true}
 	for _, name := range names {
 		ent := cat.Entity(name)
 		if ent == nil {
@@ -255,7 +256,7 @@ func commonSchemas() obj {
 				"addr":       str("The client's address"),
 				"via":        str("How the actor signed in: session, key, cli"),
 				"action":     str("create, update, delete, define, undefine, login, login_failed, logout, key_create, key_revoke, export, erase"),
-				"kind":       str("What entity names: record (an entity's record), entity (a definition), role, view (a saved view: entity is its entity, record its id), user, team, key, session"),
+				"kind":       str("What entity names: record (an entity's record), entity (a definition), role, calendar, view (a saved view: entity is its entity, record its id), user, team, key, session"),
 				"entity":     str("The entity of a record; the name of a definition"),
 				"record":     str("The record's id"),
 				"version":    obj{"type": "integer", "description": "The record's (definition's) version after the change; for a delete, the version deleted"},

@@ -215,6 +215,8 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/entities/{name}/layouts/{id}/publish": {"post:publishLayout"},
 			"/api/roles":                                {"get:listRoles"},
 			"/api/roles/{name}":                         {"delete:deleteRole", "get:getRole", "put:putRole"},
+			"/api/calendars":                            {"get:listCalendars"},
+			"/api/calendars/{name}":                     {"delete:deleteCalendar", "get:getCalendar", "put:putCalendar"},
 			"/api/entities":                             {"get:listEntities"},
 			"/api/entities/{name}":                      {"delete:deleteEntity", "get:getEntity", "put:putEntity"},
 			"/api/records/account":                      {"get:listAccount", "post:createAccount"},
@@ -572,7 +574,7 @@ func TestOpenAPINameClashes(t *testing.T) {
 		}
 		tags[name] = true
 	}
-	if len(tags) != 6+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
+	if len(tags) != 7+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
 		t.Errorf("tags %v", keysOf(anyMap(tags)))
 	}
 	schemas := at(t, doc, "components", "schemas").(map[string]any)
@@ -724,6 +726,14 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		{"roles", "GET", "/api/roles", "", nil, 200, true},
 		{"save role", "PUT", "/api/roles/reader", `{"entities": {"account": {"read": "all", "fields": {"*": "read"}}}}`, nil, 201, true},
 		{"get role", "GET", "/api/roles/reader", "", nil, 200, true},
+		{"built-in calendar", "GET", "/api/calendars/default", "", nil, 200, true},
+		{"save calendar", "PUT", "/api/calendars/office", `{"label": {"zh-CN": "办公室"}, "timezone": "Asia/Shanghai", "week": {"mon": [["09:00", "12:00"], ["13:30", "18:00"]]}, "holidays": ["2026-10-01"], "workdays": ["2026-10-10", {"date": "2026-10-11", "as": "mon"}]}`, nil, 201, true},
+		{"bad calendar", "PUT", "/api/calendars/office", `{"timezone": "Asia/Atlantis", "week": {"mon": [["18:00", "09:00"]]}}`, nil, 400, true},
+		{"stale calendar", "PUT", "/api/calendars/office", `{"timezone": "UTC", "week": {"mon": [["09:00", "18:00"]]}}`, []string{"If-Match", `"9"`}, 412, true},
+		{"calendars", "GET", "/api/calendars", "", nil, 200, true},
+		{"get calendar", "GET", "/api/calendars/office", "", nil, 200, true},
+		{"unknown calendar", "GET", "/api/calendars/ghost", "", nil, 404, true},
+		{"delete calendar", "DELETE", "/api/calendars/office", "", []string{"If-Match", `"1"`}, 204, true},
 		{"list views", "GET", "/api/entities/account/views", "", []string{"Accept-Language", "zh-CN"}, 200, true},
 		{"list generated views", "GET", "/api/entities/contact/views", "", nil, 200, true},
 		{"get view", "GET", viewPath, "", nil, 200, true},

@@ -169,7 +169,8 @@ func ownerIn(actor Actor, members []string) query.Expr {
 }
 
 func (e *Engine) filterEnv(actor Actor) lang.Env {
-	return lang.Env{Now: e.opts.Now(), User: lang.User{ID: actor.ID, Roles: actor.Roles, Team: actor.Team}}
+	return lang.Env{Now: e.opts.Now(), User: lang.User{ID: actor.ID, Roles: actor.Roles, Team: actor.Team},
+		Calendar: e.catalog.Load().calendarFn}
 }
 
 // getIn reads one record when filter (nil: any) admits it; ErrNotFound

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema"
+	"github.com/morphcrm/morph/schema/lang"
 )
 
 // Catalog is an immutable set of compiled entity definitions. The engine
@@ -22,6 +24,11 @@ type Catalog struct {
 	// rollupsOf are the roll-up fields of each entity; rollupsFrom those
 	// over each entity's records (by the child's name).
 	rollupsOf, rollupsFrom map[string][]*rollup
+	// calendars are the saved business calendars by name; calendarFn is
+	// lookupCalendar bound once, for the expressions of every write.
+	calendars  map[string]*calendarDef
+	calendarFn func(name string) *lang.Calendar
+	zone       *time.Location // the business time zone
 	// grants caches what a set of roles grants on an entity (*grants by
 	// roleKey and entity name); it lives as long as the catalog.
 	grants sync.Map
@@ -131,13 +138,17 @@ type storedDoc struct {
 // docSet holds the stored documents a catalog compiles against its
 // entities: roles by name, layouts by layoutKey.
 type docSet struct {
-	roles, layouts map[string]storedDoc
+	roles, layouts, calendars map[string]storedDoc
 }
 
 // docSet returns copies of the catalog's stored documents, for a new
 // catalog that changes some of them.
 func (c *Catalog) docSet() docSet {
-	d := docSet{roles: make(map[string]storedDoc, len(c.roles)), layouts: make(map[string]storedDoc, len(c.layouts))}
+	d := docSet{roles: make(map[string]storedDoc, len(c.roles)), layouts: make(map[string]storedDoc, len(c.layouts)),
+		calendars: make(map[string]storedDoc, len(c.calendars))}
+	for n, cd := range c.calendars {
+		d.calendars[n] = storedDoc{doc: cd.doc, version: cd.version}
+	}
 	for n, rd := range c.roles {
 		d.roles[n] = storedDoc{doc: rd.doc, version: rd.version}
 	}
@@ -158,6 +169,9 @@ func (e *Engine) newCatalog(entities map[string]*compiled, docs docSet) *Catalog
 	c.rollupsOf, c.rollupsFrom = compileRollups(entities, e.log.Warn)
 	c.roles = compileRoles(c, docs.roles, e.log.Warn)
 	c.layouts = compileLayouts(c, docs.layouts, e.log.Warn)
+	c.calendars = compileCalendars(e.catalog.Load(), docs.calendars, e.log.Warn)
+	c.calendarFn = c.lookupCalendar
+	c.zone = e.businessZone()
 	return c
 }
 
@@ -178,11 +192,15 @@ func (e *Engine) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load layouts: %w", err)
 	}
-	return e.load(ctx, stored{recs, roles, layouts})
+	calendars, err := e.st.Find(ctx, collCalendars, queryAll())
+	if err != nil {
+		return fmt.Errorf("engine: load calendars: %w", err)
+	}
+	return e.load(ctx, stored{recs, roles, layouts, calendars})
 }
 
 // stored are the definitions as read from the store.
-type stored struct{ entities, roles, layouts []store.Record }
+type stored struct{ entities, roles, layouts, calendars []store.Record }
 
 // load swaps in a catalog of the stored definitions recs. An entity whose
 // definition is the catalog's version is kept as compiled; only the others
@@ -210,7 +228,7 @@ func (e *Engine) load(ctx context.Context, st stored) error {
 		}
 		entities[ent.Name] = ce
 	}
-	docs := docSet{roles: map[string]storedDoc{}, layouts: map[string]storedDoc{}}
+	docs := docSet{roles: map[string]storedDoc{}, layouts: map[string]storedDoc{}, calendars: map[string]storedDoc{}}
 	for _, r := range st.roles {
 		doc, _ := r.Data["document"].(string)
 		docs.roles[r.ID] = storedDoc{doc: doc, version: r.Version}
@@ -218,6 +236,10 @@ func (e *Engine) load(ctx context.Context, st stored) error {
 	for _, r := range st.layouts {
 		doc, _ := r.Data["document"].(string)
 		docs.layouts[r.ID] = storedDoc{doc: doc, version: r.Version}
+	}
+	for _, r := range st.calendars {
+		doc, _ := r.Data["document"].(string)
+		docs.calendars[r.ID] = storedDoc{doc: doc, version: r.Version}
 	}
 	e.catalog.Store(e.newCatalog(entities, docs))
 	return nil
@@ -238,6 +260,9 @@ func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 		}
 		if st.layouts, err = e.st.Find(ctx, collLayouts, queryAll()); err != nil {
 			return st, fmt.Errorf("engine: read layouts: %w", err)
+		}
+		if st.calendars, err = e.st.Find(ctx, collCalendars, queryAll()); err != nil {
+			return st, fmt.Errorf("engine: read calendars: %w", err)
 		}
 		return st, nil
 	}
@@ -262,8 +287,14 @@ func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 // matches reports whether the catalog holds exactly the stored
 // definitions, at their versions.
 func (c *Catalog) matches(st stored) bool {
-	if len(st.entities) != len(c.entities) || len(st.roles) != len(c.roles) || len(st.layouts) != len(c.layouts) {
+	if len(st.entities) != len(c.entities) || len(st.roles) != len(c.roles) || len(st.layouts) != len(c.layouts) ||
+		len(st.calendars) != len(c.calendars) {
 		return false
+	}
+	for _, r := range st.calendars {
+		if cd := c.calendars[r.ID]; cd == nil || cd.version != r.Version {
+			return false
+		}
 	}
 	for _, r := range st.layouts {
 		if ld := c.layouts[r.ID]; ld == nil || ld.version != r.Version {

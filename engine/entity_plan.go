@@ -69,7 +69,8 @@ func (e *Engine) PlanEntity(ctx context.Context, actor Actor, name string, doc [
 		return Plan{}, err
 	}
 	cur := e.catalog.Load()
-	if errs := ent.CheckRefs(func(n string) bool { return n == name || cur.entities[n] != nil }); len(errs) > 0 {
+	errs := ent.CheckRefs(func(n string) bool { return n == name || cur.entities[n] != nil })
+	if errs = append(errs, cur.checkCalendars(ent)...); len(errs) > 0 {
 		return Plan{}, morph.Invalid(errs...)
 	}
 	next := compile(ent, string(ent.JSON()))

@@ -74,7 +74,8 @@ func (e *Engine) PutEntity(ctx context.Context, actor Actor, name string, doc []
 	e.defMu.Lock()
 	defer e.defMu.Unlock()
 	cur := e.catalog.Load()
-	if errs := ent.CheckRefs(func(n string) bool { return n == name || cur.entities[n] != nil }); len(errs) > 0 {
+	errs := ent.CheckRefs(func(n string) bool { return n == name || cur.entities[n] != nil })
+	if errs = append(errs, cur.checkCalendars(ent)...); len(errs) > 0 {
 		return SaveResult{}, morph.Invalid(errs...)
 	}
 	if errs := checkRollups(cur, ent); len(errs) > 0 {

@@ -48,6 +48,15 @@ func (e *Engine) CheckExpression(actor Actor, entity, src, kind, field string) (
 	me := morph.AsError(err)
 	switch {
 	case err == nil:
+		var problems []morph.FieldError
+		for _, ref := range p.Calendars {
+			if !e.Catalog().calendarExists(ref.Name) {
+				problems = append(problems, unknownCalendar("/expr", ref))
+			}
+		}
+		if len(problems) > 0 {
+			return ExprCheck{Problems: problems}, nil
+		}
 		return ExprCheck{OK: true, Type: p.Type}, nil
 	case me != nil && len(me.Fields) > 0 && me.Fields[0].Path == "/expr":
 		return ExprCheck{Problems: me.Fields}, nil

@@ -24,6 +24,7 @@ func (e *Engine) ensureSystem(ctx context.Context) error {
 		{collEntities, nil},
 		{collRoles, nil},
 		{collLayouts, nil},
+		{collCalendars, nil},
 		{collLayoutDrafts, nil},
 		{collViews, []store.Index{{Name: "i_entity", Fields: []string{"entity"}}}},
 		{collDefHistory, []store.Index{{Name: "i_entity", Fields: []string{"entity"}}}},

@@ -14,7 +14,7 @@ import (
 	"github.com/morphcrm/morph"
 )
 
-//go:embed sme-crm/*.json sme-crm/roles/*.json sme-crm/layouts/*.json
+//go:embed sme-crm/*.json sme-crm/roles/*.json sme-crm/layouts/*.json sme-crm/calendars/*.json
 var files embed.FS
 
 // Definition is one entity definition of an example.
@@ -202,6 +202,32 @@ func Layouts(name string) ([]Layout, error) {
 				return nil, err
 			}
 			out = append(out, Layout{Entity: n, JSON: b})
+		}
+	}
+	return out, nil
+}
+
+// Calendar is one business calendar of an example.
+type Calendar struct {
+	Name string
+	JSON []byte
+}
+
+// Calendars returns an example's business calendars (its calendars/
+// folder, one file per calendar), by name.
+func Calendars(name string) ([]Calendar, error) {
+	entries, err := fs.ReadDir(files, path.Join(name, "calendars"))
+	if err != nil {
+		return nil, nil // an example without calendars
+	}
+	var out []Calendar
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			b, err := fs.ReadFile(files, path.Join(name, "calendars", e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Calendar{Name: n, JSON: b})
 		}
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/schema"
@@ -349,5 +350,33 @@ func TestSMECRMExpressions(t *testing.T) {
 	rules := ents["account"].Rules()
 	if len(rules) != 1 || rules[0].Name != "vip_needs_phone" || rules[0].Message.ZH == "" || rules[0].Fields[0] != "phone" {
 		t.Fatalf("account rules: %+v", rules)
+	}
+}
+
+// The example's calendar is a valid calendar document named as its file,
+// with mainland China's 2026 schedule: National Day off, the Saturday
+// after it a working day.
+func TestSMECRMCalendars(t *testing.T) {
+	cals, err := examples.Calendars("sme-crm")
+	if err != nil || len(cals) != 1 || cals[0].Name != "cn_office" {
+		t.Fatalf("calendars %v %v", cals, err)
+	}
+	c, err := schema.ParseCalendar(cals[0].JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "cn_office" || c.Timezone != "Asia/Shanghai" || c.Work.WeekHours() != 37.5 {
+		t.Fatalf("%+v", c)
+	}
+	sh := c.Work.Location()
+	for day, working := range map[string]bool{
+		"2026-10-01": false, "2026-10-07": false, "2026-10-08": true, "2026-10-10": true, "2026-10-11": false,
+		"2026-02-14": true, "2026-02-16": false, "2026-02-24": true, "2026-01-04": true, "2026-05-09": true, "2026-09-20": true,
+		"2026-06-19": false, "2026-04-06": false, "2026-12-25": true,
+	} {
+		d, _ := time.ParseInLocation("2006-01-02 15:04", day+" 10:00", sh)
+		if c.Work.IsWorkingTime(d) != working {
+			t.Errorf("%s: working %v", day, !working)
+		}
 	}
 }

@@ -315,3 +315,34 @@ func (e *Entity) parseRules(v any) []morph.FieldError {
 	}
 	return errs
 }
+
+// ExprCalendar is a calendar that an expression of the definition names by
+// a constant (addWorkHours(opened_at, 2, "cn_office")): Path is the
+// expression's pointer, Offset the name's place in it.
+type ExprCalendar struct {
+	Path string
+	lang.CalendarRef
+}
+
+// Calendars lists the calendars the entity's formulas, defaults and rules
+// name by a constant, for the engine to check against its catalog.
+func (e *Entity) Calendars() []ExprCalendar {
+	var out []ExprCalendar
+	add := func(path string, p *lang.Program) {
+		if p == nil {
+			return
+		}
+		for _, c := range p.Calendars {
+			out = append(out, ExprCalendar{Path: path, CalendarRef: c})
+		}
+	}
+	for _, f := range e.Fields {
+		base := "/properties/" + escapePointer(f.Name)
+		add(base+"/x-expr", f.Expr)
+		add(base+"/x-default-expr", f.DefaultExpr)
+	}
+	for _, r := range e.rules {
+		add(r.Path+"/when", r.When)
+	}
+	return out
+}

@@ -9,10 +9,14 @@ import (
 	"github.com/morphcrm/morph/schema"
 )
 
-// installExample saves an example app's definitions, relation targets first.
+// installExample saves an example app's definitions: its calendars first
+// (expressions may name them), then its entities, relation targets first.
 func installExample(ctx context.Context, eng *engine.Engine, name string) error {
 	defs, err := examples.Load(name)
 	if err != nil {
+		return err
+	}
+	if err := installCalendars(ctx, eng, name); err != nil {
 		return err
 	}
 	for _, d := range defs {
@@ -50,6 +54,20 @@ func installRoles(ctx context.Context, eng *engine.Engine, name string) error {
 	for _, r := range roles {
 		if _, _, err := eng.PutRole(ctx, engine.System, r.Name, r.JSON); err != nil {
 			return fmt.Errorf("example %s: role %s: %w", name, r.Name, err)
+		}
+	}
+	return nil
+}
+
+// installCalendars saves an example app's business calendars.
+func installCalendars(ctx context.Context, eng *engine.Engine, name string) error {
+	cals, err := examples.Calendars(name)
+	if err != nil {
+		return err
+	}
+	for _, c := range cals {
+		if _, _, err := eng.PutCalendar(ctx, engine.System, c.Name, c.JSON); err != nil {
+			return fmt.Errorf("example %s: calendar %s: %w", name, c.Name, err)
 		}
 	}
 	return nil

@@ -139,6 +139,12 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, fu
 			log.Warn("example roles not installed", "example", c.example, "err", err)
 		}
 	}
+	if c.example != "none" && !c.installed && eng.Catalog().SavedCalendars() == 0 {
+		// A store made before calendars existed gets the example's calendars.
+		if err := installCalendars(ctx, eng, c.example); err != nil {
+			log.Warn("example calendars not installed", "example", c.example, "err", err)
+		}
+	}
 	if c.example != "none" && !c.installed && eng.Catalog().LayoutCount() == 0 {
 		// A store made before layouts existed gets the example's layouts.
 		if err := installLayouts(ctx, eng, c.example); err != nil {

@@ -164,6 +164,18 @@ func TestServeExampleAndStopGracefully(t *testing.T) {
 	if len(list.Items) != 8 {
 		t.Fatalf("the sme-crm example has %d entities, want 8", len(list.Items))
 	}
+	// Its business calendar, with mainland China's 2026 schedule.
+	req, _ := http.NewRequest("GET", s.base+"/api/calendars/cn_office", nil)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(cal), `"2026-10-10"`) || !strings.Contains(string(cal), "Asia/Shanghai") {
+		t.Fatalf("the example's calendar: %d %s", res.StatusCode, cal)
+	}
 
 	// A bulk request in flight when SIGTERM arrives still completes: half of
 	// its body is sent before the signal, the rest after.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -117,9 +118,13 @@ type Program struct {
 	// in the order they first appear.
 	Refs []string
 	// Old reports whether it reads old or changed().
-	Old  bool
-	want Want
-	prog *vm.Program
+	Old bool
+	// Calendars are the calendars it names by a constant, for the
+	// compiler's caller to check ("" and "default" are left out: the
+	// default calendar always exists).
+	Calendars []CalendarRef
+	want      Want
+	prog      *vm.Program
 }
 
 // Compile checks src against the environment and the type the place needs
@@ -167,7 +172,7 @@ func (v *Vars) Compile(src string, want Want) (*Program, error) {
 		return nil, exprError("too_complex", n.Location().From, morph.T(
 			"A loop (all, any, count, filter …) inside another one is not allowed", "不允许在循环（all、any、count、filter 等）中再嵌套循环"))
 	}
-	p := &Program{Source: src, want: want, prog: prog, Refs: refs.names, Old: refs.old}
+	p := &Program{Source: src, want: want, prog: prog, Refs: refs.names, Old: refs.old, Calendars: refs.calendars}
 	t := prog.Node().Type()
 	p.Type = typeName(t)
 	if !fits(t, want) {
@@ -218,11 +223,31 @@ func (runPatch) Visit(node *ast.Node) {
 // refCollector notes the fields an expression reads and checks the
 // arguments of changed().
 type refCollector struct {
-	vars  *Vars
-	names []string
-	seen  map[string]bool
-	old   bool
-	err   error
+	vars      *Vars
+	names     []string
+	seen      map[string]bool
+	old       bool
+	err       error
+	calendars []CalendarRef
+}
+
+// calendar notes the constant calendar name of a call of a working-time
+// function.
+func (r *refCollector) calendar(n *ast.CallNode, f *function) {
+	i := 0
+	for _, a := range n.Arguments {
+		if id, ok := a.(*ast.IdentifierNode); ok && id.Value == runName {
+			continue
+		}
+		if i == f.calArg {
+			if s, ok := a.(*ast.StringNode); ok && s.Value != "" && s.Value != DefaultCalendarName &&
+				!slices.ContainsFunc(r.calendars, func(c CalendarRef) bool { return c.Name == s.Value }) {
+				r.calendars = append(r.calendars, CalendarRef{Name: s.Value, Offset: a.Location().From})
+			}
+			return
+		}
+		i++
+	}
 }
 
 func (r *refCollector) add(name string) {
@@ -246,7 +271,14 @@ func (r *refCollector) Visit(node *ast.Node) {
 		}
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok || id.Value != "changed" {
+		if !ok {
+			return
+		}
+		if f := byName[id.Value]; f != nil && f.calArg > 0 {
+			r.calendar(n, f)
+			return
+		}
+		if id.Value != "changed" {
 			return
 		}
 		r.old = true

@@ -266,52 +266,88 @@ func errorsAs(err error, re **lang.RunError) bool {
 	return ok
 }
 
-func TestCalendar(t *testing.T) {
-	c := lang.DefaultCalendar(shanghai)
-	c.Holidays = map[string]bool{"2026-10-01": true}
-	c.Workdays = map[string]bool{"2026-10-10": true} // a Saturday
-	at := func(s string) time.Time {
-		tm, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)
-		if err != nil {
-			t.Fatal(err)
+// TestWorkingTimeFunctions runs the working-time functions on the
+// default calendar and on a named one, in the business time zone and the
+// calendar's own.
+func TestWorkingTimeFunctions(t *testing.T) {
+	v := testVars()
+	utc := lang.DefaultCalendar(time.UTC) // a calendar whose zone is not the business one
+	env := lang.Env{Now: time.Date(2026, 12, 4, 17, 0, 0, 0, shanghai), Calendar: func(name string) *lang.Calendar {
+		if name == "london" {
+			return utc
 		}
-		return tm
-	}
-	adds := []struct {
-		from  string
-		hours float64
-		to    string
+		return nil // the built-in default
+	}}
+	cases := []struct {
+		src  string
+		want lang.Want
+		out  any
 	}{
-		{"2026-12-03 10:00", 2, "2026-12-03 12:00"},
-		{"2026-12-03 17:00", 2, "2026-12-04 10:00"},  // across a night
-		{"2026-12-04 17:00", 2, "2026-12-07 10:00"},  // across a weekend
-		{"2026-12-05 12:00", 1, "2026-12-07 10:00"},  // from a Saturday
-		{"2026-12-03 07:00", 1, "2026-12-03 10:00"},  // before the day starts
-		{"2026-09-30 17:00", 2, "2026-10-02 10:00"},  // across a holiday
-		{"2026-10-09 17:00", 2, "2026-10-10 10:00"},  // onto a make-up Saturday
-		{"2026-12-03 10:00", -2, "2026-12-02 17:00"}, // backwards
-		{"2026-12-03 10:00", 0, "2026-12-03 10:00"},
+		{"addWorkHours(now(), 2)", lang.Want{Kind: lang.KindDateTime}, "2026-12-07T02:00:00.000Z"}, // Monday 10:00 in Shanghai
+		{"addWorkHours(now(), 2, 'default')", lang.Want{Kind: lang.KindDateTime}, "2026-12-07T02:00:00.000Z"},
+		{"addWorkHours(now(), -1)", lang.Want{Kind: lang.KindDateTime}, "2026-12-04T08:00:00.000Z"},
+		{"addWorkHours(now(), 2, 'london')", lang.Want{Kind: lang.KindDateTime}, "2026-12-04T11:00:00.000Z"}, // 09:00 UTC + 2h
+		{"workHoursBetween(now(), addDays(now(), 3))", lang.Want{Kind: lang.KindNumber}, 9.0},                // Friday 17–18, Monday 09–17
+		{"workHoursBetween(addDays(now(), 3), now(), 'london')", lang.Want{Kind: lang.KindNumber}, -9.0},     // Friday 09–18 UTC
+		{"addWorkDays(now(), 1)", lang.Want{Kind: lang.KindDateTime}, "2026-12-07T09:00:00.000Z"},
+		{"addWorkDays(now(), -5, 'london')", lang.Want{Kind: lang.KindDateTime}, "2026-11-27T09:00:00.000Z"},
+		{"isWorkingTime(now())", lang.Want{Kind: lang.KindBool}, true},
+		{"isWorkingTime(addHours(now(), 1))", lang.Want{Kind: lang.KindBool}, false},
+		{"isWorkingTime(now(), 'london')", lang.Want{Kind: lang.KindBool}, true},
+		{"isWorkingDay(addDays(now(), 1))", lang.Want{Kind: lang.KindBool}, false},
+		{"nextWorkingTime(addHours(now(), 1))", lang.Want{Kind: lang.KindDateTime}, "2026-12-07T01:00:00.000Z"},
+		{"addWorkHours(opened_at, 2)", lang.Want{Kind: lang.KindDateTime}, nil}, // no value in, none out
+		{"isWorkingTime(opened_at)", lang.Want{Kind: lang.KindBool}, nil},
 	}
-	for _, a := range adds {
-		got, err := c.AddWorkHours(at(a.from), a.hours)
-		if err != nil || !got.Equal(at(a.to)) {
-			t.Errorf("%s + %vh = %v (%v), want %s", a.from, a.hours, got, err, a.to)
+	for _, c := range cases {
+		p, err := v.Compile(c.src, c.want)
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
 		}
-		if a.hours > 0 {
-			h, err := c.WorkHoursBetween(at(a.from), got)
-			if err != nil || h != a.hours {
-				t.Errorf("between %s and %v: %v (%v), want %v", a.from, got, h, err, a.hours)
-			}
+		got, err := p.Run(v.NewScope(map[string]any{}, nil, env))
+		if err != nil || !reflect.DeepEqual(got, c.out) {
+			t.Errorf("%s = %#v (%v), want %#v", c.src, got, err, c.out)
 		}
 	}
-	// In another time zone, the same instant lies in other working hours.
-	utc := lang.DefaultCalendar(time.UTC)
-	got, _ := utc.AddWorkHours(at("2026-12-03 10:00"), 1) // 02:00 UTC
-	if !got.Equal(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)) {
-		t.Errorf("UTC calendar: %v", got)
+	// A calendar that does not exist, a span beyond the horizon: run-time
+	// errors that say so.
+	for src, msg := range map[string]string{
+		"addWorkHours(now(), 1, 'nope')":                 `there is no calendar "nope"`,
+		"addWorkHours(now(), 1, name)":                   "there is no calendar of that name",
+		"addWorkHours(now(), 1e6)":                       "more than a hundred years",
+		"addWorkDays(now(), 1e5)":                        "more than a hundred years",
+		"workHoursBetween(now(), addDays(now(), 99999))": "more than a hundred years",
+	} {
+		p, err := v.Compile(src, lang.Want{})
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		_, err = p.Run(v.NewScope(map[string]any{"name": "Zhang San"}, nil, env))
+		var re *lang.RunError
+		if !errorsAs(err, &re) || !strings.Contains(re.Msg, msg) || strings.Contains(re.Msg, "Zhang") {
+			t.Errorf("%s: %v, want %q", src, err, msg)
+		}
 	}
-	if _, err := c.WorkHoursBetween(at("2000-01-01 00:00"), at("2026-01-01 00:00")); err == nil {
-		t.Error("a span of 26 years is refused")
+}
+
+func TestCalendarRefs(t *testing.T) {
+	v := testVars()
+	src := `workHoursBetween(opened_at, addWorkHours(opened_at, 2, "cn_office"), 'cn_office') + ` +
+		`(isWorkingTime(opened_at, "default") ? 1 : 0) + (isWorkingDay(opened_at, "hk") ? 1 : 0) + (isWorkingTime(opened_at, name) ? 1 : 0)`
+	p, err := v.Compile(src, lang.Want{Kind: lang.KindNumber})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []lang.CalendarRef{{Name: "cn_office", Offset: strings.Index(src, `"cn_office"`)}, {Name: "hk", Offset: strings.Index(src, `"hk"`)}}
+	if !reflect.DeepEqual(p.Calendars, want) {
+		t.Errorf("calendars %+v, want %+v", p.Calendars, want)
+	}
+	for _, src := range []string{"addWorkHours(opened_at, 'x')", "isWorkingTime(opened_at, 2)", "addWorkDays(name, 1)", "workHoursBetween(opened_at, 1)"} {
+		if _, err := v.Compile(src, lang.Want{}); err == nil || morph.AsError(err).Fields[0].Code != "type_mismatch" {
+			t.Errorf("%s: %v, want a type mismatch", src, err)
+		}
 	}
 }
 

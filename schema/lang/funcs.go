@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,6 +19,9 @@ type function struct {
 	types []any
 	call  func(args ...any) (any, error)
 	doc   string
+	// calArg is the position (among the arguments an expression writes)
+	// of a calendar's name, for the functions that take one; 0 for none.
+	calArg int
 }
 
 // Function describes a function for the builder's help.
@@ -76,6 +80,7 @@ func limitString(s string) (any, error) {
 	return s, nil
 }
 
+// cal is the calendar named by args (the default one when args is empty).
 func (r *run) cal(args []any) (*Calendar, error) {
 	name := ""
 	if len(args) > 0 {
@@ -86,10 +91,30 @@ func (r *run) cal(args []any) (*Calendar, error) {
 			return c, nil
 		}
 	}
-	if name == "" || name == "default" {
+	if name == "" || name == DefaultCalendarName {
 		return DefaultCalendar(r.loc), nil
 	}
-	return nil, funcError(fmt.Sprintf("there is no calendar %q", name)) // a name in the expression, not a value
+	if calendarName.MatchString(name) {
+		return nil, funcError(fmt.Sprintf("there is no calendar %q", name))
+	}
+	return nil, funcError("there is no calendar of that name") // not told: it may be a value of the record
+}
+
+// calendarName is the form of a calendar's name.
+var calendarName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+func midnightOf(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
+// calResult is the answer of a calendar's computation: its refusal (a span
+// beyond the calendar's horizon) is the expression's.
+func calResult[T any](v T, err error) (any, error) {
+	if err != nil {
+		return nil, funcError("the working time lies more than a hundred years away")
+	}
+	return v, nil
 }
 
 // fn1 wraps a function of one time argument: nil in, nil out.
@@ -227,7 +252,7 @@ var functions = []function{
 		})},
 	{name: "hourOf", doc: "hourOf(t): the hour, 0 to 23, in the business time zone", types: []any{new(func(*run, time.Time) float64)},
 		call: part(func(t time.Time) int { return t.Hour() })},
-	{name: "addWorkHours", doc: `addWorkHours(t, h[, "calendar"]): the moment h working hours after t on a business calendar (by default Monday to Friday, 09:00–18:00)`,
+	{name: "addWorkHours", calArg: 2, doc: `addWorkHours(t, h[, "calendar"]): the moment h working hours after t (before it when h is negative) on a business calendar, in the calendar's time zone; the default calendar when none is named`,
 		types: []any{new(func(*run, time.Time, float64) time.Time), new(func(*run, time.Time, float64, string) time.Time)},
 		call: timeFn(func(r *run, t time.Time, rest []any) (any, error) {
 			c, err := r.cal(rest[1:])
@@ -235,12 +260,12 @@ var functions = []function{
 				return nil, err
 			}
 			h := argNum(rest[0])
-			if math.IsNaN(h) || math.Abs(h) > 100_000 {
+			if math.IsNaN(h) || math.Abs(h) > 1_000_000 {
 				return nil, funcError("addWorkHours: the number of hours is out of range")
 			}
-			return c.AddWorkHours(t, h)
+			return calResult(c.AddWorkHours(t, h))
 		})},
-	{name: "workHoursBetween", doc: `workHoursBetween(a, b[, "calendar"]): the working hours from a to b on a business calendar`,
+	{name: "workHoursBetween", calArg: 2, doc: `workHoursBetween(a, b[, "calendar"]): the working hours from a to b on a business calendar (negative when b is before a)`,
 		types: []any{new(func(*run, time.Time, time.Time) float64), new(func(*run, time.Time, time.Time, string) float64)},
 		call: timeFn(func(r *run, a time.Time, rest []any) (any, error) {
 			b, ok := argTime(rest[0])
@@ -251,7 +276,47 @@ var functions = []function{
 			if err != nil {
 				return nil, err
 			}
-			return c.WorkHoursBetween(a, b)
+			return calResult(c.WorkHoursBetween(a, b))
+		})},
+	{name: "addWorkDays", calArg: 2, doc: `addWorkDays(t, n[, "calendar"]): t moved by n working days, at the same time of day (as WORKDAY in a spreadsheet)`,
+		types: []any{new(func(*run, time.Time, float64) time.Time), new(func(*run, time.Time, float64, string) time.Time)},
+		call: timeFn(func(r *run, t time.Time, rest []any) (any, error) {
+			c, err := r.cal(rest[1:])
+			if err != nil {
+				return nil, err
+			}
+			n, err := wholeDays(argNum(rest[0]))
+			if err != nil {
+				return nil, funcError("addWorkDays: the number of days is out of range")
+			}
+			return calResult(c.AddWorkDays(t, n))
+		})},
+	{name: "isWorkingTime", calArg: 1, doc: `isWorkingTime(t[, "calendar"]): t lies inside the working hours of a business calendar`,
+		types: []any{new(func(*run, time.Time) bool), new(func(*run, time.Time, string) bool)},
+		call: timeFn(func(r *run, t time.Time, rest []any) (any, error) {
+			c, err := r.cal(rest)
+			if err != nil {
+				return nil, err
+			}
+			return c.IsWorkingTime(t), nil
+		})},
+	{name: "isWorkingDay", calArg: 1, doc: `isWorkingDay(t[, "calendar"]): t's date is a working day of a business calendar (not a holiday; a make-up day is one)`,
+		types: []any{new(func(*run, time.Time) bool), new(func(*run, time.Time, string) bool)},
+		call: timeFn(func(r *run, t time.Time, rest []any) (any, error) {
+			c, err := r.cal(rest)
+			if err != nil {
+				return nil, err
+			}
+			return c.IsWorkingDay(t), nil
+		})},
+	{name: "nextWorkingTime", calArg: 1, doc: `nextWorkingTime(t[, "calendar"]): t when it is working time, else the start of the next working hours`,
+		types: []any{new(func(*run, time.Time) time.Time), new(func(*run, time.Time, string) time.Time)},
+		call: timeFn(func(r *run, t time.Time, rest []any) (any, error) {
+			c, err := r.cal(rest)
+			if err != nil {
+				return nil, err
+			}
+			return calResult(c.NextWorkingTime(t))
 		})},
 
 	// Numbers.
