@@ -26,10 +26,10 @@ async function choose(page, selector, optionText) {
 async function addField(page, { key, type, en, zh }) {
   await page.click('[data-test=add-field]')
   await page.waitForSelector('#field-key')
-  await page.fill('#field-key', key)
   if (type) await choose(page, '[data-test=field-type]', type)
   await page.fill('#field-label-en', en)
   await page.fill('#field-label-zh', zh)
+  await page.fill('#field-key', key)
 }
 
 test('an analyst creates 会员 with a phone, a level, a date and an account; it is listed at once', async () => {
@@ -66,6 +66,11 @@ test('an analyst creates 会员 with a phone, a level, a date and an account; it
   assert.equal(await page.locator('[data-test=option]').nth(2).getByLabel('Value 3').inputValue(), 'bronze')
   await page.click('[data-test=field-required]')
 
+  // A new field's key follows its English label until typed.
+  await page.click('[data-test=add-field]')
+  await page.fill('#field-label-en', 'Member since')
+  assert.equal(await page.inputValue('#field-key'), 'member_since')
+  await page.click('[data-field=member_since] [data-test=remove-field]')
   await addField(page, { key: 'joined', type: 'Date', en: 'Member since', zh: '入会日期' })
   await addField(page, { key: 'account', type: 'Relation', en: 'Account', zh: '所属客户' })
   await choose(page, '[data-test=field-ref]', 'Account (account)')
@@ -97,6 +102,13 @@ test('an analyst creates 会员 with a phone, a level, a date and an account; it
   await page.fill('#field-default', '')
   await shot(page, 'builder-entity-designer-desktop')
 
+  // A composite index for the list by level, newest members first.
+  await page.click('[data-test=add-index]')
+  await choose(page, '[data-test=index] .ifield', 'Level (level)')
+  await page.click('[data-test=index] button[aria-label="Add field to index 1"]')
+  await choose(page, '[data-test=index] .ipart:nth-child(2) .ifield', 'Member since (joined)')
+  await page.click('[data-test=index] .ipart:nth-child(2) .el-checkbox')
+
   // The plan: a new entity with seven fields, the indexes of its relation and its unique fields.
   await page.click('[data-test=preview]')
   await page.waitForSelector('[data-test=plan] [data-test=plan-added]')
@@ -122,6 +134,7 @@ test('an analyst creates 会员 with a phone, a level, a date and an account; it
   assert.equal(def.properties.vip['x-expr'], 'level == "gold"')
   assert.deepEqual(def.properties.card_no['x-autonumber'], { prefix: 'VIP-', digits: 6 })
   assert.deepEqual(def.required, ['name', 'level'])
+  assert.deepEqual(def['x-indexes'], [['level', '-joined']])
 
   const acc = (await api(page, 'GET', '/api/records/account?limit=1')).body.items[0]
   await page.click('nav.side a[data-entity=member]')
@@ -168,6 +181,19 @@ test('removing a field that holds values shows how many records hold them before
   const def = (await api(page, 'GET', '/api/entities/member')).body
   assert.equal(def.properties.phone, undefined)
   assert.ok(def.properties.level)
+
+  // Someone else saves meanwhile: the save is refused and the designer says so.
+  await page.click('[data-field=level] .frow-main')
+  await page.fill('#field-label-en', 'Membership level')
+  const cur = await api(page, 'GET', '/api/entities/member')
+  cur.body['x-label'].en = 'Club member'
+  const other = await api(page, 'PUT', '/api/entities/member', cur.body, { 'If-Match': cur.etag })
+  assert.equal(other.status, 200, JSON.stringify(other.body))
+  await page.click('[data-test=preview]')
+  await page.click('[data-test=save]')
+  await page.waitForSelector('[data-test=stale]')
+  await page.click('[data-test=stale] button')
+  await page.waitForFunction(() => document.querySelector('#entity-label-en')?.value === 'Club member')
 })
 
 test('the designer in Chinese, with axe-core and at phone width', async () => {
