@@ -194,6 +194,24 @@ test('removing a field that holds values shows how many records hold them before
   await page.waitForSelector('[data-test=stale]')
   await page.click('[data-test=stale] button')
   await page.waitForFunction(() => document.querySelector('#entity-label-en')?.value === 'Club member')
+
+  // A saved entity's formula is checked live by the server's expression check.
+  await page.click('[data-field=vip] .frow-main')
+  const checked = page.waitForRequest(r => r.url().endsWith('/api/expressions/check') && r.method() === 'POST')
+  await page.fill('#field-expr', 'level == "gold" && nosuchfield')
+  await checked
+  await page.waitForFunction(() => /nosuchfield/.test(document.querySelector('[data-settings=vip] .el-form-item__error')?.innerText || ''))
+  await page.fill('#field-expr', 'level == "gold"')
+
+  // Retyping a field whose values do not fit: the plan counts them and the save needs a confirmation.
+  await page.click('[data-field=joined] .frow-main')
+  await choose(page, '[data-test=field-type]', 'Number')
+  await page.click('[data-test=preview]')
+  await page.waitForSelector('[data-test=plan-changed]')
+  assert.match(await page.innerText('[data-test=plan-changed]'), /joined.*Date → Number.*1 record holds a value.*1 value does not fit/)
+  assert.equal(await page.isDisabled('[data-test=save]'), true)
+  await page.click('[data-test=confirm-force]')
+  assert.equal(await page.isDisabled('[data-test=save]'), false)
 })
 
 test('the designer in Chinese, with axe-core and at phone width', async () => {

@@ -1,6 +1,6 @@
 // The designer's calls to the server: the plan of a change, the live check of a formula, records holding a field.
 import { request, listRecords, ApiError } from '../../api'
-import { toDefinition, type EntityModel, type FieldModel } from './model'
+import { toDefinition, resultOf, type EntityModel, type FieldModel } from './model'
 
 export interface FieldChange {
   field: string; label: { en: string; zh: string } | Record<string, string>; type: string; from?: string
@@ -34,17 +34,19 @@ export async function holding(entity: string, key: string): Promise<number> {
 
 export interface ExprResult { ok: boolean; type?: string; message?: string; offset?: number }
 
-// checkFormula checks a formula's expression: through the expression check of the server when the entity and the
-// fields it reads are saved; through the plan of the whole definition otherwise (it compiles every expression).
+// checkFormula checks a formula's expression: through the expression check of the server when the entity and its
+// fields are saved as they are here; through the plan of the whole definition otherwise (it compiles every expression
+// against the fields as the designer has them).
 export async function checkFormula(m: EntityModel, f: FieldModel): Promise<ExprResult> {
-  if (m.stored) {
-    try {
-      const r = await request<{ ok: boolean; type?: string; errors: { code: string; message: string; offset: number }[] }>(
-        '/api/expressions/check', { method: 'POST', body: { entity: m.name, expr: f.expr, kind: 'formula', field: f.storedKey && f.storedType === 'formula' && f.storedKey === f.key ? f.key : undefined } })
-      const d = r.data
-      if (d.ok) return { ok: true, type: d.type }
-      if (!d.errors.some(e => e.code === 'unknown_field')) return { ok: false, message: d.errors[0]?.message, offset: d.errors[0]?.offset }
-    } catch { /* fall back to the plan */ }
+  if (m.stored && m.fields.every(x => x.storedKey === x.key && x.storedType === x.type)) {
+    const r = await request<{ ok: boolean; type?: string; errors: { code: string; message: string; offset: number }[] }>(
+      '/api/expressions/check', { method: 'POST', body: {
+        entity: m.name, expr: f.expr, kind: 'formula',
+        // the field's result type as saved, when it is still the one wanted
+        field: f.storedType === 'formula' && resultOf(f.original) === f.result ? f.key : undefined,
+      } })
+    const d = r.data
+    return d.ok ? { ok: true, type: d.type } : { ok: false, message: d.errors[0]?.message, offset: d.errors[0]?.offset }
   }
   try {
     await planOf(m)

@@ -84,7 +84,7 @@ function jsonType(p: Record<string, any>): string {
   return ''
 }
 
-function resultOf(p: Record<string, any>): string {
+export function resultOf(p: Record<string, any>): string {
   const t = jsonType(p)
   if (t === 'string' && (p.format === 'date' || p.format === 'date-time')) return p.format
   if (t === 'array') return 'strings'
