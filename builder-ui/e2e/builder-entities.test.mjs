@@ -214,6 +214,21 @@ test('removing a field that holds values shows how many records hold them before
   assert.equal(await page.isDisabled('[data-test=save]'), false)
 })
 
+test('opening and previewing each example entity unchanged changes nothing', async () => {
+  const page = await newPage(browser, server)
+  await signIn(page, server, 'admin@localhost')
+  await setLanguage(page, 'en')
+  const names = (await api(page, 'GET', '/api/entities')).body.items.map(e => e.name).filter(n => n !== 'member' && n !== 'wide')
+  assert.ok(names.length >= 8, names.join())
+  for (const name of names) {
+    await page.goto(`${server.url}/builder/entities/${name}`)
+    await page.waitForSelector('[data-test=fields] > li')
+    await page.click('[data-test=preview]')
+    await page.waitForSelector('[data-test=plan] .plan')
+    assert.match(await page.innerText('[data-test=plan] .plan'), /Nothing changes/, `${name}: ${await page.innerText('[data-test=plan] .plan')}`)
+  }
+})
+
 test('the designer in Chinese, with axe-core and at phone width', async () => {
   for (const phone of [false, true]) {
     const page = await newPage(browser, server, { phone, locale: 'zh-CN' })

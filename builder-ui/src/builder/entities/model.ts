@@ -112,7 +112,7 @@ export function fieldFromProperty(key: string, p: Record<string, any>, required:
     options: enumValues.filter(v => typeof v === 'string').map(v => ({
       value: v, en: optLabels[v]?.en || '', zh: optLabels[v]?.['zh-CN'] || optLabels[v]?.zh || '', color: colors[v] || '',
     })),
-    ref: p['x-ref'] || '', many: p['x-many'] === true, currency: p['x-currency'] || 'CNY', region: p['x-region'] || '',
+    ref: p['x-ref'] || '', many: p['x-many'] === true, currency: p['x-currency'] || '', region: p['x-region'] || '',
     prefix: p['x-autonumber']?.prefix || '', digits: p['x-autonumber']?.digits, expr: p['x-expr'] || '', result: resultOf(p),
     maxLength: typeof p.maxLength === 'number' ? p.maxLength : undefined,
     minimum: typeof p.minimum === 'number' ? p.minimum : undefined,
@@ -144,7 +144,7 @@ export function newEntity(): EntityModel {
 }
 
 // Keys of a property that the designer writes; the rest of a saved property is kept while its type stays.
-const managed = ['type', 'x-type', 'x-label', 'title', 'enum', 'items', 'uniqueItems', 'x-options', 'x-colors', 'x-ref',
+const managed = ['type', 'x-type', 'x-label', 'enum', 'items', 'uniqueItems', 'x-options', 'x-colors', 'x-ref',
   'x-many', 'x-currency', 'x-region', 'x-autonumber', 'x-expr', 'format', 'default', 'x-unique', 'x-indexed',
   'x-personal', 'maxLength', 'minimum', 'maximum', 'readOnly']
 
@@ -172,6 +172,13 @@ export function toProperty(f: FieldModel): Record<string, any> {
   const l = label(f.en, f.zh)
   if (l) p['x-label'] = l
   const num = (k: string, v: number | undefined) => { if (typeof v === 'number' && Number.isFinite(v)) p[k] = v }
+  // set gives a new field of the type the setting's usual value; a saved field keeps its own (or none).
+  const set = (k: string, v: any) => {
+    if (!sameType) p[k] = v
+    else if (f.original[k] !== undefined) p[k] = f.original[k]
+  }
+  // keep keeps a saved setting the designer does not show.
+  const keep = (k: string) => { if (sameType && f.original[k] !== undefined) p[k] = f.original[k] }
   switch (f.type) {
     case 'text': case 'textarea':
       p.type = 'string'; num('maxLength', f.maxLength); break
@@ -181,6 +188,7 @@ export function toProperty(f: FieldModel): Record<string, any> {
       p.type = 'object'; if (f.currency) p['x-currency'] = f.currency; break
     case 'date': p.type = 'string'; p.format = 'date'; break
     case 'datetime': p.type = 'string'; p.format = 'date-time'; break
+    case 'json': p.type = 'object'; keep('properties'); keep('required'); keep('additionalProperties'); break
     case 'boolean': p.type = 'boolean'; break
     case 'select': case 'multiselect': {
       const values = f.options.map(o => o.value)
@@ -200,21 +208,23 @@ export function toProperty(f: FieldModel): Record<string, any> {
       if (Object.keys(colors).length) p['x-colors'] = colors
       break
     }
-    case 'tags': p.type = 'array'; if (!sameType) { p.items = { type: 'string', maxLength: 50 }; p.maxItems = 50 } else if (f.original.items) p.items = f.original.items; break
-    case 'phone': p.type = 'string'; p.maxLength = 32; if (f.region) p['x-region'] = f.region; break
-    case 'email': p.type = 'string'; p.format = 'email'; p.maxLength = 254; break
-    case 'url': p.type = 'string'; p.format = 'uri'; p.maxLength = 2048; break
-    case 'user': p.type = 'string'; p.maxLength = 128; break
-    case 'relation':
+    case 'tags': p.type = 'array'; set('items', { type: 'string', maxLength: 50 }); if (!sameType) p.maxItems = 50; break
+    case 'phone': p.type = 'string'; set('maxLength', 32); if (f.region) p['x-region'] = f.region; break
+    case 'email': p.type = 'string'; p.format = 'email'; set('maxLength', 254); break
+    case 'url': p.type = 'string'; set('format', 'uri'); set('maxLength', 2048); break
+    case 'user': p.type = 'string'; set('maxLength', 128); break
+    case 'relation': {
       p['x-ref'] = f.ref
+      const sameShape = sameType && (f.original['x-many'] === true) === f.many
       if (f.many) {
-        p['x-many'] = true; p.type = 'array'; p.items = { type: 'string', maxLength: 64 }
+        p['x-many'] = true; p.type = 'array'; p.items = sameShape && f.original.items ? f.original.items : { type: 'string', maxLength: 64 }
       } else {
-        p.type = 'string'; p.maxLength = 64; delete p.maxItems
+        p.type = 'string'; p.maxLength = sameShape && f.original.maxLength !== undefined ? f.original.maxLength : 64; delete p.maxItems
       }
       break
+    }
     case 'autonumber': {
-      p.type = 'string'; p.readOnly = true
+      p.type = 'string'; set('readOnly', true)
       const a: Record<string, any> = {}
       if (f.prefix) a.prefix = f.prefix
       if (typeof f.digits === 'number') a.digits = f.digits
@@ -222,11 +232,13 @@ export function toProperty(f: FieldModel): Record<string, any> {
       break
     }
     case 'formula':
-      p.readOnly = true; p['x-expr'] = f.expr
+      set('readOnly', true); p['x-expr'] = f.expr
       if (f.result === 'date' || f.result === 'date-time') { p.type = 'string'; p.format = f.result } else if (f.result === 'strings') { p.type = 'array'; p.items = { type: 'string' } } else p.type = f.result
       break
-    case 'json': p.type = 'object'; break
   }
+  // A nullable type (["string", "null"]) stays nullable.
+  if (sameType && Array.isArray(f.original.type) && f.original.type.includes(p.type)) p.type = f.original.type
+  if (sameType && f.type === 'select' && Array.isArray(f.original.enum) && f.original.enum.includes(null)) p.enum.push(null)
   if (f.unique && f.type !== 'formula') p['x-unique'] = true
   if (f.indexed) p['x-indexed'] = true
   if (f.personal) p['x-personal'] = true
