@@ -28,6 +28,7 @@ const (
 var (
 	nameRE  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 	fieldRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	iconRE  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 )
 
 // reservedWords cannot name a field: expressions could not refer to it. They
@@ -100,6 +101,12 @@ func parse(doc []byte, limits bool) (*Entity, error) {
 		add("/type", "type", morph.T(`An entity must have "type": "object"`, `实体必须是 "type": "object"`))
 	}
 	e.Label = labelOf(root, e.Name, "", &errs)
+	if icon, ok := root["x-icon"]; ok {
+		if e.Icon, _ = icon.(string); !iconRE.MatchString(e.Icon) {
+			add("/x-icon", "icon", morph.T("x-icon must be an icon's name: a-z, 0-9 and -, such as user or shopping-cart",
+				"x-icon 必须是图标名称：a-z、0-9 和 -，例如 user 或 shopping-cart"))
+		}
+	}
 
 	props, ok := root["properties"].(map[string]any)
 	if !ok && root["properties"] != nil {
@@ -273,7 +280,38 @@ func parseField(name string, pm map[string]any) (*Field, []morph.FieldError) {
 	if opts, ok := pm["x-options"]; ok {
 		f.Options, errs = parseOptions(f, opts, errs)
 	}
+	if cols, ok := pm["x-colors"]; ok {
+		f.Colors, errs = parseColors(f, cols, errs)
+	}
 	return f, errs
+}
+
+var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// parseColors reads x-colors: the colours of a select's values, shown on
+// tags and kanban columns.
+func parseColors(f *Field, cols any, errs []morph.FieldError) (map[string]string, []morph.FieldError) {
+	m, ok := cols.(map[string]any)
+	if !ok || f.Enum == nil {
+		return nil, append(errs, settingError("/x-colors", "type", morph.T(
+			`x-colors must map options of a select field to colours, such as {"vip": "#c62828"}`,
+			`x-colors 必须为单选或多选字段的选项给出颜色，例如 {"vip": "#c62828"}`)))
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		path := "/x-colors/" + escapePointer(k)
+		if !slices.Contains(f.Enum, k) {
+			errs = append(errs, settingError(path, "unknown_option", morph.T("%q is not one of the field's options", "%q 不是该字段的选项", k)))
+			continue
+		}
+		c, _ := v.(string)
+		if !colorRE.MatchString(c) {
+			errs = append(errs, settingError(path, "color", morph.T(`A colour is written #rrggbb, such as "#c62828"`, `颜色写作 #rrggbb，例如 "#c62828"`)))
+			continue
+		}
+		out[k] = c
+	}
+	return out, errs
 }
 
 // parseOptions reads x-options: the labels of a select's values.

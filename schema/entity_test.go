@@ -118,6 +118,11 @@ func TestDefinitionErrors(t *testing.T) {
 		{"bad title field", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string"}}, "x-title-field": "b"}`, []string{"/x-title-field"}},
 		{"bad label", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-label": "A"}}}`, []string{"/properties/a/x-label"}},
 		{"unknown option", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "enum": ["p"], "x-options": {"q": {"en": "Q"}}}}}`, []string{"/properties/a/x-options/q"}},
+		{"bad icon", `{"$id": "x", "type": "object", "x-icon": "<svg>", "properties": {"a": {"type": "string"}}}`, []string{"/x-icon"}},
+		{"icon not text", `{"$id": "x", "type": "object", "x-icon": 3, "properties": {"a": {"type": "string"}}}`, []string{"/x-icon"}},
+		{"colour of no option", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "enum": ["p"], "x-colors": {"q": "#112233"}}}}`, []string{"/properties/a/x-colors/q"}},
+		{"not a colour", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "enum": ["p"], "x-colors": {"p": "red"}}}}`, []string{"/properties/a/x-colors/p"}},
+		{"colours of a text", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-colors": {"p": "#112233"}}}}`, []string{"/properties/a/x-colors"}},
 		{"personal not a boolean", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-personal": "yes"}}}`, []string{"/properties/a/x-personal"}},
 		{"unique list", `{"$id": "x", "type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}, "x-unique": true}}}`, []string{"/properties/a/x-unique"}},
 		{"several at once", `{"$id": "x", "type": "object", "properties": {"a": {"type": "string", "x-type": "select"}, "b": {"type": "string", "x-type": "relation"}}, "required": ["c"]}`,
@@ -511,5 +516,24 @@ func TestLongFieldNamesGetIndexNames(t *testing.T) {
 	me := morph.AsError(err)
 	if me == nil || len(me.Fields) != 1 || me.Fields[0].Path != "/properties/"+clash || me.Fields[0].Code != "index_name" {
 		t.Fatalf("a clashing index name: %v %+v", err, me)
+	}
+}
+
+// An entity's icon and the colours of a select's options are read from x-icon and x-colors.
+func TestIconAndOptionColours(t *testing.T) {
+	e, err := schema.Parse([]byte(`{"$id": "member", "type": "object", "x-icon": "user-filled", "properties": {
+		"level": {"type": "string", "enum": ["gold", "silver"], "x-colors": {"gold": "#D4A017"}},
+		"labels": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "x-colors": {"b": "#112233"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Icon != "user-filled" {
+		t.Errorf("icon %q", e.Icon)
+	}
+	if got := e.Field("level").Colors; len(got) != 1 || got["gold"] != "#D4A017" {
+		t.Errorf("select colours %v", got)
+	}
+	if got := e.Field("labels").Colors; len(got) != 1 || got["b"] != "#112233" {
+		t.Errorf("multiselect colours %v", got)
 	}
 }

@@ -13,6 +13,8 @@ import (
 const DefaultRegion = "CN"
 
 // phoneType is a phone number, stored in E.164 form ("+8613800138000").
+// x-region (an ISO 3166 region such as "HK") is the region of numbers
+// written without a country code; DefaultRegion when absent.
 type phoneType struct{ baseType }
 
 var _ FieldType = phoneType{}
@@ -22,9 +24,26 @@ func init() {
 		morph.T("Phone", "电话"))
 }
 
-func (phoneType) Check(f *Field) []morph.FieldError { return checkJSONType(f, "string") }
+func (phoneType) Check(f *Field) []morph.FieldError {
+	errs := checkJSONType(f, "string")
+	if r, ok := f.Prop["x-region"]; ok {
+		if s, ok := r.(string); !ok || !phonenumbers.GetSupportedRegions()[s] {
+			errs = append(errs, settingError("/x-region", "region", morph.T(
+				"x-region must be a region code such as CN, HK or US", "x-region 必须是地区代码，例如 CN、HK 或 US")))
+		}
+	}
+	return errs
+}
 
-func (phoneType) Normalize(_ *Field, v any) (any, *morph.FieldError) {
+// region is the region of the field's numbers written without a country code.
+func region(f *Field) string {
+	if s, ok := f.Prop["x-region"].(string); ok && phonenumbers.GetSupportedRegions()[s] {
+		return s
+	}
+	return DefaultRegion
+}
+
+func (phoneType) Normalize(f *Field, v any) (any, *morph.FieldError) {
 	s, ok := v.(string)
 	if !ok {
 		return v, nil
@@ -36,8 +55,13 @@ func (phoneType) Normalize(_ *Field, v any) (any, *morph.FieldError) {
 	if len(s) > 64 {
 		return nil, phoneError()
 	}
-	n, err := phonenumbers.Parse(s, DefaultRegion)
+	r := region(f)
+	n, err := phonenumbers.Parse(s, r)
 	if err != nil || !phonenumbers.IsValidNumber(n) {
+		if r != DefaultRegion {
+			return nil, &morph.FieldError{Code: "phone", Offset: -1, Text: morph.T(
+				"Not a valid phone number (a number of %s, or + and a country code)", "不是有效的电话号码（%s 的号码，或以 + 加国家代码开头）", r)}
+		}
 		return nil, phoneError()
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil

@@ -191,6 +191,8 @@ func TestFieldTypes(t *testing.T) {
 		{"phone", `{"type": "string", "x-type": "phone"}`, []step{
 			{"138 0013 8000", "+8613800138000", ""}, {"+1 415 555 2671", "+14155552671", ""}, {"0571-8888 1234", "+8657188881234", ""},
 			{"123", nil, "phone"}, {"+86 138 0013 8000 999 999", nil, "phone"}}},
+		{"phone", `{"type": "string", "x-type": "phone", "x-region": "HK"}`, []step{
+			{"9123 4567", "+85291234567", ""}, {"+86 138 0013 8000", "+8613800138000", ""}, {"138 0013 8000", nil, "phone"}}},
 		{"url", `{"type": "string", "x-type": "url", "format": "uri"}`, []step{
 			{" https://example.cn/a ", "https://example.cn/a", ""}, {"not a url", "not a url", "format"}}},
 		{"user", `{"type": "string", "x-type": "user"}`, []step{
@@ -252,6 +254,10 @@ func TestFieldSettings(t *testing.T) {
 		{"datetime", `{"type": "object", "x-type": "datetime"}`, "/type", "type"},
 		{"email", `{"type": "array", "x-type": "email"}`, "/type", "type"},
 		{"phone", `{"type": "number", "x-type": "phone"}`, "/type", "type"},
+		{"phone region", `{"type": "string", "x-type": "phone", "x-region": "HK"}`, "-", ""},
+		{"phone unknown region", `{"type": "string", "x-type": "phone", "x-region": "XX"}`, "/x-region", "region"},
+		{"phone region lower-case", `{"type": "string", "x-type": "phone", "x-region": "hk"}`, "/x-region", "region"},
+		{"phone region not text", `{"type": "string", "x-type": "phone", "x-region": 86}`, "/x-region", "region"},
 		{"url", `{"type": "number", "x-type": "url"}`, "/type", "type"},
 		{"user", `{"type": "number", "x-type": "user"}`, "/type", "type"},
 		{"tags", `{"type": "string", "x-type": "tags"}`, "/type", "type"},

@@ -8,6 +8,7 @@
 //	               the caller and accepts no $id, the same name, or a URI kept as x-source-id)
 //	title          the English label; x-label: {"en": …, "zh-CN": …} overrides
 //	x-title-field  the field shown as a record's title (default: first text field)
+//	x-icon         the entity's icon in the navigation: an icon's name (a-z, 0-9, -), such as "user"
 //	x-indexes      composite indexes for the lists users ask for most: a list of
 //	               field lists, "-" before a field for descending order
 //	               ([["owner", "-amount"], ["stage", "expected_close"]])
@@ -26,7 +27,9 @@
 //	x-ref          relation: the target entity
 //	x-many         relation only: an array of ids instead of one id
 //	x-options      select/multiselect: {"value": {"en": …, "zh-CN": …}} labels of enum values
+//	x-colors       select/multiselect: {"value": "#rrggbb"} colours of enum values
 //	x-currency     currency: the default ISO 4217 code (CNY when absent)
+//	x-region       phone: the ISO 3166 region of numbers written without a country code (CN when absent)
 //	x-autonumber   autonumber: {"prefix": "CT-", "digits": 6}
 //	default        a standard JSON Schema default, applied on create
 //	x-default-expr an expression computing the value of a field absent on create
@@ -67,6 +70,7 @@ type Entity struct {
 	Name       string
 	Label      morph.Text
 	TitleField string
+	Icon       string         // x-icon
 	Fields     []*Field       // in the order of the document's properties
 	Doc        map[string]any // the definition as stored (x-type filled in where it was inferred)
 
@@ -93,6 +97,7 @@ type Field struct {
 	Many     bool                  // relation (many)
 	Enum     []string              // select, multiselect: the allowed values
 	Options  map[string]morph.Text // select, multiselect: labels of values (x-options)
+	Colors   map[string]string     // select, multiselect: colours of values (x-colors), "#rrggbb"
 	Default  any                   // applied on create when the field is absent
 	// DefaultExpr (x-default-expr) computes the value of a field absent
 	// on create; Expr (x-expr) is a formula's expression.

@@ -129,6 +129,13 @@ export async function loadSession(): Promise<Me> {
   return me
 }
 
+// refreshEntities reads the entity definitions again (after the builder saved one), so the navigation and the
+// screens show the change at once.
+export async function refreshEntities() {
+  const ents = await get<{ items: { name: string; label: Label; definition: any }[] }>('/api/entities')
+  session.entities = ents.items.map(e => parseEntity(e.name, e.label, e.definition))
+}
+
 async function loadUsers() {
   const names: Record<string, string> = {}
   let after: string | undefined

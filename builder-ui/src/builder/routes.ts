@@ -9,7 +9,11 @@ export interface BuilderSection {
 
 // sections are the builder's sub-navigation, in order.
 export const sections: BuilderSection[] = []
+sections.push({ name: 'builder-entities', label: 'entities.title' })
 
 export const builderRoutes: RouteRecordRaw[] = [
   { path: '', name: 'builder', component: () => import('./BuilderHome.vue') },
+  { path: 'entities', name: 'builder-entities', component: () => import('./entities/EntityList.vue') },
+  { path: 'entities/new', name: 'builder-entity-new', component: () => import('./entities/EntityEditor.vue'), meta: { section: 'builder-entities' } },
+  { path: 'entities/:name', name: 'builder-entity', component: () => import('./entities/EntityEditor.vue'), props: true, meta: { section: 'builder-entities' } },
 ]
