@@ -4,8 +4,12 @@
 
 export const fieldTypes = [
   'text', 'textarea', 'number', 'integer', 'percent', 'currency', 'date', 'datetime', 'boolean', 'select', 'multiselect',
-  'tags', 'phone', 'email', 'url', 'user', 'relation', 'autonumber', 'formula', 'json',
+  'tags', 'phone', 'email', 'url', 'user', 'relation', 'autonumber', 'formula', 'rollup', 'json',
 ] as const
+
+export const rollupAggs = ['count', 'sum', 'min', 'max', 'avg'] as const
+
+export interface RollupModel { from: string; via: string; agg: string; field: string; where: string }
 
 export const formulaResults = ['number', 'integer', 'boolean', 'string', 'date', 'date-time', 'strings'] as const
 
@@ -48,6 +52,7 @@ export interface FieldModel {
   digits: number | undefined
   expr: string
   result: string // a formula's result type (formulaResults)
+  rollup: RollupModel
   maxLength: number | undefined
   minimum: number | undefined
   maximum: number | undefined
@@ -96,7 +101,7 @@ export function newField(type = 'text', key = ''): FieldModel {
     uid: ++uidSeq, key, storedKey: '', storedType: '', type, en: '', zh: '', required: false, unique: false, indexed: false,
     personal: false, def: undefined, options: [], ref: '', many: false, currency: 'CNY', region: '', prefix: '',
     digits: type === 'autonumber' ? 6 : undefined, expr: '', result: 'number', maxLength: undefined, minimum: undefined,
-    maximum: undefined, original: {},
+    maximum: undefined, original: {}, rollup: { from: '', via: '', agg: 'count', field: '', where: '' },
   }
 }
 
@@ -117,6 +122,8 @@ export function fieldFromProperty(key: string, p: Record<string, any>, required:
     maxLength: typeof p.maxLength === 'number' ? p.maxLength : undefined,
     minimum: typeof p.minimum === 'number' ? p.minimum : undefined,
     maximum: typeof p.maximum === 'number' ? p.maximum : undefined,
+    rollup: { from: p['x-rollup']?.from || '', via: p['x-rollup']?.via || '', agg: p['x-rollup']?.agg || 'count',
+      field: p['x-rollup']?.field || '', where: p['x-rollup']?.where || '' },
     original: p,
   })
   return f
@@ -146,7 +153,7 @@ export function newEntity(): EntityModel {
 // Keys of a property that the designer writes; the rest of a saved property is kept while its type stays.
 const managed = ['type', 'x-type', 'x-label', 'enum', 'items', 'uniqueItems', 'x-options', 'x-colors', 'x-ref',
   'x-many', 'x-currency', 'x-region', 'x-autonumber', 'x-expr', 'format', 'default', 'x-unique', 'x-indexed',
-  'x-personal', 'maxLength', 'minimum', 'maximum', 'readOnly']
+  'x-personal', 'maxLength', 'minimum', 'maximum', 'readOnly', 'x-rollup']
 
 function label(en: string, zh: string): Record<string, string> | undefined {
   const l: Record<string, string> = {}
@@ -157,7 +164,7 @@ function label(en: string, zh: string): Record<string, string> | undefined {
 
 // hasDefault tells whether a type takes a default value in the designer.
 export function hasDefault(type: string): boolean {
-  return !['autonumber', 'formula', 'relation', 'user', 'currency', 'json'].includes(type)
+  return !['autonumber', 'formula', 'rollup', 'relation', 'user', 'currency', 'json'].includes(type)
 }
 
 export function toProperty(f: FieldModel): Record<string, any> {
@@ -235,11 +242,21 @@ export function toProperty(f: FieldModel): Record<string, any> {
       set('readOnly', true); p['x-expr'] = f.expr
       if (f.result === 'date' || f.result === 'date-time') { p.type = 'string'; p.format = f.result } else if (f.result === 'strings') { p.type = 'array'; p.items = { type: 'string' } } else p.type = f.result
       break
+    case 'rollup': {
+      set('readOnly', true)
+      const r: Record<string, string> = { from: f.rollup.from, via: f.rollup.via, agg: f.rollup.agg }
+      if (f.rollup.agg !== 'count' && f.rollup.field) r.field = f.rollup.field
+      if (f.rollup.where.trim()) r.where = f.rollup.where.trim()
+      p['x-rollup'] = r
+      // min and max of a date keep the date's type; everything else is a number.
+      if ((f.rollup.agg === 'min' || f.rollup.agg === 'max') && (f.result === 'date' || f.result === 'date-time')) { p.type = 'string'; p.format = f.result } else p.type = 'number'
+      break
+    }
   }
   // A nullable type (["string", "null"]) stays nullable.
   if (sameType && Array.isArray(f.original.type) && f.original.type.includes(p.type)) p.type = f.original.type
   if (sameType && f.type === 'select' && Array.isArray(f.original.enum) && f.original.enum.includes(null)) p.enum.push(null)
-  if (f.unique && f.type !== 'formula') p['x-unique'] = true
+  if (f.unique && f.type !== 'formula' && f.type !== 'rollup') p['x-unique'] = true
   if (f.indexed) p['x-indexed'] = true
   if (f.personal) p['x-personal'] = true
   if (f.def !== undefined && f.def !== '' && f.def !== null && !(Array.isArray(f.def) && !f.def.length)) {
@@ -303,6 +320,9 @@ export function check(m: EntityModel, t: Msg): Problem[] {
     }
     if (f.type === 'relation' && !f.ref) out.push({ path: at + '/x-ref', message: t('entities.err.ref') })
     if (f.type === 'formula' && !f.expr.trim()) out.push({ path: at + '/x-expr', message: t('entities.err.expr') })
+    if (f.type === 'rollup' && (!f.rollup.from || !f.rollup.via || (f.rollup.agg !== 'count' && !f.rollup.field))) {
+      out.push({ path: at + '/x-rollup', message: t('entities.err.rollup') })
+    }
     if (f.type === 'currency' && f.currency && !/^[A-Z]{3}$/.test(f.currency)) out.push({ path: at + '/x-currency', message: t('entities.err.currency') })
   })
   m.indexes.forEach((ix, i) => {
