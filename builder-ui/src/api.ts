@@ -70,8 +70,10 @@ export async function request<T = any>(path: string, opts: RequestOptions = {}):
   }
   let res: globalThis.Response
   try {
+    // no-store: an answer depends on who reads (masked fields, view as) while a record's ETag is its version
+    // for everyone, so the browser's cache must never answer one reader with what another was sent.
     res = await fetch(url, {
-      method, headers, credentials: 'same-origin',
+      method, headers, credentials: 'same-origin', cache: 'no-store',
       body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
     })
   } catch {
