@@ -52,6 +52,12 @@ test('a role made to mask the account phone, checked with "view as this role"', 
   assert.equal(await phoneRow.locator('input[data-level=read]').isChecked(), true, 'the matrix shows what the role has')
   assert.equal(await page.locator('[data-test=save-role]').isDisabled(), true, 'nothing to save before a change')
   await phoneRow.locator('input[data-level=masked]').check()
+  // The row rule is checked by the server as it is typed; its problem is shown at its cell.
+  await page.fill('[data-test=where-account]', "tier == ")
+  await page.waitForFunction(() => document.querySelector('tr[data-entity=account] .where-col .cell-error'))
+  await page.fill('[data-test=where-account]', "tier != 'normal'")
+  await page.waitForFunction(() => document.querySelector('tr[data-entity=account] .where-col .ok'))
+  await page.fill('[data-test=where-account]', '')
   // A scope wider than read is refused before sending, at its cell.
   await pick(page, '[data-test=scope-account-delete]', 'All')
   await page.click('[data-test=save-role]')
@@ -137,6 +143,13 @@ test('a team under 华东销售部 and a user in it', async () => {
   assert.equal(zhou.team, suzhou.id)
   assert.deepEqual(zhou.roles, ['sales_rep'])
   await shot(page, 'builder-access-users-desktop')
+  // "View as" from a user, and back to the users.
+  await page.click('[data-test="view-as-zhou.rep@example.com"]')
+  await page.waitForSelector('[data-test=view-as-banner]')
+  assert.match(await page.innerText('[data-test=view-as-banner]'), /周敏（销售代表）/)
+  await page.click('[data-test=view-as-exit]')
+  await page.waitForSelector('[data-test=users-page]')
+  assert.equal(await page.locator('[data-test=view-as-banner]').count(), 0)
   await page.context().close()
 
   // Phone width: the users and teams screens do not scroll sideways.
