@@ -81,11 +81,24 @@ func (s *Server) guard(r route) fiber.Handler {
 		}
 	}
 	return func(c *fiber.Ctx) error {
+		personal(c)
 		if err := s.authenticate(c); err != nil {
 			return err
 		}
 		return r.handler(c)
 	}
+}
+
+// personal marks an answer as made for its caller: what a record shows
+// depends on who reads it (masked and hidden fields) and on whom an
+// administrator views as, while its ETag is the record's version for every
+// reader. No shared cache may keep it, a browser must ask again each time,
+// and it varies with the credentials and the view-as header. (A browser
+// may still revalidate what it kept for one reader on behalf of another and
+// take the 304: builder-ui therefore reads with cache: no-store.)
+func personal(c *fiber.Ctx) {
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	c.Set(fiber.HeaderVary, "Cookie, Authorization, "+ViewAsHeader)
 }
 
 // authenticate resolves the request's credentials — a Bearer token (a

@@ -51,3 +51,31 @@ func TestViewAs(t *testing.T) {
 		}
 	})
 }
+
+// An answer is made for its caller, and a record's ETag is its version
+// whoever reads it: a browser must not answer the administrator's own read
+// from what it kept while they viewed as someone else (nor one user's from
+// another's). Every authenticated answer says so: private, revalidated, and
+// varying with the credentials and the view-as header.
+func TestAnswersVaryWithTheViewer(t *testing.T) {
+	s := newServer(t, "sqlite", personDef)
+	id := s.create("person", `{"name": "Own", "email": "own@example.com"}`)["id"].(string)
+	for _, path := range []string{"/api/records/person/" + id, "/api/records/person", "/api/me"} {
+		r := s.do("GET", path, "", "X-Morph-View-As: "+s.adminID())
+		if r.Status != 200 {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+		vary := strings.ToLower(r.Header.Get("Vary"))
+		for _, h := range []string{"cookie", "authorization", "x-morph-view-as"} {
+			if !strings.Contains(vary, h) {
+				t.Errorf("%s: Vary %q lacks %s", path, vary, h)
+			}
+		}
+		if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "private") || !strings.Contains(cc, "no-cache") {
+			t.Errorf("%s: Cache-Control %q", path, cc)
+		}
+	}
+	if r := s.anon("GET", "/api/records/person", ""); r.Status != 401 || !strings.Contains(r.Header.Get("Vary"), "Cookie") {
+		t.Errorf("a refused read: %d Vary %q", r.Status, r.Header.Get("Vary"))
+	}
+}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/morphcrm/morph/engine"
@@ -79,4 +80,39 @@ func TestDefinitionEntriesWithTheirWrites(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A role's or a layout's entry holds the document before the change beside
+// the one after it, so that the log alone shows what a save changed; a
+// deletion keeps the document that went.
+func TestDefinitionEntriesKeepTheOldDocument(t *testing.T) {
+	eachStore(t, func(t *testing.T, eng *engine.Engine, st store.Store) {
+		ctx := context.Background()
+		put(t, eng, "member", memberDef)
+		v1 := `{"entities": {"member": {"read": "own", "fields": {"*": "read"}}}}`
+		v2 := `{"entities": {"member": {"read": "all", "fields": {"*": "read"}}}}`
+		for _, doc := range []string{v1, v2} {
+			if _, _, err := eng.PutRole(ctx, admin, "clerk", []byte(doc)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := eng.DeleteRole(ctx, admin, "clerk"); err != nil {
+			t.Fatal(err)
+		}
+		got := auditLog(t, eng, engine.AuditQuery{Kind: "role", Entity: "clerk"}) // newest first
+		if len(got) != 3 {
+			t.Fatalf("%d entries, want 3: %+v", len(got), got)
+		}
+		doc := func(m map[string]any) string { s, _ := m["document"].(string); return s }
+		del, second, first := got[0], got[1], got[2]
+		if doc(first.Old) != "" || !strings.Contains(doc(first.New), `"own"`) {
+			t.Errorf("the first save: old %v, new %v", first.Old, first.New)
+		}
+		if !strings.Contains(doc(second.Old), `"own"`) || !strings.Contains(doc(second.New), `"all"`) || second.Old["version"] != float64(1) {
+			t.Errorf("the second save: old %v, new %v", second.Old, second.New)
+		}
+		if del.Action != engine.AuditUndefine || !strings.Contains(doc(del.Old), `"all"`) {
+			t.Errorf("the deletion: %s old %v", del.Action, del.Old)
+		}
+	})
 }

@@ -125,7 +125,9 @@ func (e *Engine) putDocument(ctx context.Context, actor Actor, coll, kind, key s
 	if found {
 		rec.Version = stored.Version + 1
 		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
-		old = map[string]any{"version": float64(stored.Version)}
+		// The previous document goes into the entry beside the new one, so
+		// that the log alone shows what a save changed.
+		old = map[string]any{"version": float64(stored.Version), "document": stored.Data["document"]}
 	}
 	entry := e.defEntry(actor, AuditDefine, kind, key, rec.Version, now, old, map[string]any{"version": float64(rec.Version), "document": doc})
 	if found {
@@ -154,8 +156,8 @@ func (e *Engine) DeleteRole(ctx context.Context, actor Actor, name string, opts 
 	if cur.roles[name] == nil {
 		return errUnknownRole(name)
 	}
-	err := e.st.Delete(ctx, collRoles, name, o.ifVersion,
-		e.defEntry(actor, AuditUndefine, "role", name, 0, e.now(), map[string]any{"version": float64(cur.roles[name].version)}, nil))
+	err := e.st.Delete(ctx, collRoles, name, o.ifVersion, e.defEntry(actor, AuditUndefine, "role", name, 0, e.now(),
+		map[string]any{"version": float64(cur.roles[name].version), "document": cur.roles[name].doc}, nil))
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound) && o.ifVersion > 0:
 		return errDefinitionVersion()

@@ -35,6 +35,11 @@ let language = 'en'
 let onUnauthorized: (() => void) | null = null
 
 export function setLanguage(l: string) { language = l }
+
+// An administrator previewing what another user sees sends that user's id in X-Morph-View-As on every request
+// but signing in and out; the server allows it on reads only. '' is the administrator's own view.
+let viewAsID = ''
+export function setViewAs(id: string) { viewAsID = id }
 export function setUnauthorizedHandler(f: () => void) { onUnauthorized = f }
 
 export interface RequestOptions {
@@ -53,6 +58,7 @@ export async function request<T = any>(path: string, opts: RequestOptions = {}):
   if (method !== 'GET' && method !== 'HEAD') headers['X-Morph-CSRF'] = '1'
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
   if (opts.ifMatch !== undefined) headers['If-Match'] = `"${opts.ifMatch}"`
+  if (viewAsID && !path.startsWith('/api/auth/')) headers['X-Morph-View-As'] = viewAsID
   let url = path
   if (opts.query) {
     const q = new URLSearchParams()
@@ -64,8 +70,10 @@ export async function request<T = any>(path: string, opts: RequestOptions = {}):
   }
   let res: globalThis.Response
   try {
+    // no-store: an answer depends on who reads (masked fields, view as) while a record's ETag is its version
+    // for everyone, so the browser's cache must never answer one reader with what another was sent.
     res = await fetch(url, {
-      method, headers, credentials: 'same-origin',
+      method, headers, credentials: 'same-origin', cache: 'no-store',
       body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
     })
   } catch {

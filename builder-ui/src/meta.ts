@@ -1,7 +1,7 @@
 // The signed-in session: the user, their permissions, the entity definitions they may read, the users' names,
 // and the helpers that read labels and field types from the definitions.
 import { reactive, computed } from 'vue'
-import { get, request, setLanguage, type Page } from './api'
+import { get, request, setLanguage, setViewAs, ApiError, type Page } from './api'
 import { i18n, type Lang } from './i18n'
 
 export type Label = Record<string, string> | string | undefined
@@ -37,8 +37,12 @@ export interface Me {
   permissions: { admin: boolean; entities: Record<string, EntityPerm> }
 }
 
+// ViewAs is an administrator's read-only preview as another user (see startViewAs).
+export interface ViewAs { id: string; name: string; role: string; back: string }
+
 export const session = reactive({
   me: null as Me | null,
+  viewAs: null as ViewAs | null,
   entities: [] as EntityDef[],
   users: {} as Record<string, string>,
   lang: i18n.global.locale.value as Lang,
@@ -46,6 +50,10 @@ export const session = reactive({
 })
 
 setLanguage(session.lang)
+try {
+  const v = JSON.parse(sessionStorage.getItem('morph.viewAs') || 'null')
+  if (v && typeof v.id === 'string') { session.viewAs = v; setViewAs(v.id) }
+} catch { /* none */ }
 document.documentElement.lang = session.lang
 
 // System fields every record carries; not part of the entity's own properties.
@@ -103,15 +111,39 @@ export function optionLabel(f: FieldDef | undefined, v: string): string {
 
 export function perm(entityName: string): EntityPerm {
   const p = session.me?.permissions?.entities?.[entityName]
+  if (p && session.viewAs) return readOnly(p)
   if (p) return p
   if (session.me?.permissions?.admin) return { create: true, read: 'all', update: 'all', delete: 'all', fields: {} }
   return { create: false, read: 'none', update: 'none', delete: 'none', fields: {} }
 }
 
+// readOnly is a permission with nothing to change: what a preview as another user offers.
+function readOnly(p: EntityPerm): EntityPerm {
+  const fields: Record<string, string> = {}
+  for (const [k, v] of Object.entries(p.fields || {})) fields[k] = v === 'edit' ? 'read' : v
+  return { ...p, create: false, update: 'none', delete: 'none', fields }
+}
+
 // fieldAccess is the caller's access to a field: hidden, masked, read or edit (admins and unlisted fields: edit).
 export function fieldAccess(entityName: string, key: string): string {
   const f = perm(entityName).fields || {}
-  return f[key] || f['*'] || 'edit'
+  return f[key] || f['*'] || (session.viewAs ? 'read' : 'edit')
+}
+
+// startViewAs makes every request read as another user (the server allows administrators' reads only) and loads
+// that user's session; stopViewAs goes back to the administrator's own. Both keep to this browser tab.
+export async function startViewAs(v: ViewAs) {
+  sessionStorage.setItem('morph.viewAs', JSON.stringify(v))
+  session.viewAs = v
+  setViewAs(v.id)
+  await loadSession()
+}
+
+export async function stopViewAs() {
+  sessionStorage.removeItem('morph.viewAs')
+  session.viewAs = null
+  setViewAs('')
+  await loadSession()
 }
 
 export const canCreate = (e: string) => !!perm(e).create
@@ -119,9 +151,19 @@ export const canUpdate = (e: string) => (perm(e).update || 'none') !== 'none'
 export const canDelete = (e: string) => (perm(e).delete || 'none') !== 'none'
 
 export async function loadSession(): Promise<Me> {
-  const me = await get<Me>('/api/me')
+  let me: Me
+  try {
+    me = await get<Me>('/api/me')
+  } catch (e) {
+    // A preview of a user who is gone or no longer active ends: back to the administrator's own view.
+    if (!session.viewAs || (e instanceof ApiError && e.status === 401)) throw e
+    sessionStorage.removeItem('morph.viewAs')
+    session.viewAs = null
+    setViewAs('')
+    me = await get<Me>('/api/me')
+  }
   session.me = me
-  if (me.language === 'en' || me.language === 'zh-CN') applyLanguage(me.language, false)
+  if (!session.viewAs && (me.language === 'en' || me.language === 'zh-CN')) applyLanguage(me.language, false)
   const ents = await get<{ items: { name: string; label: Label; definition: any }[] }>('/api/entities')
   session.entities = ents.items.map(e => parseEntity(e.name, e.label, e.definition))
   await loadUsers()
@@ -150,6 +192,9 @@ async function loadUsers() {
 }
 
 export function clearSession() {
+  sessionStorage.removeItem('morph.viewAs')
+  session.viewAs = null
+  setViewAs('')
   session.me = null
   session.entities = []
   session.users = {}

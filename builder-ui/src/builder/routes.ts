@@ -17,3 +17,15 @@ export const builderRoutes: RouteRecordRaw[] = [
   { path: 'entities/new', name: 'builder-entity-new', component: () => import('./entities/EntityEditor.vue'), meta: { section: 'builder-entities' } },
   { path: 'entities/:name', name: 'builder-entity', component: () => import('./entities/EntityEditor.vue'), props: true, meta: { section: 'builder-entities' } },
 ]
+
+// Users, teams, roles (with their field access and "view as") and the audit log.
+sections.push({ name: 'builder-users', label: 'access.users' }, { name: 'builder-teams', label: 'access.teams' },
+  { name: 'builder-roles', label: 'access.roles' }, { name: 'builder-audit', label: 'access.audit' })
+builderRoutes.push(
+  { path: 'users', name: 'builder-users', component: () => import('./access/UsersPage.vue') },
+  { path: 'teams', name: 'builder-teams', component: () => import('./access/TeamsPage.vue') },
+  { path: 'roles', name: 'builder-roles', component: () => import('./access/RolesPage.vue') },
+  { path: 'roles/:name', name: 'builder-role', component: () => import('./access/RoleEditor.vue'), props: true, meta: { section: 'builder-roles' } },
+  { path: 'new-role', name: 'builder-role-new', component: () => import('./access/RoleEditor.vue'), meta: { section: 'builder-roles' } },
+  { path: 'audit', name: 'builder-audit', component: () => import('./access/AuditPage.vue') },
+)

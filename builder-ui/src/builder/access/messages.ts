@@ -1,0 +1,108 @@
+// Messages of the users, teams, roles, view-as and audit screens, under the key "access".
+export const en = {
+  access: {
+    users: 'Users', teams: 'Teams', roles: 'Roles', audit: 'Audit log',
+    save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', create: 'New', saved: 'Saved', deleted: 'Deleted',
+    actions: 'Actions', none: '—', loadMore: 'Load more', stale: 'Someone else changed this in the meantime; reload and try again.',
+    fix: 'Please correct the highlighted parts.', confirmDelete: 'Delete {name}? This cannot be undone.',
+    user: {
+      new: 'New user', edit: 'Edit user', name: 'Name', email: 'E-mail', phone: 'Phone', team: 'Team', roles: 'Roles',
+      active: 'Active', inactive: 'Inactive', language: 'Language', password: 'Password', setPassword: 'Set password',
+      passwordFor: 'Set the password of {name}', passwordHint: 'At least 10 characters; their other sessions end.',
+      passwordSet: 'Password set', deactivate: 'Deactivate', activate: 'Activate', deactivated: '{name} deactivated',
+      activated: '{name} activated', confirmDeactivate: 'Deactivate {name}? They can no longer sign in.',
+      search: 'Search by name or e-mail', count: '{n} user | {n} users', status: 'Status', noTeam: 'No team',
+      initialPassword: 'Initial password (optional)',
+    },
+    team: {
+      new: 'New team', edit: 'Edit team', name: 'Name', parent: 'Parent team', manager: 'Manager', addChild: 'Add a team under it',
+      top: 'None (top level)', members: '{n} member | {n} members', empty: 'No teams yet', tree: 'Team tree',
+    },
+    role: {
+      new: 'New role', name: 'Role name', nameHint: 'a-z, 0-9 and _, starting with a letter; fixed once saved',
+      labelEn: 'Label (English)', labelZh: 'Label (简体中文)', builtin: 'Built-in: everything, cannot be changed',
+      entities: 'Entities', holders: 'Users', permissions: 'Entity permissions', entity: 'Entity',
+      createOp: 'Create', read: 'Read', update: 'Update', delete: 'Delete', where: 'Row rule',
+      whereHint: "Filter language, e.g. status != 'closed' && owner == user.id", whereOk: 'The rule is valid',
+      fields: 'Field access', fieldsOf: 'Field access: {entity}', field: 'Field', allFields: 'All other fields (*)',
+      inherit: 'Default', inheritHint: 'Follows the * row', chooseEntity: 'Entity', noAccess: 'No access to this entity',
+      scopes: { none: 'None', own: 'Own', team: 'Team', team_tree: 'Team and below', all: 'All' },
+      levels: { hidden: 'Hidden', masked: 'Masked', read: 'Read', edit: 'Edit' },
+      beyondRead: '{op} reaches further than read', nameTaken: 'A role with this name exists',
+      nameBad: 'A role name starts with a lower-case letter and uses only a-z, 0-9 and _ (at most 40)',
+      problems: 'The server found {n} problem(s):', cellLabel: '{field}: {level}', scopeOf: '{op} of {entity}',
+      createOf: 'Create {entity}', whereOf: 'Row rule of {entity}', conditions: 'Conditions', addConditions: 'Add to the rule',
+      unsaved: 'You have unsaved changes. Leave and lose them?',
+    },
+    viewAs: {
+      action: 'View as this role', user: 'View as', pick: 'View as a user who holds {role}', start: 'View',
+      none: 'No active user holds {role}; give it to a user first.', banner: 'Viewing as {name} ({role}) — read only',
+      exit: 'Exit', userLabel: 'User', noRole: 'no role',
+    },
+    log: {
+      title: 'Audit log', user: 'User', entity: 'Entity or definition', record: 'Record id', range: 'Time',
+      from: 'From', to: 'To', filter: 'Filter', clear: 'Clear', when: 'When', who: 'Who', what: 'What', changes: 'Changes',
+      empty: 'No entries', next: 'Older', first: 'Newest', kind: 'Kind', system: 'System', masked: 'masked',
+      actions: {
+        create: 'created', update: 'changed', delete: 'deleted', define: 'saved', undefine: 'deleted', login: 'signed in',
+        login_failed: 'failed to sign in', logout: 'signed out', export: 'exported', erase: 'erased',
+      },
+      kinds: { record: 'Record', entity: 'Entity', role: 'Role', user: 'User', team: 'Team', key: 'API key', session: 'Session', layout: 'Layout', view: 'View' },
+      added: 'added', removed: 'removed', version: 'version {n}',
+    },
+  },
+}
+
+export const zh: typeof en = {
+  access: {
+    users: '用户', teams: '团队', roles: '角色', audit: '审计日志',
+    save: '保存', cancel: '取消', edit: '编辑', delete: '删除', create: '新建', saved: '已保存', deleted: '已删除',
+    actions: '操作', none: '—', loadMore: '加载更多', stale: '期间已有其他人修改，请重新加载后再试。',
+    fix: '请更正标出的部分。', confirmDelete: '确定删除{name}？此操作不可撤销。',
+    user: {
+      new: '新建用户', edit: '编辑用户', name: '姓名', email: '电子邮箱', phone: '电话', team: '团队', roles: '角色',
+      active: '启用', inactive: '已停用', language: '语言', password: '密码', setPassword: '设置密码',
+      passwordFor: '设置{name}的密码', passwordHint: '至少 10 个字符；该用户的其他会话将结束。',
+      passwordSet: '密码已设置', deactivate: '停用', activate: '启用', deactivated: '已停用{name}',
+      activated: '已启用{name}', confirmDeactivate: '确定停用{name}？停用后无法登录。',
+      search: '按姓名或邮箱搜索', count: '共 {n} 个用户', status: '状态', noTeam: '无团队',
+      initialPassword: '初始密码（可选）',
+    },
+    team: {
+      new: '新建团队', edit: '编辑团队', name: '名称', parent: '上级团队', manager: '负责人', addChild: '在其下新建团队',
+      top: '无（顶级）', members: '{n} 名成员', empty: '暂无团队', tree: '团队树',
+    },
+    role: {
+      new: '新建角色', name: '角色名', nameHint: '只含 a-z、0-9 和 _，以字母开头；保存后不可更改',
+      labelEn: '名称（English）', labelZh: '名称（简体中文）', builtin: '内置角色：拥有全部权限，不能修改',
+      entities: '实体', holders: '用户', permissions: '实体权限', entity: '实体',
+      createOp: '新建', read: '查看', update: '修改', delete: '删除', where: '行规则',
+      whereHint: "筛选表达式，例如 status != 'closed' && owner == user.id", whereOk: '规则有效',
+      fields: '字段权限', fieldsOf: '字段权限：{entity}', field: '字段', allFields: '其他所有字段（*）',
+      inherit: '默认', inheritHint: '跟随 * 行', chooseEntity: '实体', noAccess: '无权访问此实体',
+      scopes: { none: '无', own: '本人', team: '本团队', team_tree: '本团队及下级', all: '全部' },
+      levels: { hidden: '隐藏', masked: '脱敏', read: '只读', edit: '可编辑' },
+      beyondRead: '{op}的范围超出了查看范围', nameTaken: '已有同名角色',
+      nameBad: '角色名以小写字母开头，只含 a-z、0-9 和 _（最多 40 个字符）',
+      problems: '服务器发现 {n} 处问题：', cellLabel: '{field}：{level}', scopeOf: '{entity}的{op}范围',
+      createOf: '新建{entity}', whereOf: '{entity}的行规则', conditions: '条件', addConditions: '加入规则',
+      unsaved: '有未保存的修改，确定离开并放弃修改？',
+    },
+    viewAs: {
+      action: '以此角色查看', user: '以其身份查看', pick: '以持有{role}角色的用户身份查看', start: '查看',
+      none: '没有启用的用户持有{role}角色，请先把角色分配给用户。', banner: '正在以 {name}（{role}）的身份查看 — 只读',
+      exit: '退出', userLabel: '用户', noRole: '无角色',
+    },
+    log: {
+      title: '审计日志', user: '用户', entity: '实体或定义', record: '记录 ID', range: '时间',
+      from: '开始', to: '结束', filter: '筛选', clear: '清空', when: '时间', who: '操作人', what: '操作', changes: '变更',
+      empty: '暂无记录', next: '更早', first: '最新', kind: '类别', system: '系统', masked: '已脱敏',
+      actions: {
+        create: '创建了', update: '修改了', delete: '删除了', define: '保存了', undefine: '删除了', login: '登录',
+        login_failed: '登录失败', logout: '退出登录', export: '导出了', erase: '擦除了',
+      },
+      kinds: { record: '记录', entity: '实体', role: '角色', user: '用户', team: '团队', key: 'API 密钥', session: '会话', layout: '布局', view: '视图' },
+      added: '新增', removed: '移除', version: '第 {n} 版',
+    },
+  },
+}
