@@ -13,3 +13,10 @@ export const sections: BuilderSection[] = []
 export const builderRoutes: RouteRecordRaw[] = [
   { path: '', name: 'builder', component: () => import('./BuilderHome.vue') },
 ]
+
+// The form layout designer (its canvas, @form-create/designer, loads in its own chunk on its route only).
+sections.push({ name: 'builder-forms', label: 'forms.title' })
+builderRoutes.push(
+  { path: 'forms', name: 'builder-forms', component: () => import('./forms/FormsHome.vue') },
+  { path: 'forms/:entity', name: 'builder-form', component: () => import('./forms/FormDesigner.vue'), props: true, meta: { section: 'builder-forms' } },
+)
