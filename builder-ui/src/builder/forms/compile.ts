@@ -18,6 +18,11 @@ export interface MorphMeta {
   visibleWhen?: string
   requiredWhen?: string
   readOnlyWhen?: string
+  // A field or text placed straight in a section (not in a row of columns): its width of 24, and whether it
+  // starts a row of its own. Rows of the layout come back from these: the canvas keeps them flat, which keeps a
+  // form of many fields quick to open.
+  span?: number
+  newRow?: boolean
 }
 
 // The designer's names of the rules the form designer offers.
@@ -52,28 +57,26 @@ function label(l: Label | undefined): I18nText | undefined {
   return out
 }
 
-// widget is how a field looks on the canvas (the canvas is not filled in: a look, not the end user's widget).
+// fieldRule is how a field looks on the canvas: its label and a box (the canvas is laid out, not filled in; the
+// preview shows the end user's widgets). One light input for every type keeps a form of 150 fields quick to open.
+// widthHint shows a flat item's width on the canvas.
+export function widthHint(meta: MorphMeta): Record<string, string> {
+  const span = meta.span && meta.span < 24 ? meta.span : 24
+  return { width: `${Math.round((span / 24) * 1000) / 10}%` }
+}
+
 export function fieldRule(f: FieldDef, meta: MorphMeta = {}): any {
-  const title = text(f.label)
-  const base: any = {
-    field: f.key, title, _fc_drag_tag: fieldTag(f.key), $required: f.required, info: meta.help ? text(meta.help) : '',
-    props: { placeholder: meta.placeholder ? text(meta.placeholder) : '' }, morph: { ...meta },
-  }
-  switch (f.type) {
-    case 'select': case 'multiselect': case 'tags':
-      return { ...base, type: 'select', props: { ...base.props, multiple: f.type !== 'select' }, options: f.options.map(o => ({ value: o.value, label: text(o.label) })) }
-    case 'boolean': return { ...base, type: 'switch' }
-    case 'number': case 'integer': case 'percent': case 'currency': return { ...base, type: 'inputNumber', props: { ...base.props, controls: false } }
-    case 'date': return { ...base, type: 'datePicker', props: { ...base.props, type: 'date' } }
-    case 'datetime': return { ...base, type: 'datePicker', props: { ...base.props, type: 'datetime' } }
-    case 'textarea': case 'json': return { ...base, type: 'input', props: { ...base.props, type: 'textarea' } }
-    default: return { ...base, type: 'input' }
+  return {
+    wrap: { style: widthHint(meta) },
+    type: 'input', field: f.key, title: text(f.label), _fc_drag_tag: fieldTag(f.key), $required: f.required,
+    info: meta.help ? text(meta.help) : '', props: { readonly: true, placeholder: f.type, type: f.type === 'textarea' || f.type === 'json' ? 'textarea' : 'text' },
+    morph: { ...meta },
   }
 }
 
 export function textRule(meta: MorphMeta): any {
   return {
-    type: 'div', _fc_drag_tag: TEXT, native: true, style: { whiteSpace: 'pre-line', width: '100%', color: '#5e6470' },
+    type: 'div', _fc_drag_tag: TEXT, native: true, style: { whiteSpace: 'pre-line', color: '#5e6470', ...widthHint(meta) },
     children: [text(meta.text as Label) || ' '], morph: { ...meta },
   }
 }
@@ -103,8 +106,15 @@ export function layoutToRules(e: EntityDef, layout: Layout): Compiled {
   }
   const sections = (t: Layout['tabs'][number]) => t.sections.map((s, i) => sectionRule(
     { id: s.id || `section${i + 1}`, label: label(s.label), ...(s.visibleWhen ? { visibleWhen: s.visibleWhen } : {}) },
-    s.rows.map(r => ({ type: ROW, _fc_drag_tag: ROW, props: { gutter: 16 }, children: r.cols.map(col).filter(Boolean) }))
-      .filter(r => r.children.length)))
+    s.rows.flatMap(r => r.cols.map((c, j) => {
+      const x = col(c)
+      if (!x) return null
+      const item = x.children[0]
+      item.morph = { ...item.morph, span: c.span || 24, ...(j === 0 ? { newRow: true } : {}) }
+      if (item.wrap) item.wrap.style = widthHint(item.morph)
+      else item.style = { ...item.style, ...widthHint(item.morph) }
+      return item
+    }).filter(Boolean))))
   const tabMeta = (t: Layout['tabs'][number]): MorphMeta => ({ id: t.id, label: label(t.label), ...((t as any).visibleWhen ? { visibleWhen: (t as any).visibleWhen } : {}) })
   if (layout.tabs.length === 1) return { rules: sections(layout.tabs[0]), soleTab: tabMeta(layout.tabs[0]) }
   return {
@@ -173,6 +183,7 @@ export function rulesToLayout(e: EntityDef, rules: any[], soleTab: MorphMeta | u
   }
   const rows = (children: any[], path: string) => {
     const out: { cols: LayoutCol[] }[] = []
+    let looseRow: { cols: LayoutCol[] } | undefined // the row flat items are being packed into
     for (const r of children || []) {
       if (typeof r !== 'object') continue
       const rp = `${path}/rows/${out.length}`
@@ -193,8 +204,17 @@ export function rulesToLayout(e: EntityDef, rules: any[], soleTab: MorphMeta | u
         if (total > 24) problems.push({ rule: r._fc_id, message: t('forms.problems.rowWidth', { n: total }) })
         if (cols.length) { origins[rp] = r._fc_id; out.push({ cols }) }
       } else {
-        const x = item(r, 24, `${rp}/cols/0`)
-        if (x) { origins[rp] = r._fc_id; out.push({ cols: [x] }) }
+        const m: MorphMeta = r.morph || {}
+        const span = m.span && m.span >= 1 && m.span <= 24 ? Math.round(m.span) : 24
+        const last = out[out.length - 1]
+        const used = last && looseRow === last ? last.cols.reduce((a, c) => a + c.span, 0) : 25
+        if (!m.newRow && used + span <= 24) {
+          const x = item(r, span, `${path}/rows/${out.length - 1}/cols/${last.cols.length}`)
+          if (x) last.cols.push(x)
+        } else {
+          const x = item(r, span, `${rp}/cols/0`)
+          if (x) { origins[rp] = r._fc_id; out.push({ cols: [x] }); looseRow = out[out.length - 1] }
+        }
       }
     }
     return out
