@@ -69,7 +69,7 @@ export function fieldRule(f: FieldDef, meta: MorphMeta = {}): any {
   return {
     wrap: { style: widthHint(meta) },
     type: 'input', field: f.key, title: text(f.label), _fc_drag_tag: fieldTag(f.key), $required: f.required,
-    info: meta.help ? text(meta.help) : '', props: { readonly: true, placeholder: f.type, type: f.type === 'textarea' || f.type === 'json' ? 'textarea' : 'text' },
+    info: meta.help ? text(meta.help) : '', props: { readonly: true, type: f.type === 'textarea' || f.type === 'json' ? 'textarea' : 'text' },
     morph: { ...meta },
   }
 }
