@@ -155,6 +155,8 @@ test('an analyst lays out a form in two sections with a condition, drafts it, pu
   assert.equal((await layoutOf(page, '/api/entities/member/layouts/default')).generated, true, 'a draft binds nothing')
 
   const user = await newPage(browser, server)
+  const userRequests = []
+  user.on('request', r => userRequests.push(r.url()))
   await signIn(user, server, 'admin@localhost', { to: '/e/member/new' })
   await user.waitForSelector('[data-test=record-form] .mf-vip_since')
   assert.ok(await user.locator('.mf-vip_since').isVisible(), 'the draft is not what users get')
@@ -189,6 +191,7 @@ test('an analyst lays out a form in two sections with a condition, drafts it, pu
   assert.equal((await api(user, 'POST', '/api/records/member', { name: 'Li Lei', level: 'silver' })).status, 201)
   assert.deepEqual(page.outside, [])
   assert.deepEqual(user.outside, [])
+  assert.ok(!userRequests.some(u => /form-designer/.test(u)), 'the designer\'s chunk loads on its route only')
   await page.context().close()
   await user.context().close()
 })
