@@ -24,7 +24,7 @@ export const en = {
     show: 'Show', rowHint: 'A row holds columns side by side; drag fields into its columns.', tabsHint: 'Each tab holds sections. Add a tab with the + on the tabs.',
     fillSample: 'Fill with test data', clearValues: 'Clear', tryCheck: 'Check as on save', previewOk: 'The form would be accepted',
     previewBad: 'Some fields need a value', sampleText: 'Test', previewTitle: 'Preview: {entity} as users get it',
-    readyIn: 'Opened in {ms} ms', addTo: 'Add to: {target}', wholeForm: 'the form', chooseField: 'Choose a field to add', add: 'Add', noEntities: 'There are no entities yet.',
+    readyIn: 'Opened in {ms} ms', addTo: 'Add to: {target}', wholeForm: 'the form', chooseField: 'Choose a field to add', selectPart: 'Go to a part of the form', add: 'Add', noEntities: 'There are no entities yet.',
     problems: {
       unknownField: 'The entity has no field {field}', twice: '{field} is placed twice', emptyText: 'The text is empty',
       notHere: 'This element cannot be used here', span: 'A column spans 1 to 24', oneper: 'A column holds one field or text: give the others a column of their own',
@@ -59,7 +59,7 @@ export const zh: typeof en = {
     show: '查看', rowHint: '一行中的列并排显示；把字段拖入列中。', tabsHint: '每个页签包含若干分区。用页签组上的 + 添加页签。',
     fillSample: '填入测试数据', clearValues: '清空', tryCheck: '按保存时检查', previewOk: '表单可以保存',
     previewBad: '有字段需要填写', sampleText: '测试', previewTitle: '预览：用户看到的{entity}表单',
-    readyIn: '打开用时 {ms} 毫秒', addTo: '添加到：{target}', wholeForm: '表单', chooseField: '选择要添加的字段', add: '添加', noEntities: '还没有实体。',
+    readyIn: '打开用时 {ms} 毫秒', addTo: '添加到：{target}', wholeForm: '表单', chooseField: '选择要添加的字段', selectPart: '转到表单的某一部分', add: '添加', noEntities: '还没有实体。',
     problems: {
       unknownField: '实体没有字段 {field}', twice: '{field} 放置了两次', emptyText: '文字为空',
       notHere: '此处不能使用该元素', span: '一列占 1 到 24 格', oneper: '一列只放一个字段或一段文字：请为其余的各建一列',
