@@ -16,6 +16,8 @@ export default defineConfig({
     rollupOptions: {
       output: {
         manualChunks(id: string) {
+          // The form designer and what only it uses: its own chunk, loaded on the designer's route only.
+          if (/node_modules\/(@form-create\/(designer|component-wangeditor)|wangeditor|codemirror|marked|js-beautify|signature_pad|sortablejs|vuedraggable|core-js-pure)\//.test(id)) return 'form-designer'
           if (id.includes('node_modules/@form-create')) return 'form-create'
           if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element-plus'
           if (id.includes('node_modules/')) return 'vendor'

@@ -18,6 +18,13 @@ export const builderRoutes: RouteRecordRaw[] = [
   { path: 'entities/:name', name: 'builder-entity', component: () => import('./entities/EntityEditor.vue'), props: true, meta: { section: 'builder-entities' } },
 ]
 
+// The form layout designer (its canvas, @form-create/designer, loads in its own chunk on its route only).
+sections.push({ name: 'builder-forms', label: 'forms.title' })
+builderRoutes.push(
+  { path: 'forms', name: 'builder-forms', component: () => import('./forms/FormsHome.vue') },
+  { path: 'forms/:entity', name: 'builder-form', component: () => import('./forms/FormDesigner.vue'), props: true, meta: { section: 'builder-forms' } },
+)
+
 // Users, teams, roles (with their field access and "view as") and the audit log.
 sections.push({ name: 'builder-users', label: 'access.users' }, { name: 'builder-teams', label: 'access.teams' },
   { name: 'builder-roles', label: 'access.roles' }, { name: 'builder-audit', label: 'access.audit' })
