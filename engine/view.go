@@ -38,6 +38,15 @@ func (g *grants) readableField(field string) bool {
 	return g.everything || g.level(field) >= schema.FieldRead
 }
 
+// sight is what the grants let their holder do with a view's fields: show
+// those they see, masked included, in columns and on cards; filter, sort and
+// group by those they read.
+func (g *grants) sight() schema.ViewCheck {
+	return schema.ViewCheck{Readable: g.readableField, Visible: func(field string) bool {
+		return g.everything || g.level(field) >= schema.FieldMasked
+	}}
+}
+
 // viewEntity returns the entity of a view request and what the actor may
 // read of it. An entity the actor may not read is unknown, as for its
 // records.
@@ -76,7 +85,7 @@ func (e *Engine) ListViews(ctx context.Context, actor Actor, entity, lang string
 	views := make([]schema.View, 0, len(recs)+2)
 	has := map[string]bool{}
 	for _, r := range recs {
-		v := viewOf(r).Shown(ce.Entity, g.readableField)
+		v := viewOf(r).Shown(ce.Entity, g.sight())
 		has[v.Type] = true
 		views = append(views, v)
 	}
@@ -119,13 +128,13 @@ func (e *Engine) GetView(ctx context.Context, actor Actor, entity, id string) (s
 	if err != nil {
 		return schema.View{}, err
 	}
-	return viewOf(rec).Shown(ce.Entity, g.readableField), nil
+	return viewOf(rec).Shown(ce.Entity, g.sight()), nil
 }
 
 // defaultViews are the generated views of an entity as g's holder sees
 // them, with the list's default page size.
 func defaultViews(ce *compiled, g *grants) (list, kanban *schema.View) {
-	list, kanban = schema.DefaultViews(ce.Entity, g.readableField)
+	list, kanban = schema.DefaultViews(ce.Entity, g.sight())
 	list.PageSize = DefaultLimit
 	return list, kanban
 }
@@ -157,7 +166,7 @@ func (e *Engine) CreateView(ctx context.Context, actor Actor, entity string, doc
 	if err != nil {
 		return schema.View{}, err
 	}
-	v, err := schema.ParseView(doc, ce.Entity, schema.ViewCheck{Readable: g.readableField})
+	v, err := schema.ParseView(doc, ce.Entity, g.sight())
 	if err != nil {
 		return schema.View{}, err
 	}
@@ -181,7 +190,7 @@ func (e *Engine) CreateView(ctx context.Context, actor Actor, entity string, doc
 	if err := e.st.Insert(ctx, collViews, rec, e.viewEntry(actor, AuditDefine, *v, now, nil, data)); err != nil {
 		return schema.View{}, storeFailure("store view", err)
 	}
-	return v.Shown(ce.Entity, g.readableField), nil
+	return v.Shown(ce.Entity, g.sight()), nil
 }
 
 // PutView replaces a stored view with a checked document. The owner and
@@ -202,7 +211,7 @@ func (e *Engine) PutView(ctx context.Context, actor Actor, entity, id string, do
 	if prev.Owner != actor.ID && !actor.IsAdmin() {
 		return schema.View{}, errViewOwnerOnly()
 	}
-	v, err := schema.ParseView(doc, ce.Entity, schema.ViewCheck{Readable: g.readableField})
+	v, err := schema.ParseView(doc, ce.Entity, g.sight())
 	if err != nil {
 		return schema.View{}, err
 	}
@@ -224,7 +233,7 @@ func (e *Engine) PutView(ctx context.Context, actor Actor, entity, id string, do
 	case err != nil:
 		return schema.View{}, storeFailure("store view", err)
 	}
-	return v.Shown(ce.Entity, g.readableField), nil
+	return v.Shown(ce.Entity, g.sight()), nil
 }
 
 // DeleteView removes a stored view: its owner or an administrator may. The

@@ -88,6 +88,12 @@ func TestViews(t *testing.T) {
 			me.Fields[0].Path != "/columns/0/field" || me.Fields[1].Path != "/sort" {
 			t.Fatalf("unreadable fields: %v", err)
 		}
+		// A field the caller sees masked may be a column, not a sort.
+		if v, err := eng.CreateView(ctx, rep1, "opportunity", []byte(`{"type": "list", "label": {"en": "masked"}, "columns": [{"field": "amount"}]}`)); err != nil {
+			t.Fatalf("a masked column: %v", err)
+		} else if err := eng.DeleteView(ctx, rep1, "opportunity", v.ID); err != nil {
+			t.Fatal(err)
+		}
 
 		// Visibility: rep1 sees their own and the shared one, rep2 only the
 		// shared one, plus the generated list where they have none.
@@ -105,9 +111,10 @@ func TestViews(t *testing.T) {
 		if got := viewIDs(l2); got != "default,Pipeline" {
 			t.Errorf("rep2 sees %s", got)
 		}
-		// The shared view as a rep may use it: no hidden or masked fields.
+		// The shared view as a rep may use it: no hidden field; a masked one
+		// is shown (masked in the records).
 		shared := l2[1]
-		if fmt.Sprint(shared.CardFields) != "[name]" || fmt.Sprint(shared.Columns) != "[{region 0}]" || shared.GroupBy != "stage" {
+		if fmt.Sprint(shared.CardFields) != "[name amount]" || fmt.Sprint(shared.Columns) != "[{region 0}]" || shared.GroupBy != "stage" {
 			t.Errorf("shared view as rep2 sees it: %+v", shared)
 		}
 		if _, err := eng.GetView(ctx, rep2, "opportunity", mine.ID); morph.ErrorCode(err) != morph.ENotFound {
@@ -224,9 +231,9 @@ func TestGeneratedViews(t *testing.T) {
 	if vs[1].GroupBy != "stage" || fmt.Sprint(vs[1].CardFields) != "[amount margin region]" || vs[1].Label.EN != "Opportunity by Stage" {
 		t.Errorf("kanban %+v", vs[1])
 	}
-	// As a rep sees them: no hidden or masked field.
+	// As a rep sees them: no hidden field; a masked one shows masked.
 	rv := must(eng.ListViews(ctx, rep1, "opportunity", "en"))
-	if fmt.Sprint(rv[0].Columns) != "[{name 0} {stage 0} {region 0}]" || fmt.Sprint(rv[1].CardFields) != "[region]" {
+	if fmt.Sprint(rv[0].Columns) != "[{name 0} {amount 0} {stage 0} {region 0}]" || fmt.Sprint(rv[1].CardFields) != "[amount region]" {
 		t.Errorf("as a rep: %+v %+v", rv[0], rv[1])
 	}
 	if v, err := eng.GetView(ctx, rep1, "opportunity", schema.DefaultKanbanView); err != nil || !v.Generated || v.GroupBy != "stage" {

@@ -139,11 +139,22 @@ var viewValidator = sync.OnceValue(func() *jsonschema.Schema {
 // ViewCheck is what ParseView needs besides the entity.
 type ViewCheck struct {
 	// Readable reports whether the user saving the view may read a field
-	// (an entity or system field). Nil: every field.
+	// (an entity or system field): filter, sort and group by it. Nil: every
+	// field.
 	Readable func(field string) bool
+	// Visible reports whether the user sees a field at all, if only masked:
+	// show it in a column or on a card. Nil: as Readable.
+	Visible func(field string) bool
 }
 
 func (vc ViewCheck) readable(field string) bool { return vc.Readable == nil || vc.Readable(field) }
+
+func (vc ViewCheck) visible(field string) bool {
+	if vc.Visible != nil {
+		return vc.Visible(field)
+	}
+	return vc.readable(field)
+}
 
 // ParseView checks a view document (JSON) of entity ent completely and
 // returns the view it describes; the server's keys (id, entity, owner,
@@ -283,13 +294,13 @@ func (c *viewChecker) check() {
 }
 
 // field checks a field a column or card names: an entity field or a system
-// field the saving user may read.
+// field the saving user sees (masked fields show masked).
 func (c *viewChecker) field(name, path string) {
 	switch {
 	case name == "":
 	case c.ent.Field(name) == nil && !slices.Contains(SystemFields, name):
 		c.add(path, "unknown_field", morph.T("Entity %s has no field %q", "实体 %s 没有字段 %q", c.ent.Name, name))
-	case !c.vc.readable(name):
+	case !c.vc.visible(name):
 		c.add(path, "not_readable", morph.T("You may not read %s", "您无权查看 %s", name))
 	}
 }

@@ -21,21 +21,21 @@ const (
 // group-by field goes); the filter is kept as it is (a list asked with it
 // says which field is wrong, rather than showing records it was meant to
 // leave out). The label is completed in both languages. v is not changed.
-func (v View) Shown(ent *Entity, readable func(string) bool) View {
-	ok := func(name string) bool {
-		return (ent.Field(name) != nil || slices.Contains(SystemFields, name)) && (readable == nil || readable(name))
-	}
+func (v View) Shown(ent *Entity, vc ViewCheck) View {
+	exists := func(name string) bool { return ent.Field(name) != nil || slices.Contains(SystemFields, name) }
+	shows := func(name string) bool { return exists(name) && vc.visible(name) }
+	ok := func(name string) bool { return exists(name) && vc.readable(name) }
 	out := v
 	out.Label = completeLabel(v.Label)
 	out.Columns = nil
 	for _, c := range v.Columns {
-		if ok(c.Field) {
+		if shows(c.Field) {
 			out.Columns = append(out.Columns, c)
 		}
 	}
 	out.CardFields = nil
 	for _, f := range v.CardFields {
-		if ok(f) {
+		if shows(f) {
 			out.CardFields = append(out.CardFields, f)
 		}
 	}
@@ -94,13 +94,14 @@ func goodColumn(f *Field) bool {
 // (DefaultKanbanView) grouped by the first one with the first three other
 // fields on its cards, the title field (the card's heading) apart (nil
 // without one).
-func DefaultViews(ent *Entity, readable func(string) bool) (list, kanban *View) {
-	can := func(name string) bool { return readable == nil || readable(name) }
+func DefaultViews(ent *Entity, vc ViewCheck) (list, kanban *View) {
+	can := vc.readable
+	shows := vc.visible
 	entLabel := completeLabel(ent.Label)
 	list = &View{ID: DefaultListView, Entity: ent.Name, Type: ViewList, Shared: true, Generated: true,
 		Label: morph.Text{EN: entLabel.EN + ": all", ZH: "全部" + entLabel.ZH}}
 	for _, f := range ent.Fields {
-		if len(list.Columns) < 6 && goodColumn(f) && can(f.Name) {
+		if len(list.Columns) < 6 && goodColumn(f) && shows(f.Name) {
 			list.Columns = append(list.Columns, ViewColumn{Field: f.Name})
 		}
 	}
@@ -129,7 +130,7 @@ func DefaultViews(ent *Entity, readable func(string) bool) (list, kanban *View) 
 		title = ent.Fields[0].Name
 	}
 	for _, f := range ent.Fields {
-		if len(kanban.CardFields) < 3 && f != group && f.Name != title && goodColumn(f) && can(f.Name) {
+		if len(kanban.CardFields) < 3 && f != group && f.Name != title && goodColumn(f) && shows(f.Name) {
 			kanban.CardFields = append(kanban.CardFields, f.Name)
 		}
 	}

@@ -159,19 +159,26 @@ func TestViewShown(t *testing.T) {
 	v := schema.View{Type: "kanban", Label: schema.View{}.Label, Columns: []schema.ViewColumn{{Field: "name", Width: 100}, {Field: "gone"}, {Field: "salary"}},
 		Sort: "-salary,gone,name", Filter: "gone == 1", GroupBy: "stage", HiddenGroups: []string{"lost", "old"}, CardFields: []string{"gone", "city", "salary"}}
 	v.Label.ZH = "看板"
-	s := v.Shown(ent, func(f string) bool { return f != "salary" })
+	s := v.Shown(ent, schema.ViewCheck{Readable: func(f string) bool { return f != "salary" }})
 	got := fmt.Sprintf("%+v|%v|%s|%s|%s|%v|%v", s.Label, s.Columns, s.Sort, s.Filter, s.GroupBy, s.HiddenGroups, s.CardFields)
 	if want := "{EN:看板 ZH:看板}|[{name 100}]|name|gone == 1|stage|[lost]|[city]"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if s := v.Shown(ent, func(f string) bool { return f != "stage" }); s.GroupBy != "" || s.HiddenGroups != nil {
+	if s := v.Shown(ent, schema.ViewCheck{Readable: func(f string) bool { return f != "stage" }}); s.GroupBy != "" || s.HiddenGroups != nil {
 		t.Errorf("an unreadable group-by is kept: %+v", s)
+	}
+	// A field the user sees masked stays a column and a card field (shown
+	// masked), but cannot group the board.
+	masked := schema.ViewCheck{Readable: func(f string) bool { return f != "salary" && f != "stage" }, Visible: func(string) bool { return true }}
+	s = v.Shown(ent, masked)
+	if fmt.Sprint(s.Columns) != "[{name 100} {salary 0}]" || fmt.Sprint(s.CardFields) != "[city salary]" || s.GroupBy != "" {
+		t.Errorf("masked fields: columns %v cards %v group %q", s.Columns, s.CardFields, s.GroupBy)
 	}
 }
 
 func TestDefaultViews(t *testing.T) {
 	ent := deal(t)
-	list, kanban := schema.DefaultViews(ent, func(f string) bool { return f != "amount" })
+	list, kanban := schema.DefaultViews(ent, schema.ViewCheck{Readable: func(f string) bool { return f != "amount" }})
 	cols := fmt.Sprint(list.Columns)
 	if cols != "[{name 0} {stage 0} {rep 0} {salary 0} {close 0} {city 0}]" || list.Sort != "-created_at" || !list.Generated || list.ID != "default" {
 		t.Errorf("list %+v", list)
@@ -184,7 +191,7 @@ func TestDefaultViews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, kanban = schema.DefaultViews(plain, nil)
+	list, kanban = schema.DefaultViews(plain, schema.ViewCheck{})
 	if kanban != nil || fmt.Sprint(list.Columns) != "[{created_at 0}]" {
 		t.Errorf("without a select field: %+v %+v", list, kanban)
 	}
