@@ -121,6 +121,10 @@ export function parse(src: string): Node {
 
 function isNil(v: unknown) { return v === null || v === undefined }
 
+function ordered(a: unknown, b: unknown): boolean {
+  return (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string')
+}
+
 function eq(a: unknown, b: unknown): boolean {
   if (isNil(a) || isNil(b)) return isNil(a) && isNil(b)
   if (typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b)
@@ -152,10 +156,11 @@ function evalNode(n: Node, env: Record<string, unknown>): unknown {
       switch (n.op) {
         case '==': return eq(l, r)
         case '!=': return !eq(l, r)
-        case '<': return !isNil(l) && !isNil(r) && l < r
-        case '<=': return !isNil(l) && !isNil(r) && l <= r
-        case '>': return !isNil(l) && !isNil(r) && l > r
-        case '>=': return !isNil(l) && !isNil(r) && l >= r
+        // Ordered only within one kind, as the server does: never a number with a string (JavaScript would convert).
+        case '<': return ordered(l, r) && l < r
+        case '<=': return ordered(l, r) && l <= r
+        case '>': return ordered(l, r) && l > r
+        case '>=': return ordered(l, r) && l >= r
         case 'in': return Array.isArray(r) && r.some(x => eq(l, x))
         case 'contains':
           if (Array.isArray(l)) return l.some(x => eq(x, r))
