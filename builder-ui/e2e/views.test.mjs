@@ -37,6 +37,8 @@ test('an administrator sets up a shared opportunity kanban by stage with three c
   for (const f of ['Amount', 'Expected close', 'Next step']) {
     await pick(page, `${drawer} [data-test=view-card-fields] [data-test=fo-add]`, f)
   }
+  // Each column is read with stage == its value, newest first: no index serves that, and one is offered.
+  await page.waitForFunction(() => /\(Stage, -Created\)/.test(document.querySelector('.view-setup [data-test=add-index]')?.textContent || ''))
   // The order is changed with the keyboard-usable arrows: Next step moves above Expected close.
   await page.click(`${drawer} [data-test=view-card-fields] li[data-key=next_step] button[aria-label^="Move Next step up"]`)
   const chosen = await page.locator(`${drawer} [data-test=view-card-fields] li`).evaluateAll(els => els.map(e => e.dataset.key))
