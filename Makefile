@@ -31,6 +31,7 @@ ui: $(UI_DEPS)
 # of the UI (headless Chromium against bin/morph).
 test: vet build
 	$(GO) test -count=1 -timeout 20m ./...
+	cd builder-ui && npm run test:unit
 	$(MAKE) test-e2e
 
 # The browser tests alone (needs bin/morph built with the UI: make build).

@@ -25,14 +25,15 @@ const MaxIndexName = 63
 // ("u_email"), per x-indexed field and per field indexed by its type
 // (relation, one or many, and user: "i_account"), the composite indexes of
 // x-indexes ("k_owner_amount_" and a hash of the key list), plus the system
-// ones lists filter and sort by most: created_at, and owner with created_at
-// ("my records, newest first"; it serves filters on owner alone too, so owner
-// needs no index of its own). Fields are store paths ("amount.amount"); the
+// ones lists filter and sort by most: created_at and updated_at, each alone
+// and after owner ("my records, newest first", "my records, last changed
+// first"; these serve filters on owner alone too, so owner needs no index of
+// its own). Fields are store paths ("amount.amount"); the
 // index of a relation with x-many is Multi. Names are stable, unique within
 // the entity and at most MaxIndexName long: a longer one is cut and ends
 // with a hash of the whole.
 func (e *Entity) Indexes() []IndexSpec {
-	out := make([]IndexSpec, 0, len(e.Fields)/2+len(e.composite)+2)
+	out := make([]IndexSpec, 0, len(e.Fields)/2+len(e.composite)+4)
 	for _, f := range e.Fields {
 		path := f.Type.StorePath(f.Name)
 		switch {
@@ -46,6 +47,8 @@ func (e *Entity) Indexes() []IndexSpec {
 	return append(out,
 		IndexSpec{Name: "i_created_at", Fields: []string{"created_at"}},
 		IndexSpec{Name: "i_owner_created_at", Fields: []string{"owner", "created_at"}},
+		IndexSpec{Name: "i_updated_at", Fields: []string{"updated_at"}},
+		IndexSpec{Name: "i_owner_updated_at", Fields: []string{"owner", "updated_at"}},
 	)
 }
 

@@ -184,7 +184,8 @@ func TestCheckRefsAndIndexes(t *testing.T) {
 		}
 	}
 	want := map[string]string{"i_acct": "acct", "i_items": "items", "u_code": "code", "i_stage": "stage", "i_rep": "rep", "i_amount": "amount.amount",
-		"i_created_at": "created_at", "i_owner_created_at": "owner+created_at"}
+		"i_created_at": "created_at", "i_owner_created_at": "owner+created_at",
+		"i_updated_at": "updated_at", "i_owner_updated_at": "owner+updated_at"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("indexes %v\nwant %v", got, want)
 	}
@@ -502,7 +503,7 @@ func TestLongFieldNamesGetIndexNames(t *testing.T) {
 		}
 		seen[ix.Name] = true
 	}
-	if len(seen) != 7 {
+	if len(seen) != 9 {
 		t.Fatalf("%d indexes: %v", len(seen), seen)
 	}
 

@@ -121,6 +121,10 @@ export function parse(src: string): Node {
 
 function isNil(v: unknown) { return v === null || v === undefined }
 
+function ordered(a: unknown, b: unknown): boolean {
+  return (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string')
+}
+
 function eq(a: unknown, b: unknown): boolean {
   if (isNil(a) || isNil(b)) return isNil(a) && isNil(b)
   if (typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b)
@@ -152,10 +156,11 @@ function evalNode(n: Node, env: Record<string, unknown>): unknown {
       switch (n.op) {
         case '==': return eq(l, r)
         case '!=': return !eq(l, r)
-        case '<': return !isNil(l) && !isNil(r) && l < r
-        case '<=': return !isNil(l) && !isNil(r) && l <= r
-        case '>': return !isNil(l) && !isNil(r) && l > r
-        case '>=': return !isNil(l) && !isNil(r) && l >= r
+        // Ordered only within one kind, as the server does: never a number with a string (JavaScript would convert).
+        case '<': return ordered(l, r) && l < r
+        case '<=': return ordered(l, r) && l <= r
+        case '>': return ordered(l, r) && l > r
+        case '>=': return ordered(l, r) && l >= r
         case 'in': return Array.isArray(r) && r.some(x => eq(l, x))
         case 'contains':
           if (Array.isArray(l)) return l.some(x => eq(x, r))
@@ -232,4 +237,65 @@ export function and(...xs: (string | undefined)[]): string {
   const parts = xs.filter((x): x is string => !!x && x.trim() !== '')
   if (parts.length <= 1) return parts[0] || ''
   return parts.map(p => `(${p})`).join(' && ')
+}
+
+// toGroup reads a filter expression back into the filter builder's model when it has a shape the builder writes
+// (conditions joined by one kind of && or ||, groups one level deep); null for any other expression, which is
+// then kept as text.
+export function toGroup(src: string): Group | null {
+  if (!src.trim()) return { join: '&&', items: [] }
+  let n: Node
+  try { n = parse(src) } catch { return null }
+  return nodeGroup(n, 0)
+}
+
+function flatten(n: Node, op: string): Node[] {
+  return n.k === 'bin' && n.op === op ? [...flatten(n.l, op), ...flatten(n.r, op)] : [n]
+}
+
+function nodeGroup(n: Node, depth: number): Group | null {
+  const join: '&&' | '||' = n.k === 'bin' && n.op === '||' ? '||' : '&&'
+  const items: (Condition | Group)[] = []
+  for (const part of flatten(n, join)) {
+    const c = nodeCondition(part)
+    if (c) { items.push(c); continue }
+    if (depth > 0 || part.k !== 'bin' || (part.op !== '&&' && part.op !== '||')) return null
+    const g = nodeGroup(part, depth + 1)
+    if (!g) return null
+    items.push(g)
+  }
+  return { join, items }
+}
+
+function litValue(n: Node): { ok: boolean; v: unknown } {
+  if (n.k === 'lit') return { ok: true, v: n.v }
+  if (n.k === 'un' && n.op === '-' && n.x.k === 'lit' && typeof n.x.v === 'number') return { ok: true, v: -n.x.v }
+  if (n.k === 'list') {
+    const vs = n.items.map(litValue)
+    return vs.every(x => x.ok) ? { ok: true, v: vs.map(x => x.v) } : { ok: false, v: null }
+  }
+  return { ok: false, v: null }
+}
+
+const condOps = ['==', '!=', '>', '>=', '<', '<=', 'contains', 'startsWith', 'in'] as const
+
+function nodeCondition(n: Node): Condition | null {
+  if (n.k !== 'bin') return null
+  // 'v' in field: a list-valued field holds v.
+  if (n.op === 'in' && n.r.k === 'id' && n.r.path.length === 1) {
+    const l = litValue(n.l)
+    return l.ok && !Array.isArray(l.v) ? { field: n.r.path[0], op: 'has', value: l.v } : null
+  }
+  if (n.l.k !== 'id' || n.l.path.length !== 1 || !(condOps as readonly string[]).includes(n.op)) return null
+  const r = litValue(n.r)
+  if (!r.ok) return null
+  const field = n.l.path[0]
+  if (r.v === null) {
+    if (n.op === '==') return { field, op: 'empty', value: null }
+    if (n.op === '!=') return { field, op: 'notEmpty', value: null }
+    return null
+  }
+  if (n.op === 'in' && !Array.isArray(r.v)) return null
+  if (n.op !== 'in' && Array.isArray(r.v)) return null
+  return { field, op: n.op as Operator, value: r.v }
 }

@@ -1,5 +1,6 @@
 import { createI18n } from 'vue-i18n'
 import { builderEn, builderZh } from './builder/messages'
+import { viewsEn, viewsZh } from './components/viewsetup/messages'
 
 const en = {
   app: { name: 'Morph', builder: 'Builder', language: 'Language', signOut: 'Sign out', notifications: 'Notifications', noNotifications: 'No notifications yet', menu: 'Menu', navigation: 'Main navigation', skip: 'Skip to content' },
@@ -33,7 +34,7 @@ const en = {
     required: '{field} is required', fix: 'Please correct the highlighted fields.', search: 'Type to search',
     currency: 'Currency', amount: 'Amount', invalidJson: 'Not valid JSON',
   },
-  kanban: { hiddenGroups: 'Hidden columns', moved: 'Moved', refused: 'The move was refused: {reason}', count: '{n}' },
+  kanban: { hiddenGroups: 'Hidden groups', moved: 'Moved', refused: 'The move was refused: {reason}', count: '{n}' },
   common: { yes: 'Yes', no: 'No', ok: 'OK', cancel: 'Cancel', loading: 'Loading…', error: 'Error', none: '—' },
 }
 
@@ -69,7 +70,7 @@ const zh: typeof en = {
     required: '{field}为必填项', fix: '请更正标出的字段。', search: '输入以搜索',
     currency: '币种', amount: '金额', invalidJson: '不是有效的 JSON',
   },
-  kanban: { hiddenGroups: '隐藏的列', moved: '已移动', refused: '移动被拒绝：{reason}', count: '{n}' },
+  kanban: { hiddenGroups: '隐藏的分组', moved: '已移动', refused: '移动被拒绝：{reason}', count: '{n}' },
   common: { yes: '是', no: '否', ok: '确定', cancel: '取消', loading: '加载中…', error: '错误', none: '—' },
 }
 
@@ -85,5 +86,5 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLanguage(),
   fallbackLocale: 'en',
-  messages: { en: { ...en, ...builderEn }, 'zh-CN': { ...zh, ...builderZh } },
+  messages: { en: { ...en, ...builderEn, ...viewsEn }, 'zh-CN': { ...zh, ...builderZh, ...viewsZh } },
 })

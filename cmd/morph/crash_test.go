@@ -469,7 +469,7 @@ func crashDefinitions(t *testing.T, store string, after int) {
 		t.Errorf("definition at version %d, but version %d was acknowledged", version, last.version)
 	}
 	if path, ok := strings.CutPrefix(store, "sqlite:"); ok {
-		want := []string{"x_c_item__i_batch", "x_c_item__i_created_at", "x_c_item__i_owner_created_at"}
+		want := []string{"x_c_item__i_batch", "x_c_item__i_created_at", "x_c_item__i_owner_created_at", "x_c_item__i_owner_updated_at", "x_c_item__i_updated_at"}
 		if indexed {
 			want = append(want, "x_c_item__i_extra", "x_c_item__i_n")
 		}

@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/engine/store/sqlite"
@@ -433,4 +435,55 @@ func TestGeneration(t *testing.T) {
 	})
 	step("delete", true, func() error { return s.Delete(ctx, "a", "r1", 0) })
 	step("drop", true, func() error { return s.DropCollection(ctx, "a") })
+}
+
+// The lists' default orders — newest first (created_at) and last changed
+// first (updated_at), either direction, for everyone or for "my records"
+// (owner ==) — are read in the order of an index the engine declares for
+// every entity: no sort step over all the records.
+func TestSystemSortsAreIndexWalks(t *testing.T) {
+	ctx := context.Background()
+	st := open(t)
+	eng, err := engine.New(ctx, st, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.PutEntity(ctx, engine.System, "deal", []byte(`{"$id": "deal", "type": "object",
+		"properties": {"name": {"type": "string"}, "owner": {"type": "string", "x-type": "user"}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	s := st.(*sqlite.Store)
+	for i := 0; i < 50; i++ {
+		at := fmt.Sprintf("2026-01-%02dT08:00:00.000Z", i%28+1)
+		data := map[string]any{"name": fmt.Sprint("d", i), "owner": fmt.Sprintf("u%d", i%5), "created_at": at, "updated_at": at}
+		if err := s.Insert(ctx, "deal", store.Record{ID: fmt.Sprintf("r%02d", i), Version: 1, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine := query.Cmp{Field: "owner", Op: query.Eq, Value: "u1"}
+	for _, field := range []string{"created_at", "updated_at"} {
+		for _, desc := range []bool{true, false} {
+			by := []query.Sort{{Field: field, Desc: desc}, {Field: "id", Desc: desc}}
+			for _, tc := range []struct {
+				name  string
+				q     query.Query
+				index string
+			}{
+				{"all", query.Query{Sort: by, Limit: 21}, "i_" + field},
+				{"next page", query.Query{Filter: query.After(by, []any{"2026-01-10T08:00:00.000Z", "r09"}), Sort: by, Limit: 21}, "i_" + field},
+				{"mine", query.Query{Filter: mine, Sort: by, Limit: 21}, "i_owner_" + field},
+				{"mine, next page", query.Query{Filter: query.And{mine, query.After(by, []any{"2026-01-10T08:00:00.000Z", "r09"})}, Sort: by, Limit: 21}, "i_owner_" + field},
+			} {
+				plan, err := sqlite.QueryPlan(ctx, s, "deal", tc.q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := strings.Join(plan, "\n")
+				uses := regexp.MustCompile(`INDEX x_c_deal__` + tc.index + `\b`)
+				if !uses.MatchString(text) || strings.Contains(text, "TEMP B-TREE") {
+					t.Errorf("%s by %s (desc %v): the plan does not read %s in order:\n%s", tc.name, field, desc, tc.index, text)
+				}
+			}
+		}
+	}
 }
