@@ -68,7 +68,7 @@ func (d *directory) ActiveUsers(_ context.Context, team, role string) ([]string,
 // clock is a controllable clock.
 type clock struct{ off atomic.Int64 }
 
-func (c *clock) now() time.Time            { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *clock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
 type env struct {
