@@ -40,7 +40,7 @@ func (s *Service) queueDelivery(ctx context.Context, id string, d map[string]any
 // tried again with exponential back-off, and after MaxAttempts the delivery
 // is dead (listed by Deliveries, sent again by Redeliver).
 func (s *Service) deliverDue(ctx context.Context) (int, error) {
-	recs, err := s.claimDue(ctx, collOutbox, 50)
+	recs, err := s.claimDue(ctx, collOutbox, 16)
 	if err != nil {
 		return len(recs), err
 	}

@@ -339,7 +339,9 @@ func (s *Service) claimDue(ctx context.Context, coll string, limit int) ([]store
 
 // runDue claims the due items and runs them, Workers at a time.
 func (s *Service) runDue(ctx context.Context) (int, error) {
-	recs, err := s.claimDue(ctx, collQueue, pageSize)
+	// A few per worker: what a process claims and then dies with waits
+	// for the lease to end.
+	recs, err := s.claimDue(ctx, collQueue, 4*s.opts.Workers)
 	if err != nil || len(recs) == 0 {
 		return len(recs), err
 	}
@@ -438,6 +440,17 @@ func (s *Service) runItem(ctx context.Context, it *item) error {
 			return err // another claimer took over after our lease ended
 		}
 		it.Done = i + 1
+		if a.Type == ActSet || a.Type == ActAssign {
+			// The actions after see the record as this one left it.
+			next, err := s.actionContext(ctx, r, it)
+			if err != nil {
+				return s.retry(ctx, it, rn, err)
+			}
+			if next == nil {
+				return finish(statusDone, "the record was deleted while the rule ran")
+			}
+			ac = next
+		}
 	}
 	return finish(statusDone, "")
 }

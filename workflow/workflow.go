@@ -62,7 +62,10 @@ type Options struct {
 	// MaxAttempts is how often an item or a delivery is tried before it is
 	// dead (default 8).
 	MaxAttempts int
-	// Lease is how long a claimed item is its claimer's (default 2 min).
+	// Lease is how long a claimed item or delivery is its claimer's
+	// (default 30 s: longer than an item's run or a delivery's call): one
+	// that a process claimed and then died with is run by another (or the
+	// restarted one) when it ends.
 	Lease time.Duration
 	// Grace is how far behind the last entry seen the audit log is read
 	// again, for entries of writes committed out of id order (default 30 s).
@@ -118,7 +121,7 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 		opts.MaxAttempts = 8
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 2 * time.Minute
+		opts.Lease = 30 * time.Second
 	}
 	if opts.Grace <= 0 {
 		opts.Grace = 30 * time.Second

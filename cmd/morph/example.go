@@ -7,6 +7,7 @@ import (
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/schema"
+	"github.com/morphcrm/morph/workflow"
 )
 
 // installExample saves an example app's definitions, relation targets first.
@@ -50,6 +51,20 @@ func installRoles(ctx context.Context, eng *engine.Engine, name string) error {
 	for _, r := range roles {
 		if _, _, err := eng.PutRole(ctx, engine.System, r.Name, r.JSON); err != nil {
 			return fmt.Errorf("example %s: role %s: %w", name, r.Name, err)
+		}
+	}
+	return nil
+}
+
+// installWorkflows saves an example app's workflow rules.
+func installWorkflows(ctx context.Context, wf *workflow.Service, name string) error {
+	rules, err := examples.Workflows(name)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if _, _, err := wf.Put(ctx, engine.System, r.Name, r.JSON, 0); err != nil {
+			return fmt.Errorf("example %s: workflow rule %s: %w", name, r.Name, err)
 		}
 	}
 	return nil

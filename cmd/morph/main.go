@@ -192,6 +192,11 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.installed {
+		if err := installWorkflows(ctx, wf, c.example); err != nil {
+			return err
+		}
+	}
 	wf.Start(ctx, *wfInterval)
 	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids, Workflow: wf})
 	errc := make(chan error, 1)
