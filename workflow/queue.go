@@ -52,7 +52,37 @@ func (s *Service) Pump(ctx context.Context) (int, error) {
 		return n, err
 	}
 	m, err = s.deliverDue(ctx)
+	if err == nil && time.Since(s.prunedAt) > time.Hour {
+		s.prunedAt = time.Now()
+		err = s.prune(ctx)
+	}
 	return n + m, err
+}
+
+// keepDone is how long finished items and deliveries are kept: far longer
+// than the audit log is read behind its cursor, so an entry read again
+// always finds its item.
+const keepDone = 24 * time.Hour
+
+// prune deletes finished items and deliveries older than keepDone (dead
+// ones stay, for inspection and redelivery). The run log keeps their story.
+func (s *Service) prune(ctx context.Context) error {
+	before := engine.FormatTime(s.opts.Now().Add(-keepDone))
+	for _, coll := range []string{collQueue, collOutbox} {
+		for _, status := range []string{statusDone, statusSkipped} {
+			recs, err := s.st.Find(ctx, coll, query.Query{Filter: query.And{query.Cmp{Field: "status", Op: query.Eq, Value: status},
+				query.Cmp{Field: "next_at", Op: query.Lt, Value: before}}, Limit: 1000})
+			if err != nil {
+				return fmt.Errorf("workflow: prune %s: %w", coll, err)
+			}
+			for _, r := range recs {
+				if err := s.st.Delete(ctx, coll, r.ID, r.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+					return fmt.Errorf("workflow: prune %s: %w", coll, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Drain pumps until nothing is due (at most rounds times).
@@ -106,13 +136,23 @@ func (s *Service) tail(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("workflow: read cursor: %w", err)
 	}
 	after, _ := cur.Data["after"].(string)
-	window := s.opts.Grace
-	if !s.started.Load() {
-		window = startupWindow
-	}
-	low := ""
-	if after != "" {
-		low = idAt(timeOf(after).Add(-window))
+	s.tailMu.Lock()
+	defer s.tailMu.Unlock()
+	// Usually only what is new since the last entry this process saw; every
+	// third of the grace window the window again, for entries of writes that
+	// committed after later ones; at start, the startup window.
+	low := s.high
+	switch {
+	case !s.started.Load():
+		if after != "" {
+			low = idAt(timeOf(after).Add(-startupWindow))
+		}
+		s.windowAt = time.Now()
+	case time.Since(s.windowAt) >= s.opts.Grace/3 || low == "":
+		if after != "" {
+			low = idAt(timeOf(max(after, s.high)).Add(-s.opts.Grace))
+		}
+		s.windowAt = time.Now()
 	}
 	filter := query.AndOf(
 		query.Cmp{Field: "kind", Op: query.Eq, Value: engine.KindRecord},
@@ -142,7 +182,8 @@ func (s *Service) tail(ctx context.Context) (int, error) {
 		filter = query.AndOf(query.Cmp{Field: "id", Op: query.Gt, Value: recs[len(recs)-1].ID}, filter)
 	}
 	s.started.Store(true)
-	if last != after {
+	s.high = max(s.high, last)
+	if last > after {
 		rec := store.Record{ID: cursorID, Version: 1, Data: map[string]any{"after": last}}
 		if found {
 			rec.Version = cur.Version + 1
@@ -314,13 +355,18 @@ func (s *Service) save(ctx context.Context, coll string, rec *store.Record, set 
 func (s *Service) claimDue(ctx context.Context, coll string, limit int) ([]store.Record, error) {
 	now := s.opts.Now()
 	nowS := engine.FormatTime(now)
-	filter := query.Or{
-		query.And{query.Cmp{Field: "status", Op: query.Eq, Value: statusPending}, query.Cmp{Field: "next_at", Op: query.Lte, Value: nowS}},
-		query.And{query.Cmp{Field: "status", Op: query.Eq, Value: statusRunning}, query.Cmp{Field: "next_at", Op: query.Lte, Value: nowS}},
-	}
-	recs, err := s.st.Find(ctx, coll, query.Query{Filter: filter, Sort: []query.Sort{{Field: "next_at"}, {Field: "id"}}, Limit: limit})
-	if err != nil {
-		return nil, fmt.Errorf("workflow: read %s: %w", coll, err)
+	// One query per state, each an index range (status, next_at).
+	var recs []store.Record
+	for _, status := range []string{statusPending, statusRunning} {
+		filter := query.And{query.Cmp{Field: "status", Op: query.Eq, Value: status}, query.Cmp{Field: "next_at", Op: query.Lte, Value: nowS}}
+		got, err := s.st.Find(ctx, coll, query.Query{Filter: filter, Sort: []query.Sort{{Field: "next_at"}, {Field: "id"}}, Limit: limit - len(recs)})
+		if err != nil {
+			return nil, fmt.Errorf("workflow: read %s: %w", coll, err)
+		}
+		recs = append(recs, got...)
+		if len(recs) >= limit {
+			break
+		}
 	}
 	var out []store.Record
 	for _, r := range recs {

@@ -86,6 +86,10 @@ type Service struct {
 	rules    atomic.Pointer[ruleSet]
 	checked  atomic.Int64 // unix ms of the last comparison with the stored rules
 	started  atomic.Bool  // the tail read the startup window
+	tailMu   sync.Mutex   // one tail at a time in a process
+	high     string       // the highest audit id this process has read
+	windowAt time.Time    // when the tail last read the grace window
+	prunedAt time.Time    // when finished items were last pruned
 	wake     chan struct{}
 }
 

@@ -253,7 +253,9 @@ func TestRuleChecked(t *testing.T) {
 	}
 }
 
-func mustSQLite(t *testing.T) store.Store {
+func mustSQLite(t *testing.T) store.Store { return mustSQLiteB(t) }
+
+func mustSQLiteB(t testing.TB) store.Store {
 	st, err := sqlite.Open(context.Background(), t.TempDir()+"/m.db")
 	if err != nil {
 		t.Fatal(err)
@@ -361,7 +363,7 @@ func TestBeforeSave(t *testing.T) {
 func TestAfterSave(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		e.put(t, `{"name": "follow_up", "entity": "lead", "trigger": {"type": "created"}, "when": "source != 'fair'",
+		e.put(t, `{"name": "follow_up", "entity": "lead", "trigger": {"type": "created"}, "when": "source == 'web'",
 			"actions": [{"type": "create", "entity": "task", "values": {"title": "'Call ' + name", "lead": "id", "due": "addDays(today(), 3)"}},
 			            {"type": "notify", "to": "[owner, 'u-boss']", "message": {"en": "New lead {{name}}", "zh-CN": "新线索 {{name}}"}},
 			            {"type": "set", "after": true, "values": {"status": "'working'"}}]}`)
