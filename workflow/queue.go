@@ -52,11 +52,21 @@ func (s *Service) Pump(ctx context.Context) (int, error) {
 		return n, err
 	}
 	m, err = s.deliverDue(ctx)
-	if err == nil && time.Since(s.prunedAt) > time.Hour {
-		s.prunedAt = time.Now()
+	if err == nil && s.pruneDue() {
 		err = s.prune(ctx)
 	}
 	return n + m, err
+}
+
+// pruneDue reports, once an hour, that finished items may be pruned.
+func (s *Service) pruneDue() bool {
+	s.tailMu.Lock()
+	defer s.tailMu.Unlock()
+	if time.Since(s.prunedAt) < time.Hour {
+		return false
+	}
+	s.prunedAt = time.Now()
+	return true
 }
 
 // keepDone is how long finished items and deliveries are kept: far longer

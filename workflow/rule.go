@@ -309,6 +309,9 @@ func (p *ruleCheck) action(r *Rule, am map[string]any, path string, c checker) *
 			p.add(path, "trigger", morph.T("A deleted record cannot be changed", "已删除的记录不能修改"))
 		}
 		a.Values, a.Order = p.values(r.ent, vars, am["values"], path+"/values")
+		if _, setsOwner := a.Values["owner"]; setsOwner && !after && r.ent.Field("owner") == nil {
+			p.add(path+"/values/owner", "after", morph.T(`The owner is given by a set after save ("after": true) or an assign`, `负责人只能由保存后的 set（"after": true）或 assign 设置`))
+		}
 	case ActReject:
 		a.After = false
 		if r.Trigger.Type == TriggerDeleted {

@@ -220,6 +220,8 @@ func TestRuleChecked(t *testing.T) {
 			[]string{"/actions/0/message/en unknown_field"}, -1},
 		{"shape", `{"entity": "lead", "trigger": {"type": "sometimes"}, "actions": [], "extra": 1}`,
 			[]string{"/actions minItems", "/trigger/type enum", " unknown_key"}, -1},
+		{"owner before save", `{"entity": "lead", "trigger": {"type": "created"}, "actions": [{"type": "set", "values": {"owner": "'u1'"}}]}`,
+			[]string{"/actions/0/values/owner after"}, -1},
 		{"webhook url", `{"entity": "lead", "trigger": {"type": "created"}, "actions": [{"type": "webhook", "url": "ftp://x"}]}`,
 			[]string{"/actions/0/url url"}, -1},
 		{"reject on delete", `{"entity": "lead", "trigger": {"type": "deleted"}, "actions": [{"type": "reject", "message": {"en": "no"}}]}`,
@@ -407,6 +409,19 @@ func TestAfterSave(t *testing.T) {
 		e.drain(t)
 		if n := len(e.find(t, "task", nil)); n != 1 {
 			t.Fatalf("%d tasks after a second drain", n)
+		}
+
+		// A deleted trigger runs on the record as it was.
+		e.put(t, `{"name": "gone", "entity": "lead", "trigger": {"type": "deleted"}, "when": "source == 'fair'",
+			"actions": [{"type": "notify", "to": "'u-audit'", "message": {"en": "Deleted {{name}} ({{id}})"}}]}`)
+		fair := e.find(t, "lead", eq("source", "fair"))[0]
+		if err := e.eng.Delete(ctx, admin, "lead", fair.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		e.drain(t)
+		if page, _, _ := e.wf.Notifications(ctx, engine.Actor{ID: "u-audit"}, "", 10, false); len(page.Items) != 1 ||
+			page.Items[0]["message"].(map[string]any)["en"] != "Deleted Fair ("+fair.ID+")" {
+			t.Fatalf("deleted: %+v", page.Items)
 		}
 
 		// A rule that updates its own record stops at the depth limit.
