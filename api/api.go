@@ -19,6 +19,7 @@ import (
 	"github.com/morphcrm/morph/api/throttle"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/identity"
+	"github.com/morphcrm/morph/workflow"
 )
 
 // Body limits.
@@ -47,6 +48,10 @@ type Options struct {
 	Identity *identity.Service
 	// Now is the clock of the login throttle; time.Now by default.
 	Now func() time.Time
+	// Workflow keeps and runs the workflow rules. Nil: one over the
+	// engine, with the identity service as its directory, whose queue the
+	// caller runs (workflow.Service.Start or Pump).
+	Workflow *workflow.Service
 }
 
 // maxHeaders bounds a request's line and headers: room for a filter of
@@ -57,6 +62,7 @@ const maxHeaders = 16 << 10
 type Server struct {
 	eng  *engine.Engine
 	ids  *identity.Service
+	wf   *workflow.Service
 	log  *slog.Logger
 	opts Options
 
@@ -85,7 +91,15 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	if opts.Identity == nil {
 		opts.Identity = identity.New(eng, identity.Options{Logger: opts.Logger})
 	}
-	s := &Server{eng: eng, ids: opts.Identity, log: opts.Logger, opts: opts,
+	if opts.Workflow == nil {
+		wf, err := workflow.New(context.Background(), eng, workflow.Options{Logger: opts.Logger, Directory: opts.Identity})
+		if err != nil {
+			// Only a store failure; the workflow routes then answer 503.
+			opts.Logger.Error("workflow", "err", err)
+		}
+		opts.Workflow = wf
+	}
+	s := &Server{eng: eng, ids: opts.Identity, wf: opts.Workflow, log: opts.Logger, opts: opts,
 		accountLimit: throttle.New(accountLimits, opts.Now), addressLimit: throttle.New(addressLimits, opts.Now)}
 	app := fiber.New(fiber.Config{
 		AppName:               "Morph",
@@ -211,6 +225,17 @@ func (s *Server) routes() []route {
 		{"POST", "/api/records/:entity/:id/erase", s.eraseRecord},
 
 		{"POST", "/api/expressions/check", s.checkExpression},
+
+		{"GET", "/api/workflows", s.withWorkflow(s.listWorkflows)},
+		{"GET", "/api/workflows/:name", s.withWorkflow(s.getWorkflow)},
+		{"PUT", "/api/workflows/:name", s.withWorkflow(s.putWorkflow)},
+		{"DELETE", "/api/workflows/:name", s.withWorkflow(s.deleteWorkflow)},
+		{"GET", "/api/workflows/:name/runs", s.withWorkflow(s.workflowRuns)},
+		{"POST", "/api/workflows/:name/test", s.withWorkflow(s.testWorkflow)},
+		{"GET", "/api/workflows/:name/deliveries", s.withWorkflow(s.workflowDeliveries)},
+		{"POST", "/api/workflows/:name/deliveries/:id/redeliver", s.withWorkflow(s.redeliver)},
+		{"GET", "/api/notifications", s.withWorkflow(s.listNotifications)},
+		{"POST", "/api/notifications/:id/read", s.withWorkflow(s.readNotification)},
 
 		{"GET", "/api/audit", s.auditLog},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
 	"github.com/morphcrm/morph/engine/store/sqlite"
 	"github.com/morphcrm/morph/identity"
+	"github.com/morphcrm/morph/workflow"
 )
 
 // Definitions the scenarios use: a company and its customers.
@@ -55,12 +57,19 @@ type testServer struct {
 	eng   *engine.Engine
 	st    store.Store
 	ids   *identity.Service
+	wf    *workflow.Service
 	token string // the session token of the tests' administrator, sent by do
 }
 
 // newServer starts an API over a fresh embedded store with the given
 // entity definitions saved.
 func newServer(t *testing.T, kind string, defs ...string) *testServer {
+	t.Helper()
+	return newServerOn(t, openStore(t, kind), defs...)
+}
+
+// openStore opens a fresh store of a kind, closed when the test ends.
+func openStore(t *testing.T, kind string) store.Store {
 	t.Helper()
 	ctx := context.Background()
 	var st store.Store
@@ -77,7 +86,7 @@ func newServer(t *testing.T, kind string, defs ...string) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return newServerOn(t, st, defs...)
+	return st
 }
 
 // forEachStore runs a scenario test on the embedded store and on MongoDB
@@ -89,6 +98,13 @@ func forEachStore(t *testing.T, fn func(t *testing.T, kind string)) {
 }
 
 func newServerOn(t *testing.T, st store.Store, defs ...string) *testServer {
+	t.Helper()
+	return newServerWith(t, st, workflow.Options{}, defs...)
+}
+
+// newServerWith is newServerOn with the workflow service's options (its
+// directory is the identity service).
+func newServerWith(t *testing.T, st store.Store, wfOpts workflow.Options, defs ...string) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	eng, err := engine.New(ctx, st, engine.Options{})
@@ -107,7 +123,15 @@ func newServerOn(t *testing.T, st store.Store, defs ...string) *testServer {
 		}
 	}
 	ids := testIdentity(eng, identity.Options{})
-	return &testServer{t: t, app: api.New(eng, api.Options{Identity: ids}), eng: eng, st: st, ids: ids, token: signIn(t, ids)}
+	if wfOpts.Logger == nil {
+		wfOpts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	wfOpts.Directory = ids
+	wf, err := workflow.New(ctx, eng, wfOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{t: t, app: api.New(eng, api.Options{Identity: ids, Workflow: wf}), eng: eng, st: st, ids: ids, wf: wf, token: signIn(t, ids)}
 }
 
 // response is what a request got back.

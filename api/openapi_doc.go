@@ -56,8 +56,9 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 		obj{"name": "Layouts", "description": "Form layouts: how records are laid out, and the conditions of their fields"},
 		obj{"name": "Views", "description": "Saved list and kanban views of an entity's records"},
 		obj{"name": "Calendars", "description": "Business calendars: working hours, holidays and make-up days for working-time functions and deadlines"},
+		obj{"name": "Workflow", "description": "Workflow rules, their runs and deliveries, and users' notifications"},
 	}
-	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true, "Roles": true, "Layouts": true, "Views": true, "Calendars": true}
+	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true, "Roles": true, "Layouts": true, "Views": true, "Calendars": true, "Workflow": true}
 	for _, name := range names {
 		ent := cat.Entity(name)
 		if ent == nil {
@@ -187,6 +188,9 @@ func commonSchemas() obj {
 	str := func(desc string) obj { return obj{"type": "string", "description": desc} }
 	schemas := identitySchemas()
 	for k, v := range definitionSchemas() {
+		schemas[k] = v
+	}
+	for k, v := range workflowSchemas() {
 		schemas[k] = v
 	}
 	for k, v := range (obj{
@@ -419,6 +423,9 @@ func commonPaths() obj {
 	health := obj{"type": "object", "required": []any{"status"}, "properties": obj{"status": obj{"enum": []any{"ok", "unavailable", "storage_full"}}, "message": obj{"type": "string"}}}
 	paths := identityPaths()
 	for k, v := range definitionPaths() {
+		paths[k] = v
+	}
+	for k, v := range workflowPaths() {
 		paths[k] = v
 	}
 	for p, item := range (obj{

@@ -51,6 +51,10 @@ type AuditEntry struct {
 	Old     map[string]any `json:"old,omitempty"`    // their previous values
 	New     map[string]any `json:"new,omitempty"`    // their new values
 	Note    string         `json:"note,omitempty"`   // e.g. why a login failed
+	// Triggers are the after-save workflow rules a record write set off,
+	// Depth its place in a chain of rules (Write.Triggers, Write.Depth).
+	Triggers []string `json:"triggers,omitempty"`
+	Depth    int      `json:"depth,omitempty"`
 }
 
 // Audit appends a standalone entry (a login, a key's creation) to the
@@ -107,6 +111,16 @@ func auditRecord(a AuditEntry) Record {
 	}
 	if a.Old != nil {
 		d["old"] = a.Old
+	}
+	if len(a.Triggers) > 0 {
+		ts := make([]any, len(a.Triggers))
+		for i, t := range a.Triggers {
+			ts[i] = t
+		}
+		d["triggers"] = ts
+	}
+	if a.Depth != 0 {
+		d["depth"] = float64(a.Depth)
 	}
 	if a.New != nil {
 		d["new"] = a.New
@@ -167,8 +181,11 @@ func changes(old, new map[string]any) (fields []string, o, n map[string]any) {
 
 // recordEntry is the stored audit entry of a record write: the change from
 // old to new (nil on create and on delete respectively).
-func (e *Engine) recordEntry(actor Actor, action, entity string, id string, version int64, at string, old, new map[string]any) store.Record {
+func (e *Engine) recordEntry(actor Actor, action, entity string, id string, version int64, at string, old, new map[string]any, w ...*Write) store.Record {
 	a := AuditEntry{ID: newID(), At: at, Action: action, Kind: KindRecord, Entity: entity, Record: id, Version: version}
+	if len(w) > 0 && w[0] != nil {
+		a.Triggers, a.Depth = w[0].Triggers, w[0].Depth
+	}
 	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
 	a.Fields, a.Old, a.New = changes(old, new)
 	return auditRecord(a)
@@ -186,6 +203,9 @@ func (e *Engine) definitionEntry(actor Actor, action, name string, from, to int6
 	}
 	return auditRecord(a)
 }
+
+// EntryOf reads a stored audit entry back.
+func EntryOf(r store.Record) AuditEntry { return entryOf(r) }
 
 // entryOf reads a stored entry back.
 func entryOf(r store.Record) AuditEntry {
@@ -205,5 +225,15 @@ func entryOf(r store.Record) AuditEntry {
 	}
 	a.Old, _ = d["old"].(map[string]any)
 	a.New, _ = d["new"].(map[string]any)
+	if ts, ok := d["triggers"].([]any); ok {
+		for _, t := range ts {
+			if s, ok := t.(string); ok {
+				a.Triggers = append(a.Triggers, s)
+			}
+		}
+	}
+	if v, ok := d["depth"].(float64); ok {
+		a.Depth = int(v)
+	}
 	return a
 }

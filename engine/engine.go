@@ -91,6 +91,14 @@ type Write struct {
 	Data   map[string]any // the new user-facing values (system fields apart from owner excluded)
 	Old    *Record        // nil on create
 
+	// Triggers are the names of the after-save workflow rules this write
+	// sets off, and Depth how deep in a chain of rules it is (0 for a
+	// write of a user): hooks set them, and the engine keeps them in the
+	// write's audit entry, so that the rules' run is decided — and kept —
+	// exactly when the write is.
+	Triggers []string
+	Depth    int
+
 	// owner is the owner the write gives the record when Data does not
 	// hold it — an entity without an owner field ("" on update: unchanged)
 	// — for formulas, rules and the layout's conditions.
@@ -114,6 +122,7 @@ type Engine struct {
 	log  *slog.Logger
 
 	catalog atomic.Pointer[Catalog]
+	hooks   atomic.Pointer[Hooks]
 	defMu   sync.Mutex // serialises definition changes
 
 	subMu sync.RWMutex
@@ -146,6 +155,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Engine, error) {
 	}
 	e := &Engine{opts: opts, log: opts.Logger, instance: newToken(), claims: map[string]bool{}}
 	e.space, e.st = watchSpace(st, opts.Now, e.log)
+	e.hooks.Store(&opts.Hooks)
 	if err := e.ensureSystem(ctx); err != nil {
 		return nil, err
 	}
@@ -161,6 +171,32 @@ func (e *Engine) Generations() (store.Generations, bool) {
 	g, ok := e.space.Store.(store.Generations)
 	return g, ok
 }
+
+// AddHooks chains h after the hooks already set: each of h's hooks runs
+// after the existing one of its seam, when that one succeeded. Call it
+// before the engine serves writes.
+func (e *Engine) AddHooks(h Hooks) {
+	cur := *e.hooks.Load()
+	chain := func(a, b func(context.Context, *Write) error) func(context.Context, *Write) error {
+		switch {
+		case a == nil:
+			return b
+		case b == nil:
+			return a
+		}
+		return func(ctx context.Context, w *Write) error {
+			if err := a(ctx, w); err != nil {
+				return err
+			}
+			return b(ctx, w)
+		}
+	}
+	next := Hooks{BeforeValidate: chain(cur.BeforeValidate, h.BeforeValidate), AfterValidate: chain(cur.AfterValidate, h.AfterValidate)}
+	e.hooks.Store(&next)
+}
+
+// Now is the engine's clock.
+func (e *Engine) Now() time.Time { return e.opts.Now() }
 
 // Store returns the engine's store (for commands that measure it directly).
 func (e *Engine) Store() store.Store { return e.st }

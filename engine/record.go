@@ -133,7 +133,7 @@ func dropNulls(data map[string]any) {
 // (create only).
 func (e *Engine) prepare(ctx context.Context, ce *compiled, w *Write, pre []morph.FieldError) error {
 	errs := append(pre, ce.Normalize(w.Data)...)
-	if h := e.opts.Hooks.BeforeValidate; h != nil && len(errs) == 0 {
+	if h := e.hooks.Load().BeforeValidate; h != nil && len(errs) == 0 {
 		if err := h(ctx, w); err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func (e *Engine) prepare(ctx context.Context, ce *compiled, w *Write, pre []morp
 	if err := e.checkRules(ce, w); err != nil {
 		return err
 	}
-	if h := e.opts.Hooks.AfterValidate; h != nil {
+	if h := e.hooks.Load().AfterValidate; h != nil {
 		return h(ctx, w)
 	}
 	return nil

@@ -18,7 +18,7 @@ func (e *Engine) Create(ctx context.Context, actor Actor, entity string, in map[
 	if err != nil {
 		return Record{}, err
 	}
-	rec, err := e.prepareCreate(ctx, ce, actor, in)
+	rec, w, err := e.prepareCreate(ctx, ce, actor, in)
 	if err != nil {
 		return Record{}, err
 	}
@@ -32,7 +32,7 @@ func (e *Engine) Create(ctx context.Context, actor Actor, entity string, in map[
 	if err := e.assignAutonumbers(ctx, ce, rec.Data); err != nil {
 		return Record{}, err
 	}
-	if err := e.st.Insert(ctx, entity, rec, e.createEntry(actor, entity, rec)); err != nil {
+	if err := e.st.Insert(ctx, entity, rec, e.createEntry(actor, entity, rec, w)); err != nil {
 		return Record{}, storeError(ce, err)
 	}
 	e.publish(ctx, Event{Type: Created, Entity: entity, Record: rec, Actor: actor})
@@ -41,20 +41,20 @@ func (e *Engine) Create(ctx context.Context, actor Actor, entity string, in map[
 }
 
 // createEntry is the audit entry of a new record.
-func (e *Engine) createEntry(actor Actor, entity string, rec Record) store.Record {
+func (e *Engine) createEntry(actor Actor, entity string, rec Record, w *Write) store.Record {
 	at, _ := rec.Data["created_at"].(string)
-	return e.recordEntry(actor, AuditCreate, entity, rec.ID, rec.Version, at, nil, rec.Data)
+	return e.recordEntry(actor, AuditCreate, entity, rec.ID, rec.Version, at, nil, rec.Data, w)
 }
 
 // prepareCreate runs the pipeline up to the store write, relation checks
 // and autonumbers apart (those are batched by the callers).
-func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, in map[string]any) (Record, error) {
+func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, in map[string]any) (Record, *Write, error) {
 	g := e.Catalog().grantsFor(actor, ce)
 	if !g.create {
-		return Record{}, errForbidden("create", ce)
+		return Record{}, nil, errForbidden("create", ce)
 	}
 	if err := checkEditable(g, in, nil); err != nil {
-		return Record{}, err
+		return Record{}, nil, err
 	}
 	id, ownerIn, pre := takeInput(ce, in, true)
 	owner := actor.ID
@@ -77,11 +77,11 @@ func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, i
 	w := &Write{Entity: ce.Name, Actor: actor, Data: in, owner: owner}
 	if len(pre) == 0 {
 		if err := e.applyDefaultExprs(ce, w); err != nil {
-			return Record{}, err
+			return Record{}, nil, err
 		}
 	}
 	if err := e.prepare(ctx, ce, w, pre); err != nil {
-		return Record{}, err
+		return Record{}, nil, err
 	}
 	if id == "" {
 		id = newID()
@@ -92,7 +92,7 @@ func (e *Engine) prepareCreate(ctx context.Context, ce *compiled, actor Actor, i
 	if ce.Field("owner") == nil && owner != "" {
 		data["owner"] = owner
 	}
-	return Record{ID: id, Version: 1, Data: data}, nil
+	return Record{ID: id, Version: 1, Data: data}, w, nil
 }
 
 // assignAutonumbers gives each autonumber field its next value from the
@@ -215,8 +215,9 @@ type bulk struct {
 	sent    []map[string]any // with a key: the items to be created, as sent (the pipeline takes items over)
 	results []BulkItem
 
-	newRecs []Record // prepared new records
-	newIdx  []int    // their items' indexes
+	newRecs   []Record // prepared new records
+	newIdx    []int    // their items' indexes
+	newWrites []*Write // their writes (the workflow triggers they set off)
 }
 
 // upsertOrPrepare updates, one by one (each is a versioned write), the
@@ -243,12 +244,13 @@ func (b *bulk) upsertOrPrepare(ctx context.Context) error {
 		if b.key != "" {
 			b.sent[i] = maps.Clone(in) // to update the record of another request that creates the key first
 		}
-		rec, err := b.e.prepareCreate(ctx, b.ce, b.actor, in)
+		rec, w, err := b.e.prepareCreate(ctx, b.ce, b.actor, in)
 		if err != nil {
 			b.results[i].Err = err
 			continue
 		}
 		b.newRecs = append(b.newRecs, rec)
+		b.newWrites = append(b.newWrites, w)
 		b.newIdx = append(b.newIdx, i)
 	}
 	return nil
@@ -279,6 +281,7 @@ func (b *bulk) insertNew(ctx context.Context) (lost []int, err error) {
 	}
 	var batch []Record
 	var batchIdx []int
+	var batchWrites []*Write
 	for j, r := range b.newRecs {
 		if relErrs != nil && relErrs[j] != nil {
 			b.results[b.newIdx[j]].Err = relationError(relErrs[j])
@@ -289,13 +292,14 @@ func (b *bulk) insertNew(ctx context.Context) (lost []int, err error) {
 		}
 		batch = append(batch, r)
 		batchIdx = append(batchIdx, b.newIdx[j])
+		batchWrites = append(batchWrites, b.newWrites[j])
 	}
 	if len(batch) == 0 {
 		return nil, nil
 	}
 	entries := make([]store.Record, len(batch))
 	for j, r := range batch {
-		entries[j] = b.e.createEntry(b.actor, b.ce.Name, r)
+		entries[j] = b.e.createEntry(b.actor, b.ce.Name, r, batchWrites[j])
 	}
 	errs, err := b.e.st.InsertMany(ctx, b.ce.Name, batch, entries...)
 	if err != nil {

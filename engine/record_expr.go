@@ -160,3 +160,18 @@ func upperFirst(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// Scope is the scope in which a write's expressions run (the new values
+// with the system fields, the stored ones as old, the writer as user): for
+// the expressions of hooks, such as before-save workflow rules.
+func (e *Engine) Scope(w *Write) (*lang.Scope, error) {
+	ce, err := e.entity(w.Entity)
+	if err != nil {
+		return nil, err
+	}
+	return e.exprScope(ce, w), nil
+}
+
+// Env is the environment of expressions run for actor: the engine's clock
+// and the actor as user.
+func (e *Engine) Env(actor Actor) lang.Env { return e.filterEnv(actor) }

@@ -111,7 +111,7 @@ func (e *Engine) Update(ctx context.Context, actor Actor, entity, id string, pat
 		now := e.now()
 		w.Data["updated_at"], w.Data["updated_by"] = now, actor.ID
 		rec := Record{ID: id, Version: old.Version + 1, Data: w.Data}
-		err = e.st.Update(ctx, entity, rec, e.recordEntry(actor, AuditUpdate, entity, id, rec.Version, now, old.Data, rec.Data))
+		err = e.st.Update(ctx, entity, rec, e.recordEntry(actor, AuditUpdate, entity, id, rec.Version, now, old.Data, rec.Data, w))
 		if errors.Is(err, store.ErrConflict) && ifVersion == 0 && attempt < e.opts.MaxRetries {
 			if err := backoff(ctx, attempt); err != nil {
 				return Record{}, storeError(ce, err)

@@ -14,7 +14,7 @@ import (
 	"github.com/morphcrm/morph"
 )
 
-//go:embed sme-crm/*.json sme-crm/roles/*.json sme-crm/layouts/*.json sme-crm/calendars/*.json
+//go:embed sme-crm/*.json sme-crm/roles/*.json sme-crm/layouts/*.json sme-crm/calendars/*.json sme-crm/workflows/*.json
 var files embed.FS
 
 // Definition is one entity definition of an example.
@@ -228,6 +228,32 @@ func Calendars(name string) ([]Calendar, error) {
 				return nil, err
 			}
 			out = append(out, Calendar{Name: n, JSON: b})
+		}
+	}
+	return out, nil
+}
+
+// Workflow is one workflow rule of an example.
+type Workflow struct {
+	Name string // the file name without .json: the rule's name
+	JSON []byte
+}
+
+// Workflows returns an example's workflow rules (its workflows/ folder),
+// by name.
+func Workflows(name string) ([]Workflow, error) {
+	entries, err := fs.ReadDir(files, path.Join(name, "workflows"))
+	if err != nil {
+		return nil, nil // an example without workflow rules
+	}
+	var out []Workflow
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			b, err := fs.ReadFile(files, path.Join(name, "workflows", e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Workflow{Name: n, JSON: b})
 		}
 	}
 	return out, nil

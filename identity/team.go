@@ -302,3 +302,38 @@ func (s *Service) FindTeam(ctx context.Context, idOrName string) (Team, error) {
 	}
 	return teamFrom(recs[0]), nil
 }
+
+// TeamID returns the id of the team with the id or name; false when there
+// is none. (Workflow rules name teams either way.)
+func (s *Service) TeamID(ctx context.Context, idOrName string) (string, bool, error) {
+	t, err := s.FindTeam(ctx, idOrName)
+	switch {
+	case morph.ErrorCode(err) == morph.ENotFound:
+		return "", false, nil
+	case err != nil:
+		return "", false, err
+	}
+	return t.ID, true, nil
+}
+
+// ActiveUsers returns the ids of the active users of a team (by id; ""
+// for any) who hold role ("" for any), in id order: whom a workflow rule
+// may assign records to.
+func (s *Service) ActiveUsers(ctx context.Context, team, role string) ([]string, error) {
+	filter := query.Expr(query.Cmp{Field: "active", Op: query.Eq, Value: true})
+	if team != "" {
+		filter = query.AndOf(filter, query.Cmp{Field: "team", Op: query.Eq, Value: team})
+	}
+	if role != "" {
+		filter = query.AndOf(filter, query.Cmp{Field: "roles", Op: query.Has, Value: role})
+	}
+	recs, err := s.st.Find(ctx, collUsers, query.Query{Filter: filter, Sort: []query.Sort{{Field: "id"}}})
+	if err != nil {
+		return nil, storeError("read users", err)
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	return ids, nil
+}

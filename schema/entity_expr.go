@@ -346,3 +346,14 @@ func (e *Entity) Calendars() []ExprCalendar {
 	}
 	return out
 }
+
+// FieldWant is the result type an expression must have to give the field
+// its value (as a formula or a default would); false when the entity has
+// no such field or it is set by the engine alone (autonumbers, formulas).
+func (e *Entity) FieldWant(name string) (lang.Want, bool) {
+	f := e.byName[name]
+	if f == nil || f.EngineSet() {
+		return lang.Want{}, false
+	}
+	return fieldWant(f), true
+}

@@ -1,4 +1,499 @@
-// Package workflow runs the rules analysts define: triggers on record events
-// and timers, conditions as expressions, and actions. It subscribes to the
-// engine's events (engine.Engine.Subscribe); the engine never imports it.
+// Package workflow runs the rules analysts define: triggers on record
+// writes, conditions as expressions, and actions.
+//
+// Rules are JSON documents (RuleSchema) kept in _workflows, checked
+// completely on save against the entities, versioned and audited. A rule's
+// before-save actions (set, reject) run inside the write through the
+// engine's BeforeValidate hook; its after-save actions run from a durable
+// queue: the AfterValidate hook names the rules a write sets off in the
+// write's own audit entry (engine.Write.Triggers), which the store keeps
+// exactly when it keeps the write, and Pump turns those entries into items
+// of _wf_queue, claims them with version-checked updates and runs them.
+//
+// The engine never imports this package: it plugs in through
+// engine.Engine.AddHooks.
 package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
+)
+
+// The system collections of workflow.
+const (
+	collRules         = "_workflows"     // rule documents: id = rule name
+	collState         = "_wf_state"      // the audit cursor
+	collQueue         = "_wf_queue"      // after-save runs: id = audit entry id + "-" + rule
+	collRuns          = "_wf_runs"       // the run log
+	collOutbox        = "_wf_outbox"     // webhook calls and e-mails to deliver
+	collNotifications = "_notifications" // in-app notifications
+)
+
+// Options configure a Service.
+type Options struct {
+	Logger *slog.Logger
+	// Directory resolves teams and their active users for assign.
+	Directory Directory
+	// Now is the clock of the queue (due times, leases, back-off); the
+	// engine's by default.
+	Now func() time.Time
+	// SMTPURL is where e-mails go: smtp://user:pass@host:port?from=addr
+	// (MORPH_SMTP_URL). Empty: e-mails wait in the outbox and fail.
+	SMTPURL string
+	// HTTPClient calls webhooks; one with a 10 s timeout by default.
+	HTTPClient *http.Client
+	// MaxDepth bounds a chain of rules whose actions set off rules
+	// (default 5): a write at that depth sets off nothing more.
+	MaxDepth int
+	// MaxAttempts is how often an item or a delivery is tried before it is
+	// dead (default 8).
+	MaxAttempts int
+	// Lease is how long a claimed item or delivery is its claimer's
+	// (default 30 s: longer than an item's run or a delivery's call): one
+	// that a process claimed and then died with is run by another (or the
+	// restarted one) when it ends.
+	Lease time.Duration
+	// Grace is how far behind the last entry seen the audit log is read
+	// again, for entries of writes committed out of id order (default 30 s).
+	Grace time.Duration
+	// Workers run queue items in parallel (default 4).
+	Workers int
+}
+
+// Service holds the rules and runs them.
+type Service struct {
+	eng  *engine.Engine
+	st   store.Store
+	opts Options
+	log  *slog.Logger
+
+	instance string
+	mu       sync.Mutex // serialises rule saves and recompiles
+	rules    atomic.Pointer[ruleSet]
+	checked  atomic.Int64 // unix ms of the last comparison with the stored rules
+	started  atomic.Bool  // the tail read the startup window
+	tailMu   sync.Mutex   // one tail at a time in a process
+	high     string       // the highest audit id this process has read
+	windowAt time.Time    // when the tail last read the grace window
+	prunedAt time.Time    // when finished items were last pruned
+	wake     chan struct{}
+}
+
+// ruleSet is the compiled rules, for one engine catalog.
+type ruleSet struct {
+	cat      *engine.Catalog
+	stored   map[string]storedRule
+	byName   map[string]*Rule
+	byEntity map[string][]*Rule
+}
+
+type storedRule struct {
+	doc     string
+	version int64
+}
+
+// New makes the workflow service of eng, creates its collections, loads
+// the stored rules and plugs the before-save hooks into the engine.
+func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = eng.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = 5
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 30 * time.Second
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = 30 * time.Second
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	s := &Service{eng: eng, st: eng.Store(), opts: opts, log: opts.Logger, instance: uuid.NewString(), wake: make(chan struct{}, 1)}
+	for _, c := range []struct {
+		name string
+		idx  []store.Index
+	}{
+		{collRules, nil},
+		{collState, nil},
+		{collQueue, []store.Index{{Name: "i_due", Fields: []string{"status", "next_at"}}}},
+		{collRuns, []store.Index{{Name: "i_rule", Fields: []string{"rule", "at"}}}},
+		{collOutbox, []store.Index{{Name: "i_due", Fields: []string{"status", "next_at"}}, {Name: "i_rule", Fields: []string{"rule", "status"}}}},
+		{collNotifications, []store.Index{{Name: "i_user", Fields: []string{"user", "at"}}, {Name: "i_unread", Fields: []string{"user", "read"}}}},
+	} {
+		if err := s.st.EnsureCollection(ctx, c.name, c.idx); err != nil {
+			return nil, fmt.Errorf("workflow: system collection %s: %w", c.name, err)
+		}
+	}
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	eng.AddHooks(engine.Hooks{BeforeValidate: s.beforeSave, AfterValidate: s.afterValidate})
+	eng.Subscribe(func(context.Context, engine.Event) { s.poke() })
+	return s, nil
+}
+
+// poke wakes the background loop: a write may have set off rules.
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the queue in the background until ctx ends: it pumps when a
+// write was published in this process, and at least every interval for
+// the writes of other processes, retries and deliveries.
+func (s *Service) Start(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = time.Second
+	}
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			for {
+				n, err := s.Pump(ctx)
+				if err != nil && ctx.Err() == nil {
+					s.log.Warn("workflow: pump", "err", err)
+				}
+				if n == 0 || err != nil {
+					break
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			case <-s.wake:
+			}
+		}
+	}()
+}
+
+// current returns the rules compiled against the engine's current catalog,
+// compiling them again when the catalog changed.
+func (s *Service) current() *ruleSet {
+	rs := s.rules.Load()
+	if cat := s.eng.Catalog(); rs.cat != cat {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		rs = s.rules.Load()
+		if rs.cat != cat {
+			rs = s.compileAll(rs.stored)
+			s.rules.Store(rs)
+		}
+	}
+	return rs
+}
+
+// load reads the stored rules and compiles them.
+func (s *Service) load(ctx context.Context) error {
+	recs, err := s.st.Find(ctx, collRules, query.Query{Sort: []query.Sort{{Field: "id"}}})
+	if err != nil {
+		return fmt.Errorf("workflow: read rules: %w", err)
+	}
+	stored := make(map[string]storedRule, len(recs))
+	for _, r := range recs {
+		doc, _ := r.Data["document"].(string)
+		stored[r.ID] = storedRule{doc: doc, version: r.Version}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules.Store(s.compileAll(stored))
+	s.checked.Store(s.opts.Now().UnixMilli())
+	return nil
+}
+
+// refresh loads the stored rules again when another instance changed them
+// (checked at most every 5 s).
+func (s *Service) refresh(ctx context.Context) error {
+	now := s.opts.Now().UnixMilli()
+	if last := s.checked.Load(); now-last < 5000 && now >= last {
+		return nil
+	}
+	s.checked.Store(now)
+	recs, err := s.st.Find(ctx, collRules, query.Query{Sort: []query.Sort{{Field: "id"}}})
+	if err != nil {
+		return fmt.Errorf("workflow: read rules: %w", err)
+	}
+	rs := s.rules.Load()
+	same := len(recs) == len(rs.stored)
+	for _, r := range recs {
+		if rs.stored[r.ID].version != r.Version {
+			same = false
+		}
+	}
+	if same {
+		return nil
+	}
+	return s.load(ctx)
+}
+
+// compileAll compiles stored rules against the engine's catalog; a rule
+// that no longer compiles (an entity or field it names was removed) is
+// kept as stored but does nothing, and is logged.
+func (s *Service) compileAll(stored map[string]storedRule) *ruleSet {
+	cat := s.eng.Catalog()
+	rs := &ruleSet{cat: cat, stored: stored, byName: map[string]*Rule{}, byEntity: map[string][]*Rule{}}
+	c := checker{entity: cat.Entity, roleExists: s.eng.RoleExists, teamExists: func(string) (bool, error) { return true, nil }}
+	for name, d := range stored {
+		r, err := parse([]byte(d.doc), c)
+		if err != nil {
+			s.log.Warn("workflow rule does not compile; it does nothing", "rule", name, "err", err)
+			continue
+		}
+		r.version = d.version
+		rs.byName[name] = r
+		rs.byEntity[r.Entity] = append(rs.byEntity[r.Entity], r)
+	}
+	for _, rules := range rs.byEntity {
+		sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
+	}
+	return rs
+}
+
+// RuleInfo is a saved rule as the API lists it.
+type RuleInfo struct {
+	Name    string
+	Label   morph.Text
+	Entity  string
+	Active  bool
+	Version int64
+	Doc     string // the document as saved, secrets redacted
+	Valid   bool   // it compiles against the entities as they are
+}
+
+// List returns every saved rule in name order (administrators only).
+func (s *Service) List(actor engine.Actor) ([]RuleInfo, error) {
+	if !actor.IsAdmin() {
+		return nil, errAdminOnly()
+	}
+	rs := s.current()
+	names := make([]string, 0, len(rs.stored))
+	for n := range rs.stored {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]RuleInfo, 0, len(names))
+	for _, n := range names {
+		out = append(out, info(rs, n))
+	}
+	return out, nil
+}
+
+func info(rs *ruleSet, name string) RuleInfo {
+	d := rs.stored[name]
+	ri := RuleInfo{Name: name, Version: d.version, Doc: redact(d.doc), Label: morph.Text{EN: name, ZH: name}}
+	if r := rs.byName[name]; r != nil {
+		ri.Label, ri.Entity, ri.Active, ri.Valid = r.Label, r.Entity, r.Active, true
+	}
+	return ri
+}
+
+// Get returns a saved rule (administrators only).
+func (s *Service) Get(actor engine.Actor, name string) (RuleInfo, error) {
+	if !actor.IsAdmin() {
+		return RuleInfo{}, errAdminOnly()
+	}
+	rs := s.current()
+	if _, ok := rs.stored[name]; !ok {
+		return RuleInfo{}, errUnknownRule(name)
+	}
+	return info(rs, name), nil
+}
+
+// Put checks a rule document completely and stores it as the next version
+// of the rule named name (ifVersion, when not 0, must be the stored
+// version), with its audit entry in the same write. The document's name
+// may be absent (then the URL's) or the same. It returns whether the rule
+// was created.
+func (s *Service) Put(ctx context.Context, actor engine.Actor, name string, doc []byte, ifVersion int64) (RuleInfo, bool, error) {
+	if !actor.IsAdmin() {
+		return RuleInfo{}, false, errAdminOnly()
+	}
+	doc, nameErr := named(name, doc)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.rules.Load()
+	if old, ok := rs.stored[name]; ok {
+		doc = keepSecrets(doc, old.doc)
+	}
+	cat := s.eng.Catalog()
+	c := checker{entity: cat.Entity, roleExists: s.eng.RoleExists, teamExists: func(t string) (bool, error) {
+		if s.opts.Directory == nil {
+			return false, nil
+		}
+		_, ok, err := s.opts.Directory.TeamID(ctx, t)
+		return ok, err
+	}}
+	r, err := parse(doc, c)
+	if nameErr != nil {
+		me := morph.AsError(err)
+		if err == nil || me != nil && me.Code == morph.EInvalid {
+			if me == nil {
+				me = morph.Invalid()
+			}
+			me.Fields = append([]morph.FieldError{*nameErr}, me.Fields...)
+			return RuleInfo{}, false, me
+		}
+	}
+	if err != nil {
+		return RuleInfo{}, false, err
+	}
+	if _, exists := rs.stored[name]; !exists && len(rs.stored) >= MaxRules {
+		return RuleInfo{}, false, morph.Errorf(morph.EConflict, "There may be at most %d workflow rules", "工作流规则最多 %d 条", MaxRules)
+	}
+	for _, a := range r.Actions {
+		if a.Type == ActWebhook && a.Secret == redacted {
+			return RuleInfo{}, false, morph.Invalid(fieldErr("/actions", "secret", morph.T("A webhook's secret was sent redacted for a URL that has no stored secret; send the secret", "webhook 的密钥以隐藏形式发送，但该地址没有已保存的密钥；请发送密钥")))
+		}
+	}
+	stored, found, err := s.getStored(ctx, name)
+	if err != nil {
+		return RuleInfo{}, false, err
+	}
+	if ifVersion > 0 && (!found || stored.Version != ifVersion) {
+		return RuleInfo{}, false, errVersion()
+	}
+	now := engine.FormatTime(s.eng.Now())
+	rec := store.Record{ID: name, Version: 1, Data: map[string]any{"document": string(doc), "entity": r.Entity,
+		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
+	var old map[string]any
+	if found {
+		rec.Version = stored.Version + 1
+		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
+		old = map[string]any{"version": float64(stored.Version)}
+	}
+	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "workflow", Entity: name, Version: rec.Version,
+		Old: old, New: map[string]any{"version": float64(rec.Version), "document": redact(string(doc))}})
+	if found {
+		err = s.st.Update(ctx, collRules, rec, entry)
+	} else {
+		err = s.st.Insert(ctx, collRules, rec, entry)
+	}
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
+		return RuleInfo{}, false, errVersion()
+	case err != nil:
+		return RuleInfo{}, false, internal("store rule "+name, err)
+	}
+	next := make(map[string]storedRule, len(rs.stored)+1)
+	for k, v := range rs.stored {
+		next[k] = v
+	}
+	next[name] = storedRule{doc: string(doc), version: rec.Version}
+	nrs := s.compileAll(next)
+	s.rules.Store(nrs)
+	return info(nrs, name), !found, nil
+}
+
+func (s *Service) getStored(ctx context.Context, name string) (store.Record, bool, error) {
+	stored, err := s.st.Get(ctx, collRules, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.Record{}, false, nil
+	case err != nil:
+		return store.Record{}, false, internal("read rule "+name, err)
+	}
+	return stored, true, nil
+}
+
+// Delete removes a rule (ifVersion, when not 0, must be the stored
+// version). Items of it still queued are skipped when they come up.
+func (s *Service) Delete(ctx context.Context, actor engine.Actor, name string, ifVersion int64) error {
+	if !actor.IsAdmin() {
+		return errAdminOnly()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stored, found, err := s.getStored(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errUnknownRule(name)
+	}
+	if ifVersion > 0 && stored.Version != ifVersion {
+		return errVersion()
+	}
+	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditUndefine, Kind: "workflow", Entity: name, Version: stored.Version,
+		Old: map[string]any{"version": float64(stored.Version)}})
+	err = s.st.Delete(ctx, collRules, name, stored.Version, entry)
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+		return errVersion()
+	case err != nil:
+		return internal("delete rule "+name, err)
+	}
+	rs := s.rules.Load()
+	next := make(map[string]storedRule, len(rs.stored))
+	for k, v := range rs.stored {
+		if k != name {
+			next[k] = v
+		}
+	}
+	s.rules.Store(s.compileAll(next))
+	return nil
+}
+
+// named returns doc with its name checked against the URL's.
+func named(name string, doc []byte) ([]byte, *morph.FieldError) {
+	m, ok := decodeObject(doc)
+	if !ok {
+		return doc, nil
+	}
+	switch n, has := m["name"]; {
+	case !has:
+		m["name"] = name
+		return encode(m, doc), nil
+	case n != name:
+		fe := fieldErr("/name", "name", morph.T("The rule's name must be the one in the URL, %q", "规则名称必须与 URL 中的一致：%q", name))
+		return doc, &fe
+	}
+	if !nameRE.MatchString(name) {
+		fe := fieldErr("/name", "name", morph.T("A rule name starts with a lower-case letter and uses only a-z, 0-9 and _", "规则名称以小写字母开头，只含 a-z、0-9 和 _"))
+		return doc, &fe
+	}
+	return doc, nil
+}
+
+func errAdminOnly() error {
+	return morph.Errorf(morph.EForbidden, "Only administrators may do this", "只有管理员可以执行此操作")
+}
+
+func errUnknownRule(name string) error {
+	return morph.Errorf(morph.ENotFound, "Unknown workflow rule %q", "未知的工作流规则 %q", name)
+}
+
+func errVersion() error {
+	return morph.Errorf(morph.EVersion, "The workflow rule was changed by someone else; reload it and try again", "工作流规则已被他人修改，请刷新后重试")
+}
+
+func internal(what string, err error) error {
+	return fmt.Errorf("workflow: %s: %w", what, err)
+}

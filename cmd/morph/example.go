@@ -7,6 +7,7 @@ import (
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/schema"
+	"github.com/morphcrm/morph/workflow"
 )
 
 // installExample saves an example app's definitions: its calendars first
@@ -68,6 +69,20 @@ func installCalendars(ctx context.Context, eng *engine.Engine, name string) erro
 	for _, c := range cals {
 		if _, _, err := eng.PutCalendar(ctx, engine.System, c.Name, c.JSON); err != nil {
 			return fmt.Errorf("example %s: calendar %s: %w", name, c.Name, err)
+		}
+	}
+	return nil
+}
+
+// installWorkflows saves an example app's workflow rules.
+func installWorkflows(ctx context.Context, wf *workflow.Service, name string) error {
+	rules, err := examples.Workflows(name)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if _, _, err := wf.Put(ctx, engine.System, r.Name, r.JSON, 0); err != nil {
+			return fmt.Errorf("example %s: workflow rule %s: %w", name, r.Name, err)
 		}
 	}
 	return nil

@@ -22,6 +22,7 @@ import (
 	builderui "github.com/morphcrm/morph/builder-ui"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/identity"
+	"github.com/morphcrm/morph/workflow"
 )
 
 const usage = `Morph — a configurable CRM engine.
@@ -166,6 +167,7 @@ func serve(ctx context.Context, args []string) error {
 	timeout := fs.Duration("request-timeout", 15*time.Second, "bound on the store work of one request")
 	idle := fs.Duration("session-idle", identity.DefaultIdleTimeout, "a session not used for this long ends")
 	maxAge := fs.Duration("session-max-age", identity.DefaultMaxAge, "a session ends this long after sign-in, used or not")
+	wfInterval := fs.Duration("workflow-interval", time.Second, "how often the workflow queue is read for work of other processes, retries and deliveries (at once for this process's writes)")
 	demoAccounts := fs.Int("demo", 0, "accounts of demo data (with their people, contacts, deals …) to generate when the sme-crm example is loaded into an empty store; 0 for none")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -188,7 +190,21 @@ func serve(ctx context.Context, args []string) error {
 		}
 	}
 	go maintain(ctx, eng, log)
-	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids})
+	smtpURL := os.Getenv("MORPH_SMTP_URL")
+	if err := workflow.CheckSMTPURL(smtpURL); err != nil {
+		return err
+	}
+	wf, err := workflow.New(ctx, eng, workflow.Options{Logger: log, Directory: ids, SMTPURL: smtpURL})
+	if err != nil {
+		return err
+	}
+	if c.installed {
+		if err := installWorkflows(ctx, wf, c.example); err != nil {
+			return err
+		}
+	}
+	wf.Start(ctx, *wfInterval)
+	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids, Workflow: wf})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(*addr) }()
 	log.Info("morph listening", "addr", "http://"+*addr, "store", c.store)

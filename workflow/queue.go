@@ -1,0 +1,538 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/store"
+)
+
+// Item states.
+const (
+	statusPending = "pending" // due at next_at
+	statusRunning = "running" // claimed until lease_until
+	statusDone    = "done"
+	statusDead    = "dead"    // failed MaxAttempts times
+	statusSkipped = "skipped" // the depth limit
+)
+
+// startupWindow is how far behind the cursor the audit log is read when a
+// process starts: entries of writes that a dead process made and that the
+// store brought in only when it was opened again (MongoDB's outbox
+// recovery) are older than the cursor.
+const startupWindow = 10 * time.Minute
+
+// pageSize bounds one read of the audit log and of the due items.
+const pageSize = 200
+
+// Pump does the queue's work that is due now: it turns new audit entries
+// into queue items, runs the due items, and delivers the due webhook calls
+// and e-mails. It returns how much it did (0: nothing was due). Tests call
+// it until it returns 0; Start calls it in the background.
+func (s *Service) Pump(ctx context.Context) (int, error) {
+	if err := s.refresh(ctx); err != nil {
+		return 0, err
+	}
+	n, err := s.tail(ctx)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.runDue(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = s.deliverDue(ctx)
+	if err == nil && s.pruneDue() {
+		err = s.prune(ctx)
+	}
+	return n + m, err
+}
+
+// pruneDue reports, once an hour, that finished items may be pruned.
+func (s *Service) pruneDue() bool {
+	s.tailMu.Lock()
+	defer s.tailMu.Unlock()
+	if time.Since(s.prunedAt) < time.Hour {
+		return false
+	}
+	s.prunedAt = time.Now()
+	return true
+}
+
+// keepDone is how long finished items and deliveries are kept: far longer
+// than the audit log is read behind its cursor, so an entry read again
+// always finds its item.
+const keepDone = 24 * time.Hour
+
+// prune deletes finished items and deliveries older than keepDone (dead
+// ones stay, for inspection and redelivery). The run log keeps their story.
+func (s *Service) prune(ctx context.Context) error {
+	before := engine.FormatTime(s.opts.Now().Add(-keepDone))
+	for _, coll := range []string{collQueue, collOutbox} {
+		for _, status := range []string{statusDone, statusSkipped} {
+			recs, err := s.st.Find(ctx, coll, query.Query{Filter: query.And{query.Cmp{Field: "status", Op: query.Eq, Value: status},
+				query.Cmp{Field: "next_at", Op: query.Lt, Value: before}}, Limit: 1000})
+			if err != nil {
+				return fmt.Errorf("workflow: prune %s: %w", coll, err)
+			}
+			for _, r := range recs {
+				if err := s.st.Delete(ctx, coll, r.ID, r.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+					return fmt.Errorf("workflow: prune %s: %w", coll, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Drain pumps until nothing is due (at most rounds times).
+func (s *Service) Drain(ctx context.Context, rounds int) error {
+	for range rounds {
+		n, err := s.Pump(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("workflow: still busy after %d rounds", rounds)
+}
+
+// idAt is the smallest UUIDv7 of the millisecond t: audit ids compare as
+// strings in time order.
+func idAt(t time.Time) string {
+	ms := max(t.UnixMilli(), 0)
+	var b [16]byte
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	b[6] = 0x70
+	b[8] = 0x80
+	return uuid.UUID(b).String()
+}
+
+// timeOf is the time of a UUIDv7 (zero for anything else).
+func timeOf(id string) time.Time {
+	u, err := uuid.Parse(id)
+	if err != nil || u.Version() != 7 {
+		return time.Time{}
+	}
+	sec, nsec := u.Time().UnixTime()
+	return time.Unix(sec, nsec)
+}
+
+const cursorID = "audit_cursor"
+
+// tail reads the record entries of the audit log after the cursor (less
+// the grace window: concurrent writers commit out of id order) and enqueues
+// an item per rule each one sets off. Items have the id of their entry and
+// rule, so reading an entry again never enqueues it twice.
+func (s *Service) tail(ctx context.Context) (int, error) {
+	cur, err := s.st.Get(ctx, collState, cursorID)
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, fmt.Errorf("workflow: read cursor: %w", err)
+	}
+	after, _ := cur.Data["after"].(string)
+	s.tailMu.Lock()
+	defer s.tailMu.Unlock()
+	// Usually only what is new since the last entry this process saw; every
+	// third of the grace window the window again, for entries of writes that
+	// committed after later ones; at start, the startup window.
+	low := s.high
+	switch {
+	case !s.started.Load():
+		if after != "" {
+			low = idAt(timeOf(after).Add(-startupWindow))
+		}
+		s.windowAt = time.Now()
+	case time.Since(s.windowAt) >= s.opts.Grace/3 || low == "":
+		if after != "" {
+			low = idAt(timeOf(max(after, s.high)).Add(-s.opts.Grace))
+		}
+		s.windowAt = time.Now()
+	}
+	filter := query.AndOf(
+		query.Cmp{Field: "kind", Op: query.Eq, Value: engine.KindRecord},
+		query.Or{query.Cmp{Field: "triggers", Op: query.Ne, Value: nil}, query.Cmp{Field: "action", Op: query.Eq, Value: engine.AuditDelete}},
+	)
+	if low != "" {
+		filter = query.AndOf(query.Cmp{Field: "id", Op: query.Gt, Value: low}, filter)
+	}
+	done := 0
+	last := after
+	for {
+		recs, err := s.st.Find(ctx, store.AuditCollection, query.Query{Filter: filter, Sort: []query.Sort{{Field: "id"}}, Limit: pageSize})
+		if err != nil {
+			return done, fmt.Errorf("workflow: read audit log: %w", err)
+		}
+		n, err := s.enqueue(ctx, recs)
+		done += n
+		if err != nil {
+			return done, err
+		}
+		if len(recs) > 0 && recs[len(recs)-1].ID > last {
+			last = recs[len(recs)-1].ID
+		}
+		if len(recs) < pageSize {
+			break
+		}
+		filter = query.AndOf(query.Cmp{Field: "id", Op: query.Gt, Value: recs[len(recs)-1].ID}, filter)
+	}
+	s.started.Store(true)
+	s.high = max(s.high, last)
+	if last > after {
+		rec := store.Record{ID: cursorID, Version: 1, Data: map[string]any{"after": last}}
+		if found {
+			rec.Version = cur.Version + 1
+			err = s.st.Update(ctx, collState, rec)
+		} else {
+			err = s.st.Insert(ctx, collState, rec)
+		}
+		// Another instance moved the cursor meanwhile: its value or ours,
+		// the next pass reads behind either by the grace window.
+		if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrDuplicateID) {
+			return done, fmt.Errorf("workflow: write cursor: %w", err)
+		}
+	}
+	return done, nil
+}
+
+// enqueue makes the items of audit entries that are not queued yet.
+func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error) {
+	type cand struct {
+		entry engine.AuditEntry
+		rule  string
+	}
+	rs := s.current()
+	var cands []cand
+	for _, r := range recs {
+		a := engine.EntryOf(r)
+		if a.Action == engine.AuditDelete {
+			for _, rule := range rs.byEntity[a.Entity] {
+				if rule.Active && rule.Trigger.Type == TriggerDeleted {
+					cands = append(cands, cand{a, rule.Name})
+				}
+			}
+			continue
+		}
+		for _, t := range a.Triggers {
+			cands = append(cands, cand{a, t})
+		}
+	}
+	if len(cands) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.entry.ID + "-" + c.rule
+	}
+	have, err := s.st.GetMany(ctx, collQueue, ids)
+	if err != nil {
+		return 0, fmt.Errorf("workflow: read queue: %w", err)
+	}
+	queued := make(map[string]bool, len(have))
+	for _, h := range have {
+		queued[h.ID] = true
+	}
+	now := engine.FormatTime(s.opts.Now())
+	n := 0
+	for i, c := range cands {
+		if queued[ids[i]] {
+			continue
+		}
+		d := map[string]any{"rule": c.rule, "entity": c.entry.Entity, "record": c.entry.Record, "entry": c.entry.ID,
+			"event": eventOf(c.entry.Action), "actor": c.entry.Actor, "depth": float64(c.entry.Depth),
+			"status": statusPending, "next_at": now, "created_at": now, "attempts": float64(0), "done": float64(0)}
+		switch c.entry.Action {
+		case engine.AuditDelete:
+			d["snapshot"] = c.entry.Old
+		case engine.AuditUpdate:
+			d["old"] = c.entry.Old
+			fs := make([]any, len(c.entry.Fields))
+			for i, f := range c.entry.Fields {
+				fs[i] = f
+			}
+			d["fields"] = fs
+		}
+		if c.entry.Depth >= s.opts.MaxDepth {
+			d["status"] = statusSkipped
+		}
+		err := s.st.Insert(ctx, collQueue, store.Record{ID: ids[i], Version: 1, Data: d})
+		if errors.Is(err, store.ErrDuplicateID) {
+			continue // another instance queued it
+		}
+		if err != nil {
+			return n, fmt.Errorf("workflow: enqueue: %w", err)
+		}
+		n++
+		if d["status"] == statusSkipped {
+			s.logRun(ctx, run{ID: ids[i], Rule: c.rule, Entity: c.entry.Entity, Record: c.entry.Record, Event: eventOf(c.entry.Action),
+				Item: ids[i], Depth: c.entry.Depth, Status: statusSkipped,
+				Error: fmt.Sprintf("the depth limit (%d) stops a chain of rules that set each other off", s.opts.MaxDepth)})
+		}
+	}
+	return n, nil
+}
+
+func eventOf(action string) string {
+	switch action {
+	case engine.AuditCreate:
+		return TriggerCreated
+	case engine.AuditUpdate:
+		return TriggerUpdated
+	}
+	return TriggerDeleted
+}
+
+// item is a queue item as read.
+type item struct {
+	rec                         store.Record
+	Rule, Entity, Record, Entry string
+	Event, Actor                string
+	Depth, Attempts, Done       int
+	Old, Snapshot               map[string]any
+	Fields                      []string
+	Picks                       map[string]any // assign: the user picked per action
+	Applying                    int            // set after save: the action being written, -1 for none
+	ApplyingVersion             int64
+}
+
+func itemOf(r store.Record) *item {
+	d := r.Data
+	str := func(k string) string { v, _ := d[k].(string); return v }
+	num := func(k string) int { v, _ := d[k].(float64); return int(v) }
+	it := &item{rec: r, Rule: str("rule"), Entity: str("entity"), Record: str("record"), Entry: str("entry"), Event: str("event"),
+		Actor: str("actor"), Depth: num("depth"), Attempts: num("attempts"), Done: num("done"), Applying: -1}
+	it.Old, _ = d["old"].(map[string]any)
+	it.Snapshot, _ = d["snapshot"].(map[string]any)
+	it.Picks, _ = d["picks"].(map[string]any)
+	if v, ok := d["applying"].(float64); ok {
+		it.Applying = int(v)
+	}
+	if v, ok := d["applying_version"].(float64); ok {
+		it.ApplyingVersion = int64(v)
+	}
+	if fs, ok := d["fields"].([]any); ok {
+		for _, f := range fs {
+			if s, ok := f.(string); ok {
+				it.Fields = append(it.Fields, s)
+			}
+		}
+	}
+	return it
+}
+
+// save writes the item's changed data with a version check: false when
+// another claimer holds it now.
+func (s *Service) save(ctx context.Context, coll string, rec *store.Record, set map[string]any) (bool, error) {
+	data := maps.Clone(rec.Data)
+	for k, v := range set {
+		if v == nil {
+			delete(data, k)
+		} else {
+			data[k] = v
+		}
+	}
+	next := store.Record{ID: rec.ID, Version: rec.Version + 1, Data: data}
+	err := s.st.Update(ctx, coll, next)
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("workflow: write %s %s: %w", coll, rec.ID, err)
+	}
+	*rec = next
+	return true, nil
+}
+
+// claimDue claims up to limit due records of a queue collection (items or
+// deliveries): pending ones whose time has come and running ones whose
+// claimer's lease ended (it died). A claim is a version-checked update, so
+// of several processes exactly one gets each.
+func (s *Service) claimDue(ctx context.Context, coll string, limit int) ([]store.Record, error) {
+	now := s.opts.Now()
+	nowS := engine.FormatTime(now)
+	// One query per state, each an index range (status, next_at).
+	var recs []store.Record
+	for _, status := range []string{statusPending, statusRunning} {
+		filter := query.And{query.Cmp{Field: "status", Op: query.Eq, Value: status}, query.Cmp{Field: "next_at", Op: query.Lte, Value: nowS}}
+		got, err := s.st.Find(ctx, coll, query.Query{Filter: filter, Sort: []query.Sort{{Field: "next_at"}, {Field: "id"}}, Limit: limit - len(recs)})
+		if err != nil {
+			return nil, fmt.Errorf("workflow: read %s: %w", coll, err)
+		}
+		recs = append(recs, got...)
+		if len(recs) >= limit {
+			break
+		}
+	}
+	var out []store.Record
+	for _, r := range recs {
+		// A running item's next_at is the end of its lease.
+		ok, err := s.save(ctx, coll, &r, map[string]any{"status": statusRunning, "claimed_by": s.instance,
+			"next_at": engine.FormatTime(now.Add(s.opts.Lease))})
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// runDue claims the due items and runs them, Workers at a time.
+func (s *Service) runDue(ctx context.Context) (int, error) {
+	// A few per worker: what a process claims and then dies with waits
+	// for the lease to end.
+	recs, err := s.claimDue(ctx, collQueue, 4*s.opts.Workers)
+	if err != nil || len(recs) == 0 {
+		return len(recs), err
+	}
+	work := make(chan store.Record)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for range min(s.opts.Workers, len(recs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range work {
+				if err := s.runItem(ctx, itemOf(r)); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, r := range recs {
+		work <- r
+	}
+	close(work)
+	wg.Wait()
+	return len(recs), first
+}
+
+// backoff is the wait before attempt n+1: 1 s, 2 s, 4 s … at most an hour.
+func backoff(n int) time.Duration {
+	d := time.Second << min(n, 12)
+	return min(d, time.Hour)
+}
+
+// ruleActor is who a rule's actions act as: the engine, named after the
+// rule in audit entries.
+func ruleActor(rule string) engine.Actor {
+	a := engine.System
+	a.Name = "workflow " + rule
+	a.Via = "workflow"
+	return a
+}
+
+// runItem runs one claimed item: the rule's condition again on the record
+// as it is now, then each after-save action not done yet; progress is
+// saved after each action, so an item run again after a crash or a failure
+// goes on where it stopped.
+func (s *Service) runItem(ctx context.Context, it *item) error {
+	rn := run{ID: fmt.Sprintf("%s-%d", it.rec.ID, it.Attempts), Rule: it.Rule, Entity: it.Entity, Record: it.Record,
+		Event: it.Event, Item: it.rec.ID, Depth: it.Depth, Attempt: it.Attempts + 1}
+	finish := func(status, msg string) error {
+		rn.Status, rn.Error = status, msg
+		_, err := s.save(ctx, collQueue, &it.rec, map[string]any{"status": status, "finished_at": engine.FormatTime(s.opts.Now())})
+		s.logRun(ctx, rn)
+		return err
+	}
+	r := s.current().byName[it.Rule]
+	if r == nil || !r.Active || r.Entity != it.Entity {
+		return finish(statusDone, "the rule was removed, deactivated or moved to another entity; nothing was done")
+	}
+	ac, err := s.actionContext(ctx, r, it)
+	if err != nil {
+		return s.retry(ctx, it, rn, err)
+	}
+	if ac == nil {
+		return finish(statusDone, "the record no longer exists; nothing was done")
+	}
+	if r.When != nil {
+		ok, err := r.When.Bool(ac.scope)
+		rn.Condition = &ok
+		if err != nil {
+			return s.retry(ctx, it, rn, err)
+		}
+		if !ok {
+			return finish(statusDone, "")
+		}
+	} else {
+		t := true
+		rn.Condition = &t
+	}
+	for i := it.Done; i < len(r.Actions); i++ {
+		a := r.Actions[i]
+		if !a.After {
+			continue
+		}
+		res, err := s.act(ctx, ac, i, a)
+		if err != nil {
+			rn.Actions = append(rn.Actions, actionResult{Index: i, Type: a.Type, Status: "failed", Error: err.Error()})
+			return s.retry(ctx, it, rn, err)
+		}
+		rn.Actions = append(rn.Actions, actionResult{Index: i, Type: a.Type, Status: "ok", Result: res})
+		ok, err := s.save(ctx, collQueue, &it.rec, map[string]any{"done": float64(i + 1), "applying": nil, "applying_version": nil})
+		if err != nil || !ok {
+			return err // another claimer took over after our lease ended
+		}
+		it.Done = i + 1
+		if a.Type == ActSet || a.Type == ActAssign {
+			// The actions after see the record as this one left it.
+			next, err := s.actionContext(ctx, r, it)
+			if err != nil {
+				return s.retry(ctx, it, rn, err)
+			}
+			if next == nil {
+				return finish(statusDone, "the record was deleted while the rule ran")
+			}
+			ac = next
+		}
+	}
+	return finish(statusDone, "")
+}
+
+// retry puts a failed item back with exponential back-off, or marks it
+// dead after MaxAttempts.
+func (s *Service) retry(ctx context.Context, it *item, rn run, cause error) error {
+	attempts := it.Attempts + 1
+	status := statusPending
+	if attempts >= s.opts.MaxAttempts {
+		status = statusDead
+	}
+	rn.Status, rn.Error = "failed", cause.Error()
+	if status == statusDead {
+		rn.Status = statusDead
+	}
+	s.log.Warn("workflow: run failed", "rule", it.Rule, "record", it.Record, "attempt", attempts, "err", cause)
+	_, err := s.save(ctx, collQueue, &it.rec, map[string]any{"status": status, "attempts": float64(attempts),
+		"next_at": engine.FormatTime(s.opts.Now().Add(backoff(attempts - 1))), "last_error": truncate(cause.Error(), 1000)})
+	s.logRun(ctx, rn)
+	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
