@@ -1,8 +1,8 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -46,48 +46,14 @@ func (s *Server) getCalendar(c *fiber.Ctx) error {
 }
 
 func (s *Server) putCalendar(c *fiber.Ctx) error {
-	if err := s.requireAdmin(c); err != nil {
-		return err
-	}
-	b, err := body(c, MaxDefinitionBody)
-	if err != nil {
-		return err
-	}
-	want, err := ifMatch(c)
-	if err != nil {
-		return err
-	}
-	var probe any
-	if err := decodeJSON(b, &probe); err != nil {
-		return err
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	cal, created, err := s.eng.PutCalendar(ctx, s.actor(c), strings.Clone(c.Params("name")), append([]byte(nil), b...), engine.IfVersion(want))
-	if err != nil {
-		return err
-	}
-	status := fiber.StatusOK
-	if created {
-		status = fiber.StatusCreated
-	}
-	c.Set(fiber.HeaderETag, etag(cal.Version))
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Status(status).SendString(cal.Doc)
+	return s.putNamed(c, MaxDefinitionBody, func(ctx context.Context, actor engine.Actor, name string, doc []byte, want int64) (string, int64, bool, error) {
+		cal, created, err := s.eng.PutCalendar(ctx, actor, name, doc, engine.IfVersion(want))
+		return cal.Doc, cal.Version, created, err
+	})
 }
 
 func (s *Server) deleteCalendar(c *fiber.Ctx) error {
-	if err := s.requireAdmin(c); err != nil {
-		return err
-	}
-	want, err := ifMatch(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	if err := s.eng.DeleteCalendar(ctx, s.actor(c), strings.Clone(c.Params("name")), engine.IfVersion(want)); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return s.deleteNamed(c, func(ctx context.Context, actor engine.Actor, name string, want int64) error {
+		return s.eng.DeleteCalendar(ctx, actor, name, engine.IfVersion(want))
+	})
 }

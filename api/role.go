@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 
@@ -48,10 +49,28 @@ func (s *Server) getRole(c *fiber.Ctx) error {
 }
 
 func (s *Server) putRole(c *fiber.Ctx) error {
+	return s.putNamed(c, MaxDefinitionBody, func(ctx context.Context, actor engine.Actor, name string, doc []byte, want int64) (string, int64, bool, error) {
+		r, created, err := s.eng.PutRole(ctx, actor, name, doc, engine.IfVersion(want))
+		return r.Doc, r.Version, created, err
+	})
+}
+
+func (s *Server) deleteRole(c *fiber.Ctx) error {
+	return s.deleteNamed(c, func(ctx context.Context, actor engine.Actor, name string, want int64) error {
+		return s.eng.DeleteRole(ctx, actor, name, engine.IfVersion(want))
+	})
+}
+
+// putNamed answers the PUT of a named definition document — a role, a
+// calendar, a workflow rule: administrators only, a JSON body of at most
+// limit bytes, If-Match; save stores it (want: the If-Match version, 0 for
+// none) and returns the document as saved, its version and whether it is
+// new (201).
+func (s *Server) putNamed(c *fiber.Ctx, limit int, save func(ctx context.Context, actor engine.Actor, name string, doc []byte, want int64) (saved string, version int64, created bool, err error)) error {
 	if err := s.requireAdmin(c); err != nil {
 		return err
 	}
-	b, err := body(c, MaxDefinitionBody)
+	b, err := body(c, limit)
 	if err != nil {
 		return err
 	}
@@ -65,7 +84,7 @@ func (s *Server) putRole(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	r, created, err := s.eng.PutRole(ctx, s.actor(c), strings.Clone(c.Params("name")), append([]byte(nil), b...), engine.IfVersion(want))
+	doc, version, created, err := save(ctx, s.actor(c), strings.Clone(c.Params("name")), append([]byte(nil), b...), want)
 	if err != nil {
 		return err
 	}
@@ -73,12 +92,14 @@ func (s *Server) putRole(c *fiber.Ctx) error {
 	if created {
 		status = fiber.StatusCreated
 	}
-	c.Set(fiber.HeaderETag, etag(r.Version))
+	c.Set(fiber.HeaderETag, etag(version))
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Status(status).SendString(r.Doc)
+	return c.Status(status).SendString(doc)
 }
 
-func (s *Server) deleteRole(c *fiber.Ctx) error {
+// deleteNamed answers the DELETE of a named definition document:
+// administrators only, If-Match, 204.
+func (s *Server) deleteNamed(c *fiber.Ctx, del func(ctx context.Context, actor engine.Actor, name string, want int64) error) error {
 	if err := s.requireAdmin(c); err != nil {
 		return err
 	}
@@ -88,7 +109,7 @@ func (s *Server) deleteRole(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if err := s.eng.DeleteRole(ctx, s.actor(c), strings.Clone(c.Params("name")), engine.IfVersion(want)); err != nil {
+	if err := del(ctx, s.actor(c), strings.Clone(c.Params("name")), want); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

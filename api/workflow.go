@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/workflow"
 )
 
@@ -58,50 +60,16 @@ func (s *Server) getWorkflow(c *fiber.Ctx) error {
 }
 
 func (s *Server) putWorkflow(c *fiber.Ctx) error {
-	if err := s.requireAdmin(c); err != nil {
-		return err
-	}
-	b, err := body(c, workflow.MaxRuleSize)
-	if err != nil {
-		return err
-	}
-	want, err := ifMatch(c)
-	if err != nil {
-		return err
-	}
-	var probe any
-	if err := decodeJSON(b, &probe); err != nil {
-		return err
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	r, created, err := s.wf.Put(ctx, s.actor(c), strings.Clone(c.Params("name")), append([]byte(nil), b...), want)
-	if err != nil {
-		return err
-	}
-	status := fiber.StatusOK
-	if created {
-		status = fiber.StatusCreated
-	}
-	c.Set(fiber.HeaderETag, etag(r.Version))
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Status(status).SendString(r.Doc)
+	return s.putNamed(c, workflow.MaxRuleSize, func(ctx context.Context, actor engine.Actor, name string, doc []byte, want int64) (string, int64, bool, error) {
+		r, created, err := s.wf.Put(ctx, actor, name, doc, want)
+		return r.Doc, r.Version, created, err
+	})
 }
 
 func (s *Server) deleteWorkflow(c *fiber.Ctx) error {
-	if err := s.requireAdmin(c); err != nil {
-		return err
-	}
-	want, err := ifMatch(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	if err := s.wf.Delete(ctx, s.actor(c), strings.Clone(c.Params("name")), want); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return s.deleteNamed(c, func(ctx context.Context, actor engine.Actor, name string, want int64) error {
+		return s.wf.Delete(ctx, actor, name, want)
+	})
 }
 
 // limitParam reads limit (1–200; 50 when absent).
