@@ -97,6 +97,9 @@ test('an analyst creates 会员 with a phone, a level, a date and an account; it
   await page.click('[data-field=card_no] .frow-main')
   await page.click('[data-test=preview]')
   await page.waitForSelector('[data-settings=phone] .default.is-error')
+  // The message shows with a transition: wait for its text.
+  await page.waitForFunction(() => /phone number/.test(document.querySelector('[data-settings=phone] .default')?.innerText || ''), null, { timeout: 5000 })
+    .catch(() => {})
   assert.match(await page.innerText('[data-settings=phone] .default'), /phone number/)
   assert.equal(await page.locator('[data-test=plan]:visible').count(), 0, 'no plan while the server refuses')
   await page.fill('#field-default', '')
