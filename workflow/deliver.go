@@ -218,7 +218,7 @@ func (s *Service) Deliveries(ctx context.Context, actor engine.Actor, rule, stat
 		return RunPage{}, morph.Invalid(fieldErr("status", "enum", morph.T("status is one of pending, running, done, dead", "status 只能是 pending、running、done、dead 之一")))
 	}
 	// The log is ordered by creation time.
-	p, err := s.pageBy(ctx, collOutbox, filter, after, limit)
+	p, err := s.page(ctx, collOutbox, "created_at", true, filter, after, limit)
 	if err != nil {
 		return RunPage{}, err
 	}
@@ -253,38 +253,4 @@ func (s *Service) Redeliver(ctx context.Context, actor engine.Actor, rule, id st
 		}
 	}
 	return morph.Errorf(morph.EConflict, "The delivery is being changed; try again", "投递记录正在被修改，请重试")
-}
-
-// pageBy pages by created_at (as at) newest first.
-func (s *Service) pageBy(ctx context.Context, coll string, filter query.Expr, after string, limit int) (RunPage, error) {
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	sorts := []query.Sort{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}
-	if after != "" {
-		at, id, ok := strings.Cut(after, "|")
-		if !ok || len(at) > 40 || len(id) > 200 {
-			return RunPage{}, errBadCursor()
-		}
-		filter = query.AndOf(filter, query.After(sorts, []any{at, id}))
-	}
-	recs, err := s.st.Find(ctx, coll, query.Query{Filter: filter, Sort: sorts, Limit: limit + 1})
-	if err != nil {
-		return RunPage{}, err
-	}
-	p := RunPage{Items: []map[string]any{}}
-	for i, r := range recs {
-		if i == limit {
-			last := recs[i-1]
-			at, _ := last.Data["created_at"].(string)
-			p.Next = at + "|" + last.ID
-			break
-		}
-		m := map[string]any{"id": r.ID, "version": float64(r.Version)}
-		for k, v := range r.Data {
-			m[k] = v
-		}
-		p.Items = append(p.Items, m)
-	}
-	return p, nil
 }

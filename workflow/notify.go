@@ -19,7 +19,7 @@ func (s *Service) Notifications(ctx context.Context, actor engine.Actor, after s
 	if unreadOnly {
 		filter = unread
 	}
-	p, err := s.page(ctx, collNotifications, filter, after, limit)
+	p, err := s.page(ctx, collNotifications, "at", false, filter, after, limit)
 	if err != nil {
 		return RunPage{}, 0, err
 	}

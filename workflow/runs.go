@@ -81,22 +81,23 @@ func (s *Service) Runs(ctx context.Context, actor engine.Actor, rule, after stri
 		}
 	}
 	filter := query.Expr(query.Cmp{Field: "rule", Op: query.Eq, Value: rule})
-	return s.page(ctx, collRuns, filter, after, limit)
+	return s.page(ctx, collRuns, "at", false, filter, after, limit)
 }
 
-// page reads a page of a log collection newest first (by at, then id),
-// after the cursor "<at>|<id>" of the previous page.
-func (s *Service) page(ctx context.Context, coll string, filter query.Expr, after string, limit int) (RunPage, error) {
+// page reads a page of a log collection newest first (by its time field
+// at, then id), after the cursor "<time>|<id>" of the previous page; each
+// item carries its record's version when withVersion (for a later If-Match).
+func (s *Service) page(ctx context.Context, coll, at string, withVersion bool, filter query.Expr, after string, limit int) (RunPage, error) {
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	sorts := []query.Sort{{Field: "at", Desc: true}, {Field: "id", Desc: true}}
+	sorts := []query.Sort{{Field: at, Desc: true}, {Field: "id", Desc: true}}
 	if after != "" {
-		at, id, ok := strings.Cut(after, "|")
-		if !ok || len(at) > 40 || len(id) > 200 {
+		t, id, ok := strings.Cut(after, "|")
+		if !ok || len(t) > 40 || len(id) > 200 {
 			return RunPage{}, errBadCursor()
 		}
-		filter = query.AndOf(filter, query.After(sorts, []any{at, id}))
+		filter = query.AndOf(filter, query.After(sorts, []any{t, id}))
 	}
 	recs, err := s.st.Find(ctx, coll, query.Query{Filter: filter, Sort: sorts, Limit: limit + 1})
 	if err != nil {
@@ -106,11 +107,14 @@ func (s *Service) page(ctx context.Context, coll string, filter query.Expr, afte
 	for i, r := range recs {
 		if i == limit {
 			last := recs[i-1]
-			at, _ := last.Data["at"].(string)
-			p.Next = at + "|" + last.ID
+			t, _ := last.Data[at].(string)
+			p.Next = t + "|" + last.ID
 			break
 		}
 		m := map[string]any{"id": r.ID}
+		if withVersion {
+			m["version"] = float64(r.Version)
+		}
 		for k, v := range r.Data {
 			m[k] = v
 		}
