@@ -3,7 +3,7 @@
 // main screens; at phone width (390×844) nothing scrolls sideways. Screenshots of each main screen.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, axe, sideways } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, axe, sideways, choose } from './helpers.mjs'
 
 let server, browser
 before(async () => { server = await startMorph({ demo: 20 }); browser = await launch() })
@@ -77,8 +77,7 @@ test('Chinese screens show the Chinese labels; the language is remembered', asyn
   await page.waitForSelector('nav.side a[data-entity=account]')
   assert.equal(await page.innerText('nav.side a[data-entity=account]'), 'Account')
   // Switch through the top bar.
-  await page.click('.topbar .lang')
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '简体中文' }).click()
+  await choose(page, '.topbar .lang', '简体中文')
   await page.waitForFunction(() => document.querySelector('nav.side a[data-entity=account]')?.innerText === '客户')
   assert.equal(await page.innerText('nav.side a[data-entity=opportunity]'), '商机')
   await page.waitForSelector('[data-test=record-table] thead')

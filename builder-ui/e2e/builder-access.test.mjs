@@ -5,7 +5,7 @@
 // width, in English and Chinese.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, axe, sideways } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, axe, sideways, choose } from './helpers.mjs'
 
 let server, browser
 before(async () => { server = await startMorph({ demo: 20 }); browser = await launch() })
@@ -17,8 +17,7 @@ async function setLanguage(page, lang) {
 }
 
 async function pick(page, selector, optionText) {
-  await page.click(`${selector} .el-select__wrapper`)
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: optionText }).first().click()
+  await choose(page, `${selector} .el-select__wrapper`, optionText)
 }
 
 const masked = /^\+?\d{2,3}\*{4,}\d{4}$/ // +86*******1551, 138****1234

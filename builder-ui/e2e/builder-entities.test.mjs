@@ -5,7 +5,7 @@
 // the time a 150-field entity takes to open (printed, not asserted).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, axe, sideways } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, axe, sideways, choose as chooseIn } from './helpers.mjs'
 
 let server, browser
 before(async () => { server = await startMorph({ demo: 5 }); browser = await launch() })
@@ -16,11 +16,9 @@ async function setLanguage(page, lang) {
   await page.evaluate(l => localStorage.setItem('morph.language', l), lang)
 }
 
-// choose picks an option of an Element Plus select by its visible text.
-async function choose(page, selector, optionText) {
-  await page.click(selector)
-  const item = page.locator('.el-select-dropdown:visible .el-select-dropdown__item').filter({ hasText: new RegExp(`^\\s*${optionText.replace(/[()]/g, '\\$&')}\\s*$`) })
-  await item.first().click()
+// choose picks an option of an Element Plus select by its whole visible text.
+function choose(page, selector, optionText) {
+  return chooseIn(page, selector, new RegExp(`^\\s*${optionText.replace(/[()]/g, '\\$&')}\\s*$`))
 }
 
 async function addField(page, { key, type, en, zh }) {

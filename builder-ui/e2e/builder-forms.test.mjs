@@ -5,7 +5,7 @@
 // fields opens in the designer (the time is printed, not asserted). Chinese, phone width, axe-core, screenshots.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, axe, sideways } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, axe, sideways, choose } from './helpers.mjs'
 
 let server, browser
 
@@ -52,10 +52,6 @@ async function setLanguage(page, lang) {
   await page.evaluate(l => localStorage.setItem('morph.language', l), lang)
 }
 
-async function choose(page, trigger, option) {
-  await page.click(trigger)
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: option }).first().click()
-}
 
 async function openDesigner(page, entity) {
   await page.goto(`${server.url}/builder/forms/${entity}`)

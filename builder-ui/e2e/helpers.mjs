@@ -99,6 +99,26 @@ export async function api(page, method, path, body, headers = {}) {
   }, { method, path, body, headers })
 }
 
+// choose opens the Element Plus select at trigger (a selector or a locator: the select, its wrapper or anything inside
+// it) and clicks the option whose text matches option (a substring or a RegExp). The option is looked for only in
+// that select's own dropdown (the one its combobox's aria-controls names), never in another select's dropdown that
+// is still fading out; a dropdown that closed before the click (a re-render, a transition) is opened again.
+export async function choose(page, trigger, option) {
+  const root = typeof trigger === 'string' ? page.locator(trigger).first() : trigger.first()
+  const combobox = root.locator('xpath=self::*[@role="combobox"] | .//*[@role="combobox"] | ancestor::*[contains(concat(" ", @class, " "), " el-select ")][1]//*[@role="combobox"]').first()
+  for (let attempt = 1; ; attempt++) {
+    if (await combobox.getAttribute('aria-expanded') !== 'true') await root.click()
+    const id = await combobox.getAttribute('aria-controls')
+    const item = page.locator(`[id="${id}"] .el-select-dropdown__item`).filter({ hasText: option }).first()
+    try {
+      await item.click({ timeout: 5000 })
+      return
+    } catch (err) {
+      if (attempt === 4) throw err
+    }
+  }
+}
+
 export async function shot(page, name) {
   mkdirSync(shotsDir, { recursive: true })
   await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true })

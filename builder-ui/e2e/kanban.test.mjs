@@ -2,7 +2,7 @@
 // condition of the layout: negotiation needs an expected close date) snaps back with the server's reason.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, sideways } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, sideways, choose } from './helpers.mjs'
 
 let server, browser
 before(async () => { server = await startMorph({ demo: 20 }); browser = await launch() })
@@ -57,8 +57,7 @@ test('a rep drags an opportunity to another stage; a refused move snaps back wit
 
   // Hiding a column: the board leaves it out, in option order otherwise.
   assert.equal(await page.locator(col('lost')).count(), 1)
-  await page.click('[data-test=hidden-groups] .el-select__wrapper')
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'Lost' }).click()
+  await choose(page, '[data-test=hidden-groups] .el-select__wrapper', 'Lost')
   await page.keyboard.press('Escape')
   await page.waitForFunction(() => !document.querySelector('.cards[data-col="lost"]'))
   const order = await page.locator('[data-test=kanban] .cards').evaluateAll(els => els.map(e => e.dataset.col))

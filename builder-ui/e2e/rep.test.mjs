@@ -3,7 +3,7 @@
 // and the time to open a list and page through it (printed, not asserted).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, measureList } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, measureList, choose } from './helpers.mjs'
 
 let server, browser
 before(async () => { server = await startMorph({ demo: 20 }); browser = await launch() })
@@ -12,8 +12,7 @@ after(async () => { await browser?.close(); await server?.stop() })
 const rep = 'li.rep@example.com'
 
 async function chooseOption(page, fieldClass, optionText) {
-  await page.click(`${fieldClass} .el-select__wrapper`)
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: optionText }).first().click()
+  await choose(page, `${fieldClass} .el-select__wrapper`, optionText)
 }
 
 test('a rep creates an account, fixes a validation error, filters, saves the view and adds a contact', async t => {
@@ -53,8 +52,7 @@ test('a rep creates an account, fixes a validation error, filters, saves the vie
   await page.waitForSelector('[data-test=record-table] tbody tr')
   await page.click('[data-test=filter-toggle]')
   await page.click('[data-test=add-condition]')
-  await page.click('[data-test=filter-row] .fb-field .el-select__wrapper')
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'Company name' }).click()
+  await choose(page, '[data-test=filter-row] .fb-field .el-select__wrapper', 'Company name')
   await page.fill('[data-test=filter-row] .fb-value input', name.split(' ').pop())
   await page.click('[data-test=apply-filter]')
   await page.waitForFunction(() => document.querySelectorAll('[data-test=record-table] tbody tr').length === 1)
@@ -178,8 +176,7 @@ test('bulk edit, quick search, bulk delete, sorting by a column; a session that 
   await rows.nth(1).locator('.el-checkbox').click()
   await page.click('[data-test=bulk-edit]')
   const dialog = page.locator('.el-dialog:visible')
-  await dialog.locator('.el-select').first().click()
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'Company' }).first().click()
+  await choose(page, dialog.locator('.el-select'), 'Company')
   await dialog.locator('.el-form-item').nth(1).locator('input').fill('Bulk Co')
   await dialog.locator('.el-button--primary').click()
   await page.waitForSelector('.el-message--success')

@@ -4,7 +4,7 @@
 // kanban grouped by a user field has a column per user and dragging a card there changes the owner.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, sideways, axe } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, sideways, axe, choose } from './helpers.mjs'
 
 let server, browser, adminEmail
 before(async () => {
@@ -16,8 +16,7 @@ after(async () => { await browser?.close(); await server?.stop() })
 
 // pick opens an Element Plus select and chooses the option with the text.
 async function pick(page, select, option) {
-  await page.click(`${select} .el-select__wrapper`)
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: option }).first().click()
+  await choose(page, `${select} .el-select__wrapper`, option)
 }
 const drawer = '.view-setup'
 
@@ -104,10 +103,8 @@ test('a list view with chosen columns, a filter and a sort is saved, offers the 
   // Filter: tier is VIP.
   await page.click(`${drawer} [data-test=add-condition]`)
   const row = page.locator(`${drawer} [data-test=filter-row]`).first()
-  await row.locator('.el-select').first().click()
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: /^Tier$/ }).click()
-  await row.locator('.fb-value .el-select').click()
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: /^VIP$/ }).click()
+  await choose(page, row.locator('.el-select'), /^Tier$/)
+  await choose(page, row.locator('.fb-value .el-select'), /^VIP$/)
   await page.waitForFunction(() => document.querySelector('[data-test=view-filter-expr]')?.textContent === "tier == 'vip'")
   // Sort: City ascending. No index serves "tier == 'vip'" sorted by city: the set-up says so and offers one.
   while (await page.locator(`${drawer} [data-test=view-sort-row]`).count()) await page.locator(`${drawer} [data-test=view-sort-row] button`).first().click()
