@@ -225,8 +225,15 @@ func (e *Engine) recomputeOne(ctx context.Context, ce *compiled, rec Record, rol
 	if !changed {
 		return false, nil
 	}
+	// The change sets off workflow rules like any update (a date rule on a
+	// roll-up of the last activity, an updated rule on a formula).
+	if h := e.hooks.Load().AfterValidate; h != nil {
+		if err := h(ctx, w); err != nil {
+			return false, err
+		}
+	}
 	up := Record{ID: rec.ID, Version: rec.Version + 1, Data: next}
-	entry := e.recordEntry(System, AuditUpdate, ce.Name, rec.ID, up.Version, e.now(), rec.Data, next)
+	entry := e.recordEntry(System, AuditUpdate, ce.Name, rec.ID, up.Version, e.now(), rec.Data, next, w)
 	if err := e.st.Update(ctx, ce.Name, up, entry); err != nil {
 		return false, err
 	}

@@ -337,3 +337,35 @@ func (s *Service) ActiveUsers(ctx context.Context, team, role string) ([]string,
 	}
 	return ids, nil
 }
+
+// Manager returns the id of the manager of the user's team, or — when the
+// user manages it, or it has none — of the nearest team above that has
+// one; "" when there is none (or no such user). Workflow rules escalate to
+// it (managerOf in expressions).
+func (s *Service) Manager(ctx context.Context, user string) (string, error) {
+	u, err := s.GetUser(ctx, user)
+	if morph.ErrorCode(err) == morph.ENotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	team := u.Team
+	for range MaxTeamDepth {
+		if team == "" {
+			return "", nil
+		}
+		t, err := s.GetTeam(ctx, team)
+		if morph.ErrorCode(err) == morph.ENotFound {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if t.Manager != "" && t.Manager != user {
+			return t.Manager, nil
+		}
+		team = t.Parent
+	}
+	return "", nil
+}

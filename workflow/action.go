@@ -61,7 +61,9 @@ func (s *Service) actionContext(ctx context.Context, r *Rule, it *item) (*actx, 
 		}
 	}
 	ac.data["id"] = it.Record
-	ac.scope = r.ent.Vars().NewScope(ac.data, old, s.eng.Env(engine.Actor{ID: it.Actor}))
+	env := s.eng.Env(engine.Actor{ID: it.Actor})
+	env.Manager = s.managerOf(ctx)
+	ac.scope = r.ent.Vars().NewScope(ac.data, old, env)
 	return ac, nil
 }
 
@@ -95,7 +97,7 @@ func (s *Service) act(ctx context.Context, ac *actx, i int, a *Action) (any, err
 		if err != nil {
 			return nil, err
 		}
-		id := uuid.NewSHA1(uuid.NameSpaceOID, []byte(it.rec.ID+"/"+strconv.Itoa(i))).String()
+		id := uuid.NewSHA1(uuid.NameSpaceOID, []byte(it.Key+"/"+strconv.Itoa(i))).String()
 		data["id"] = id
 		if _, set := data["owner"]; !set && ac.data["owner"] != nil {
 			data["owner"] = ac.data["owner"]
@@ -119,7 +121,7 @@ func (s *Service) act(ctx context.Context, ac *actx, i int, a *Action) (any, err
 		}
 		now := engine.FormatTime(s.opts.Now())
 		for j, u := range users {
-			n := store.Record{ID: fmt.Sprintf("%s-%d-%d", it.rec.ID, i, j), Version: 1, Data: map[string]any{
+			n := store.Record{ID: fmt.Sprintf("%s-%d-%d", it.Key, i, j), Version: 1, Data: map[string]any{
 				"user": u, "at": now, "rule": ac.rule.Name, "entity": it.Entity, "record": it.Record, "read": false,
 				"message": map[string]any{"en": msg.EN, "zh-CN": msg.ZH}}}
 			if err := s.st.Insert(ctx, collNotifications, n); err != nil && !errors.Is(err, store.ErrDuplicateID) {
@@ -151,11 +153,11 @@ func (s *Service) act(ctx context.Context, ac *actx, i int, a *Action) (any, err
 		return map[string]any{a.Field: pick}, nil
 	case ActWebhook:
 		body, err := json.Marshal(map[string]any{"rule": ac.rule.Name, "event": it.Event, "entity": it.Entity,
-			"record": ac.data, "delivery": it.rec.ID + "-" + strconv.Itoa(i)})
+			"record": ac.data, "delivery": it.Key + "-" + strconv.Itoa(i)})
 		if err != nil {
 			return nil, err
 		}
-		return s.queueDelivery(ctx, it.rec.ID+"-"+strconv.Itoa(i), map[string]any{"kind": ActWebhook, "rule": ac.rule.Name,
+		return s.queueDelivery(ctx, it.Key+"-"+strconv.Itoa(i), map[string]any{"kind": ActWebhook, "rule": ac.rule.Name,
 			"action": float64(i), "url": a.URL, "body": string(body)})
 	case ActEmail:
 		to, err := textList(a.To, ac.scope)
@@ -180,7 +182,7 @@ func (s *Service) act(ctx context.Context, ac *actx, i int, a *Action) (any, err
 		for j, t := range to {
 			tos[j] = t
 		}
-		return s.queueDelivery(ctx, it.rec.ID+"-"+strconv.Itoa(i), map[string]any{"kind": ActEmail, "rule": ac.rule.Name,
+		return s.queueDelivery(ctx, it.Key+"-"+strconv.Itoa(i), map[string]any{"kind": ActEmail, "rule": ac.rule.Name,
 			"action": float64(i), "to": tos, "subject": pick(subj), "body": pick(body)})
 	}
 	return nil, fmt.Errorf("unknown action %q", a.Type)
@@ -264,4 +266,24 @@ func (s *Service) nextAssignee(ctx context.Context, rule string, i int, a *Actio
 		return "", err
 	}
 	return users[(n-1)%int64(len(users))], nil
+}
+
+// managerOf answers managerOf() in a run's expressions from the directory,
+// each user once per run; a failed lookup is logged and answers "".
+func (s *Service) managerOf(ctx context.Context) func(string) string {
+	if s.opts.Directory == nil {
+		return nil
+	}
+	seen := map[string]string{}
+	return func(user string) string {
+		if m, ok := seen[user]; ok {
+			return m
+		}
+		m, err := s.opts.Directory.Manager(ctx, user)
+		if err != nil {
+			s.log.Warn("workflow: look up a manager", "user", user, "err", err)
+		}
+		seen[user] = m
+		return m
+	}
 }

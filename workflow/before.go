@@ -92,7 +92,16 @@ func (s *Service) afterValidate(ctx context.Context, w *engine.Write) error {
 	var scope *lang.Scope
 	var names []string
 	for _, r := range rules {
-		if !r.Active || !r.AfterSave() || r.Trigger.Type == TriggerDeleted {
+		if !r.Active || !r.AfterSave() || r.Trigger.Type == TriggerDeleted || r.Trigger.Type == TriggerSchedule {
+			continue
+		}
+		if r.Trigger.Type == TriggerDate {
+			// The write plans the record's timer when it sets or changes
+			// the date; the condition is decided when the timer fires.
+			f := r.Trigger.Field
+			if v := w.Data[f]; (w.Old == nil && v != nil) || (w.Old != nil && !reflect.DeepEqual(v, w.Old.Data[f])) {
+				names = append(names, r.Name)
+			}
 			continue
 		}
 		if scope == nil {

@@ -23,6 +23,8 @@ const (
 	statusDone    = "done"
 	statusDead    = "dead"    // failed MaxAttempts times
 	statusSkipped = "skipped" // the depth limit
+	// A date rule's timer whose date was cleared.
+	statusCancelled = "cancelled"
 )
 
 // startupWindow is how far behind the cursor the audit log is read when a
@@ -46,7 +48,12 @@ func (s *Service) Pump(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, err
 	}
-	m, err := s.runDue(ctx)
+	m, err := s.planRules(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = s.runDue(ctx)
 	n += m
 	if err != nil {
 		return n, err
@@ -218,6 +225,8 @@ func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error)
 	}
 	rs := s.current()
 	var cands []cand
+	var dated []engine.AuditEntry
+	var datedRules []*Rule
 	for _, r := range recs {
 		a := engine.EntryOf(r)
 		if a.Action == engine.AuditDelete {
@@ -229,11 +238,23 @@ func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error)
 			continue
 		}
 		for _, t := range a.Triggers {
+			if rule := rs.byName[t]; rule != nil && rule.Trigger.Type == TriggerDate {
+				dated, datedRules = append(dated, a), append(datedRules, rule)
+				continue
+			}
 			cands = append(cands, cand{a, t})
 		}
 	}
+	planned := 0
+	if len(dated) > 0 {
+		n, err := s.planDates(ctx, dated, datedRules)
+		if err != nil {
+			return n, err
+		}
+		planned = n
+	}
 	if len(cands) == 0 {
-		return 0, nil
+		return planned, nil
 	}
 	ids := make([]string, len(cands))
 	for i, c := range cands {
@@ -248,7 +269,7 @@ func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error)
 		queued[h.ID] = true
 	}
 	now := engine.FormatTime(s.opts.Now())
-	n := 0
+	n := planned
 	for i, c := range cands {
 		if queued[ids[i]] {
 			continue
@@ -300,6 +321,7 @@ func eventOf(action string) string {
 // item is a queue item as read.
 type item struct {
 	rec                         store.Record
+	Key                         string // names what the actions make: the item id, and a timer's due time
 	Rule, Entity, Record, Entry string
 	Event, Actor                string
 	Depth, Attempts, Done       int
@@ -316,6 +338,13 @@ func itemOf(r store.Record) *item {
 	num := func(k string) int { v, _ := d[k].(float64); return int(v) }
 	it := &item{rec: r, Rule: str("rule"), Entity: str("entity"), Record: str("record"), Entry: str("entry"), Event: str("event"),
 		Actor: str("actor"), Depth: num("depth"), Attempts: num("attempts"), Done: num("done"), Applying: -1}
+	it.Key = r.ID
+	if due, ok := d["due"].(string); ok {
+		if at, err := time.Parse(time.RFC3339Nano, due); err == nil {
+			// A date rule's timer fires again when it is planned again.
+			it.Key = fmt.Sprintf("%s-%d", r.ID, at.Unix())
+		}
+	}
 	it.Old, _ = d["old"].(map[string]any)
 	it.Snapshot, _ = d["snapshot"].(map[string]any)
 	it.Picks, _ = d["picks"].(map[string]any)
@@ -448,7 +477,15 @@ func ruleActor(rule string) engine.Actor {
 // saved after each action, so an item run again after a crash or a failure
 // goes on where it stopped.
 func (s *Service) runItem(ctx context.Context, it *item) error {
-	rn := run{ID: fmt.Sprintf("%s-%d", it.rec.ID, it.Attempts), Rule: it.Rule, Entity: it.Entity, Record: it.Record,
+	runID := fmt.Sprintf("%s-%d", it.Key, it.Attempts)
+	if t, ok := it.rec.Data["fire_at"].(string); ok {
+		// A schedule's item fires again and again: its runs are told
+		// apart by the time of the firing.
+		if at, err := time.Parse(time.RFC3339Nano, t); err == nil {
+			runID = fmt.Sprintf("%s-%d-%d", it.rec.ID, at.Unix(), it.Attempts)
+		}
+	}
+	rn := run{ID: runID, Rule: it.Rule, Entity: it.Entity, Record: it.Record,
 		Event: it.Event, Item: it.rec.ID, Depth: it.Depth, Attempt: it.Attempts + 1}
 	finish := func(status, msg string) error {
 		rn.Status, rn.Error = status, msg
@@ -460,12 +497,37 @@ func (s *Service) runItem(ctx context.Context, it *item) error {
 	if r == nil || !r.Active || r.Entity != it.Entity {
 		return finish(statusDone, "the rule was removed, deactivated or moved to another entity; nothing was done")
 	}
+	if it.Event == TriggerSchedule && it.Record == "" {
+		// A schedule's own item: it queues the runs of its records.
+		if r.Trigger.Type != TriggerSchedule {
+			return finish(statusDone, "the rule is no longer on a schedule; nothing was done")
+		}
+		n, err := s.fire(ctx, r, it)
+		if err != nil {
+			return s.retry(ctx, it, rn, err)
+		}
+		rn.Status = statusDone
+		rn.Note = fmt.Sprintf("queued a run for each of %d record(s)", n)
+		s.logRun(ctx, rn)
+		return nil
+	}
 	ac, err := s.actionContext(ctx, r, it)
 	if err != nil {
 		return s.retry(ctx, it, rn, err)
 	}
 	if ac == nil {
 		return finish(statusDone, "the record no longer exists; nothing was done")
+	}
+	if it.Event == TriggerDate {
+		why, err := s.dateStillDue(ctx, r, it, ac.data)
+		switch {
+		case err != nil:
+			return err
+		case why == "later":
+			return nil
+		case why != "":
+			return finish(statusDone, why)
+		}
 	}
 	if r.When != nil {
 		ok, err := r.When.Bool(ac.scope)

@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/robfig/cron/v3"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/morphcrm/morph"
@@ -32,6 +34,18 @@ const (
 	TriggerCreated = "created"
 	TriggerUpdated = "updated"
 	TriggerDeleted = "deleted"
+	// TriggerDate fires at a time relative to a date or datetime field of
+	// each record (re-planned when the field changes).
+	TriggerDate = "date"
+	// TriggerSchedule fires on a cron schedule, once for each record that
+	// its filter selects.
+	TriggerSchedule = "schedule"
+)
+
+// Limits of the timed triggers.
+const (
+	maxOffset      = 3660 * 24 * time.Hour // about ten years either way
+	maxScheduleRun = 100_000               // records one firing of a schedule acts on
 )
 
 // Action types. set and reject run inside the write (before save); set with
@@ -61,12 +75,24 @@ type Rule struct {
 	ent     *schema.Entity
 }
 
-// Trigger says which writes set a rule off.
+// Trigger says which writes, or which times, set a rule off.
 type Trigger struct {
-	Type   string        // created, updated, deleted
+	Type   string        // created, updated, deleted, date, schedule
 	Fields []string      // updated: only when one of these changes
 	To     *lang.Program // updated: only when this becomes true by the write
+	// date: the field, and the offset from its value (a date is midnight
+	// in the business time zone).
+	Field  string
+	Offset time.Duration
+	// schedule: when (a cron expression in Location) and which records
+	// (a filter expression; "" for all).
+	Cron     cron.Schedule
+	Location *time.Location
+	Filter   string
 }
+
+// Timed reports whether the rule is set off by time rather than by a write.
+func (t Trigger) Timed() bool { return t.Type == TriggerDate || t.Type == TriggerSchedule }
 
 // Action is one compiled action.
 type Action struct {
@@ -140,9 +166,14 @@ const ruleSchema = `{
       "required": ["type"],
       "additionalProperties": false,
       "properties": {
-        "type": {"enum": ["created", "updated", "deleted"]},
+        "type": {"enum": ["created", "updated", "deleted", "date", "schedule"]},
         "fields": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 63}},
-        "to": {"type": "string", "maxLength": 4096}
+        "to": {"type": "string", "maxLength": 4096},
+        "field": {"type": "string", "maxLength": 63},
+        "offset": {"type": "string", "maxLength": 20},
+        "cron": {"type": "string", "maxLength": 200},
+        "timezone": {"type": "string", "maxLength": 64},
+        "filter": {"type": "string", "maxLength": 4096}
       }
     },
     "when": {"type": "string", "maxLength": 4096},
@@ -205,6 +236,9 @@ type Directory interface {
 	// ActiveUsers returns the ids of the active users of a team (by id)
 	// or holding a role, in id order.
 	ActiveUsers(ctx context.Context, team, role string) ([]string, error)
+	// Manager returns the manager of a user's team (of the nearest team
+	// above when the user manages it), "" for none.
+	Manager(ctx context.Context, user string) (string, error)
 }
 
 // checker is what Parse needs to know beyond the document.
@@ -283,6 +317,7 @@ func parse(doc []byte, c checker) (*Rule, error) {
 		}
 		r.Trigger.To = p.compile(vars, src, lang.Want{Kind: lang.KindBool}, "/trigger/to")
 	}
+	p.timed(r, tr)
 	if src, ok := root["when"].(string); ok && strings.TrimSpace(src) != "" {
 		r.When = p.compile(vars, src, lang.Want{Kind: lang.KindBool}, "/when")
 	}
@@ -304,6 +339,8 @@ func (p *ruleCheck) action(r *Rule, am map[string]any, path string, c checker) *
 	switch a.Type {
 	case ActSet:
 		after, _ := am["after"].(bool)
+		// A timed trigger is no write to run inside: its sets run after.
+		after = after || r.Trigger.Timed()
 		a.After = after
 		if r.Trigger.Type == TriggerDeleted {
 			p.add(path, "trigger", morph.T("A deleted record cannot be changed", "已删除的记录不能修改"))
@@ -314,6 +351,9 @@ func (p *ruleCheck) action(r *Rule, am map[string]any, path string, c checker) *
 		}
 	case ActReject:
 		a.After = false
+		if r.Trigger.Timed() {
+			p.add(path, "trigger", morph.T("reject runs inside a write; a %s trigger is not one", "reject 只在写入时运行，%s 触发器不是写入", r.Trigger.Type))
+		}
 		if r.Trigger.Type == TriggerDeleted {
 			p.add(path, "trigger", morph.T("reject runs inside a create or an update, not on a deleted trigger", "reject 只用于创建或更新触发器"))
 		}

@@ -26,6 +26,7 @@ type run struct {
 	Actions   []actionResult `json:"actions,omitempty"`
 	Status    string         `json:"status"` // done, failed, dead, skipped
 	Error     string         `json:"error,omitempty"`
+	Note      string         `json:"note,omitempty"` // what a run did besides actions (a schedule's firing)
 }
 
 type actionResult struct {
@@ -49,6 +50,9 @@ func (s *Service) logRun(ctx context.Context, r run) {
 	}
 	if r.Error != "" {
 		d["error"] = truncate(r.Error, 2000)
+	}
+	if r.Note != "" {
+		d["note"] = truncate(r.Note, 2000)
 	}
 	if len(r.Actions) > 0 {
 		d["actions"] = jsonish(r.Actions)

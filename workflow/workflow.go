@@ -91,6 +91,8 @@ type Service struct {
 	windowAt time.Time    // when the tail last read the grace window
 	prunedAt time.Time    // when finished items were last pruned
 	wake     chan struct{}
+	// plannedFor is the rule set whose timed rules are planned.
+	plannedFor atomic.Pointer[ruleSet]
 }
 
 // ruleSet is the compiled rules, for one engine catalog.

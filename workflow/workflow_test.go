@@ -44,7 +44,11 @@ type directory struct {
 	teams map[string]string   // name → id
 	users map[string][]string // team id → active users
 	roles map[string][]string // role → active users
+	// user → the manager above them
+	managers map[string]string
 }
+
+func (d *directory) Manager(_ context.Context, user string) (string, error) { return d.managers[user], nil }
 
 func (d *directory) TeamID(_ context.Context, idOrName string) (string, bool, error) {
 	if id, ok := d.teams[idOrName]; ok {
@@ -228,6 +232,18 @@ func TestRuleChecked(t *testing.T) {
 			[]string{"/actions/0 trigger"}, -1},
 		{"several at once", `{"entity": "lead", "trigger": {"type": "created"}, "when": "1 +", "actions": [{"type": "create", "entity": "task", "values": {"title": "1", "nope": "2"}}, {"type": "assign", "field": "name", "team": "east"}]}`,
 			[]string{"/actions/0/values/nope unknown_field", "/actions/1/field field", "/actions/0/values/title result_type", "/when syntax"}, -1},
+		{"date trigger on a text field", `{"entity": "lead", "trigger": {"type": "date", "field": "name"}, "actions": [{"type": "set", "values": {"score": "1"}}]}`,
+			[]string{"/trigger/field field"}, -1},
+		{"date trigger offset", `{"entity": "task", "trigger": {"type": "date", "field": "due", "offset": "3 days"}, "actions": [{"type": "set", "values": {"title": "'x'"}}]}`,
+			[]string{"/trigger/offset offset"}, -1},
+		{"reject on a date trigger", `{"entity": "task", "trigger": {"type": "date", "field": "due"}, "actions": [{"type": "reject", "message": {"en": "no"}}]}`,
+			[]string{"/actions/0 trigger"}, -1},
+		{"cron", `{"entity": "lead", "trigger": {"type": "schedule", "cron": "0 25 * * *"}, "actions": [{"type": "set", "values": {"score": "1"}}]}`,
+			[]string{"/trigger/cron cron"}, -1},
+		{"cron every second", `{"entity": "lead", "trigger": {"type": "schedule", "cron": "@every 1s"}, "actions": [{"type": "set", "values": {"score": "1"}}]}`,
+			[]string{"/trigger/cron cron"}, -1},
+		{"schedule settings", `{"entity": "lead", "trigger": {"type": "schedule", "cron": "0 9 * * 1-5", "timezone": "Mars/Olympus", "filter": "scor > 1", "field": "x"}, "actions": [{"type": "set", "values": {"score": "1"}}]}`,
+			[]string{"/trigger/timezone timezone", "/trigger/filter unknown_field", "/trigger/field trigger"}, -1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -522,6 +522,7 @@ type run struct {
 	now      time.Time
 	loc      *time.Location
 	calendar func(name string) *Calendar
+	manager  func(user string) string
 	vars     *Vars
 	data     map[string]any // the new values as stored (kept current by Set)
 	old      map[string]any // the stored values; nil on create
@@ -536,7 +537,7 @@ func (v *Vars) NewScope(data, old map[string]any, env Env) *Scope {
 	if loc == nil {
 		loc = time.UTC
 	}
-	r := &run{now: env.Now, loc: loc, calendar: env.Calendar, vars: v, data: data, old: old}
+	r := &run{now: env.Now, loc: loc, calendar: env.Calendar, manager: env.Manager, vars: v, data: data, old: old}
 	s := &Scope{vars: v, run: r, env: make(map[string]any, len(v.list)+3)}
 	oldEnv := make(map[string]any, len(v.list))
 	for _, f := range v.list {

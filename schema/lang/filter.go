@@ -51,6 +51,11 @@ type Env struct {
 	// nil answer for "" or "default", means Monday to Friday, 09:00–18:00,
 	// in Now's location.
 	Calendar func(name string) *Calendar
+	// Manager returns the id of the manager of a user's team (when the
+	// user manages it: of the team above), "" for none; managerOf() in
+	// expressions. Only workflow rules' actions set it; elsewhere
+	// managerOf() is "".
+	Manager func(user string) string
 }
 
 // Filter translates a filter expression into the store's query form; the

@@ -172,6 +172,15 @@ var functions = []function{
 	{name: "now", doc: "now(): the current time",
 		types: []any{new(func(*run) time.Time)},
 		call:  func(args ...any) (any, error) { return args[0].(*run).now, nil }},
+	{name: "managerOf", doc: `managerOf(owner): the manager of the user's team (of the team above when the user manages it), "" for none; in workflow rules' actions`,
+		types: []any{new(func(*run, string) string)},
+		call: func(args ...any) (any, error) {
+			r, id := args[0].(*run), argStr(args[1])
+			if r.manager == nil || id == "" {
+				return "", nil
+			}
+			return r.manager(id), nil
+		}},
 	{name: "today", doc: "today(): midnight of today in the business time zone",
 		types: []any{new(func(*run) time.Time)},
 		call: func(args ...any) (any, error) {
