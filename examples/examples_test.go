@@ -46,9 +46,10 @@ func TestSMECRMEntities(t *testing.T) {
 		got = append(got, d.Name)
 	}
 	// Products and accounts have no relations; the rest follow their targets.
-	// The account's roll-ups over opportunities come with its second save,
-	// after every entity.
-	want := []string{"account", "contact", "lead", "product", "opportunity", "activity", "contract", "ticket", "account"}
+	// The roll-ups (the account's over opportunities and contracts, the
+	// opportunity's over activities) come with a second save, after every
+	// entity.
+	want := []string{"account", "contact", "lead", "product", "opportunity", "activity", "contract", "ticket", "account", "opportunity"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load order %v, want %v", got, want)
 	}

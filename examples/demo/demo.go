@@ -551,11 +551,16 @@ func (g *gen) account(created time.Time) error {
 		if amount > 200_000 && g.chance(50) {
 			terms = "installments"
 		}
-		if err := g.emit("contract", map[string]any{
+		due := start.AddDate(0, 0, map[string]int{"prepaid": 0, "net30": 30, "net60": 60, "installments": 30}[terms])
+		c := map[string]any{
 			"id": g.id(created), "owner": owner, "title": oname + "合同", "account": accountID, "opportunity": id, "products": prods,
 			"amount": map[string]any{"amount": amount, "currency": "CNY"}, "signed_on": date(closeDay),
-			"start_date": date(start), "end_date": date(end), "status": status, "payment_terms": terms,
-		}); err != nil {
+			"start_date": date(start), "end_date": date(end), "status": status, "payment_terms": terms, "payment_due": date(due),
+		}
+		if paid := due.AddDate(0, 0, g.r.IntN(10)); !paid.After(ref) && status != "terminated" {
+			c["paid_on"] = date(paid)
+		}
+		if err := g.emit("contract", c); err != nil {
 			return err
 		}
 	}

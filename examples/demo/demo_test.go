@@ -148,7 +148,7 @@ func TestRecordsValidate(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s.%s = %v", r.entity, f.Name, v)
 				}
-				history := !(f.Name == "next_follow_up" || f.Name == "birthday" || f.Name == "start_date" || f.Name == "end_date" ||
+				history := !(f.Name == "next_follow_up" || f.Name == "birthday" || f.Name == "start_date" || f.Name == "end_date" || f.Name == "payment_due" ||
 					f.Name == "due_at" || f.Name == "expected_close" && data["stage"] != "won" && data["stage"] != "lost")
 				if history && (day.Before(oldest.AddDate(0, 0, -1)) || day.After(newest)) {
 					t.Errorf("%s.%s = %v is not within the two years before %v", r.entity, f.Name, v, ref)
