@@ -161,3 +161,78 @@ func listAll(t *testing.T, s *server, path string) []map[string]any {
 		after = page.Next
 	}
 }
+
+// SIGKILL of the real server while reminders are created with times a
+// moment ahead, so that some of their timers have fired, some are firing
+// and some are due later; after a restart every reminder's date rule has
+// fired exactly once: one ping record and one notification each.
+func TestCrashTimers(t *testing.T) {
+	stores := map[string]func(t *testing.T) string{"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "m.db") }}
+	if os.Getenv(mongotest.EnvURI) != "" {
+		stores["mongo"] = func(t *testing.T) string { return mongotest.URI(t) }
+	}
+	for name, storeURL := range stores {
+		t.Run(name, func(t *testing.T) { crashTimers(t, storeURL(t)) })
+	}
+}
+
+func crashTimers(t *testing.T, store string) {
+	const reminderDef = `{"$id": "reminder", "type": "object", "properties": {
+		"name": {"type": "string"}, "at": {"type": "string", "format": "date-time", "x-type": "datetime"}}}`
+	const pingDef = `{"$id": "ping", "type": "object", "properties": {
+		"reminder": {"type": "string", "x-type": "relation", "x-ref": "reminder"}}}`
+	rule := `{"entity": "reminder", "trigger": {"type": "date", "field": "at"}, "actions": [
+		{"type": "create", "entity": "ping", "values": {"reminder": "id"}},
+		{"type": "notify", "to": "[owner]", "message": {"en": "{{id}}"}}]}`
+	s := killDuring(t, store, 40, 3, func(s *server) {
+		for _, c := range []struct{ path, body string }{{"/api/entities/reminder", reminderDef}, {"/api/entities/ping", pingDef}, {"/api/workflows/ring", rule}} {
+			if st, _, body, err := s.call("PUT", c.path, c.body); err != nil || st != 201 {
+				t.Fatalf("PUT %s: %d %s %v", c.path, st, body, err)
+			}
+		}
+	}, func(s *server, w int, stop <-chan struct{}, ack func()) {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			at := time.Now().Add(time.Duration(200+(i%10)*200) * time.Millisecond).UTC().Format(time.RFC3339Nano)
+			st, _, _, err := s.call("POST", "/api/records/reminder", fmt.Sprintf(`{"name": "w%d-%d", "at": %q}`, w, i, at))
+			if err != nil || st != 201 {
+				return
+			}
+			ack()
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	var reminders []map[string]any
+	pings := map[string]int{}
+	for range 600 {
+		reminders = listAll(t, s, "/api/records/reminder?limit=500&fields=name")
+		pings = map[string]int{}
+		for _, p := range listAll(t, s, "/api/records/ping?limit=500&fields=reminder") {
+			id, _ := p["reminder"].(string)
+			pings[id]++
+		}
+		if len(pings) == len(reminders) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(reminders) < 40 || len(pings) != len(reminders) {
+		t.Fatalf("%d reminders, %d with pings\n%s", len(reminders), len(pings), s.logs)
+	}
+	notified := map[string]int{}
+	for _, n := range listAll(t, s, "/api/notifications?limit=200") {
+		msg, _ := n["message"].(map[string]any)
+		id, _ := msg["en"].(string)
+		notified[id]++
+	}
+	for _, r := range reminders {
+		id := r["id"].(string)
+		if pings[id] != 1 || notified[id] != 1 {
+			t.Errorf("reminder %s: %d pings, %d notifications", id, pings[id], notified[id])
+		}
+	}
+}
