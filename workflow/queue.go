@@ -392,8 +392,24 @@ func (s *Service) save(ctx context.Context, coll string, rec *store.Record, set 
 // claimer's lease ended (it died). A claim is a version-checked update, so
 // of several processes exactly one gets each.
 func (s *Service) claimDue(ctx context.Context, coll string, limit int) ([]store.Record, error) {
-	now := s.opts.Now()
-	nowS := engine.FormatTime(now)
+	recs, err := s.findDue(ctx, coll, limit)
+	var out []store.Record
+	for _, r := range recs {
+		ok, err := s.claim(ctx, coll, &r)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, err
+}
+
+// findDue reads up to limit due records of a queue collection, oldest due
+// first, without claiming them.
+func (s *Service) findDue(ctx context.Context, coll string, limit int) ([]store.Record, error) {
+	nowS := engine.FormatTime(s.opts.Now())
 	// One query per state, each an index range (status, next_at).
 	var recs []store.Record
 	for _, status := range []string{statusPending, statusRunning} {
@@ -407,26 +423,24 @@ func (s *Service) claimDue(ctx context.Context, coll string, limit int) ([]store
 			break
 		}
 	}
-	var out []store.Record
-	for _, r := range recs {
-		// A running item's next_at is the end of its lease.
-		ok, err := s.save(ctx, coll, &r, map[string]any{"status": statusRunning, "claimed_by": s.instance,
-			"next_at": engine.FormatTime(now.Add(s.opts.Lease))})
-		if err != nil {
-			return out, err
-		}
-		if ok {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return recs, nil
 }
 
-// runDue claims the due items and runs them, Workers at a time.
+// claim makes a due record this process's until its lease ends (a running
+// item's next_at is the end of its lease); false when another claimed it
+// first.
+func (s *Service) claim(ctx context.Context, coll string, r *store.Record) (bool, error) {
+	return s.save(ctx, coll, r, map[string]any{"status": statusRunning, "claimed_by": s.instance,
+		"next_at": engine.FormatTime(s.opts.Now().Add(s.opts.Lease))})
+}
+
+// runDue claims the due items and runs them, Workers at a time: each
+// worker claims the item it runs, so the claims of several workers share
+// the store's commits.
 func (s *Service) runDue(ctx context.Context) (int, error) {
 	// A few per worker: what a process claims and then dies with waits
 	// for the lease to end.
-	recs, err := s.claimDue(ctx, collQueue, 4*s.opts.Workers)
+	recs, err := s.findDue(ctx, collQueue, 4*s.opts.Workers)
 	if err != nil || len(recs) == 0 {
 		return len(recs), err
 	}
@@ -434,17 +448,28 @@ func (s *Service) runDue(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
 	for range min(s.opts.Workers, len(recs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for r := range work {
+				ok, err := s.claim(ctx, collQueue, &r)
+				if err != nil {
+					fail(err)
+					continue
+				}
+				if !ok {
+					continue
+				}
 				if err := s.runItem(ctx, itemOf(r)); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
+					fail(err)
 				}
 			}
 		}()
@@ -489,7 +514,8 @@ func (s *Service) runItem(ctx context.Context, it *item) error {
 		Event: it.Event, Item: it.rec.ID, Depth: it.Depth, Attempt: it.Attempts + 1}
 	finish := func(status, msg string) error {
 		rn.Status, rn.Error = status, msg
-		_, err := s.save(ctx, collQueue, &it.rec, map[string]any{"status": status, "finished_at": engine.FormatTime(s.opts.Now())})
+		_, err := s.save(ctx, collQueue, &it.rec, map[string]any{"status": status, "finished_at": engine.FormatTime(s.opts.Now()),
+			"done": float64(it.Done), "applying": nil, "applying_version": nil})
 		s.logRun(ctx, rn)
 		return err
 	}
@@ -553,6 +579,11 @@ func (s *Service) runItem(ctx context.Context, it *item) error {
 			return s.retry(ctx, it, rn, err)
 		}
 		rn.Actions = append(rn.Actions, actionResult{Index: i, Type: a.Type, Status: "ok", Result: res})
+		if last(r.Actions, i) {
+			// The item's end records this action's progress too.
+			it.Done = i + 1
+			return finish(statusDone, "")
+		}
 		ok, err := s.save(ctx, collQueue, &it.rec, map[string]any{"done": float64(i + 1), "applying": nil, "applying_version": nil})
 		if err != nil || !ok {
 			return err // another claimer took over after our lease ended
@@ -597,4 +628,14 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "")
+}
+
+// last reports whether action i is the last after-save action of actions.
+func last(actions []*Action, i int) bool {
+	for _, a := range actions[i+1:] {
+		if a.After {
+			return false
+		}
+	}
+	return true
 }
