@@ -338,6 +338,19 @@ func (s *Service) ActiveUsers(ctx context.Context, team, role string) ([]string,
 	return ids, nil
 }
 
+// User returns a user's roles and team for workflow rules (found false
+// when there is no such user).
+func (s *Service) User(ctx context.Context, id string) (roles []string, team string, found bool, err error) {
+	u, err := s.GetUser(ctx, id)
+	if morph.ErrorCode(err) == morph.ENotFound {
+		return nil, "", false, nil
+	}
+	if err != nil {
+		return nil, "", false, err
+	}
+	return u.Roles, u.Team, true, nil
+}
+
 // Manager returns the id of the manager of the user's team, or — when the
 // user manages it, or it has none — of the nearest team above that has
 // one; "" when there is none (or no such user). Workflow rules escalate to

@@ -61,7 +61,7 @@ func (s *Service) actionContext(ctx context.Context, r *Rule, it *item) (*actx, 
 		}
 	}
 	ac.data["id"] = it.Record
-	env := s.eng.Env(engine.Actor{ID: it.Actor})
+	env := s.eng.Env(s.writer(ctx, it.Actor))
 	env.Manager = s.managerOf(ctx)
 	ac.scope = r.ent.Vars().NewScope(ac.data, old, env)
 	return ac, nil
@@ -286,4 +286,22 @@ func (s *Service) managerOf(ctx context.Context) func(string) string {
 		seen[user] = m
 		return m
 	}
+}
+
+// writer is the user whose write set the item off, with the roles and team
+// that `user` in the rule's expressions reads (only the id when the
+// directory does not know it).
+func (s *Service) writer(ctx context.Context, id string) engine.Actor {
+	a := engine.Actor{ID: id}
+	if s.opts.Directory == nil || id == "" {
+		return a
+	}
+	roles, team, found, err := s.opts.Directory.User(ctx, id)
+	if err != nil {
+		s.log.Warn("workflow: look up a user", "user", id, "err", err)
+	}
+	if found {
+		a.Roles, a.Team = roles, team
+	}
+	return a
 }

@@ -239,6 +239,9 @@ type Directory interface {
 	// Manager returns the manager of a user's team (of the nearest team
 	// above when the user manages it), "" for none.
 	Manager(ctx context.Context, user string) (string, error)
+	// User returns a user's roles and team (found false for an id that
+	// is no user's, such as the engine's).
+	User(ctx context.Context, id string) (roles []string, team string, found bool, err error)
 }
 
 // checker is what Parse needs to know beyond the document.

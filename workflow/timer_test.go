@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/schema"
 )
 
 func (e *env) notes(t testing.TB, user string) []string {
@@ -206,4 +207,20 @@ func TestRollupSetsOffRules(t *testing.T) {
 			t.Fatalf("notes %v", got)
 		}
 	})
+}
+
+// `user` in an after-save run is the writer with their roles and team, as
+// the directory knows them now.
+func TestAfterSaveUser(t *testing.T) {
+	e := open(t, mustSQLite(t))
+	e.put(t, `{"name": "by_rep", "entity": "lead", "trigger": {"type": "created"},
+		"actions": [{"type": "notify", "to": "'u-boss'", "message": {"en": "{{name}} by {{user.id}} of {{user.team}}, rep: {{'sales_rep' in user.roles}}"}}]}`)
+	writer := engine.Actor{ID: "u-a", Roles: []string{schema.AdminRole}}
+	if _, err := e.eng.Create(context.Background(), writer, "lead", map[string]any{"name": "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(t)
+	if got := e.notes(t, "u-boss"); len(got) != 1 || got[0] != "Acme by u-a of t-east, rep: true" {
+		t.Fatalf("notes %v", got)
+	}
 }

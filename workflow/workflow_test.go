@@ -50,6 +50,21 @@ type directory struct {
 
 func (d *directory) Manager(_ context.Context, user string) (string, error) { return d.managers[user], nil }
 
+func (d *directory) User(_ context.Context, id string) (roles []string, team string, found bool, err error) {
+	for r, us := range d.roles {
+		if slices.Contains(us, id) {
+			roles, found = append(roles, r), true
+		}
+	}
+	for t, us := range d.users {
+		if slices.Contains(us, id) {
+			team, found = t, true
+		}
+	}
+	slices.Sort(roles)
+	return roles, team, found, nil
+}
+
 func (d *directory) TeamID(_ context.Context, idOrName string) (string, bool, error) {
 	if id, ok := d.teams[idOrName]; ok {
 		return id, true, nil
