@@ -410,3 +410,27 @@ func (e *Engine) CanRead(actor Actor, entity string) bool {
 	g := cat.grantsFor(actor, ce)
 	return g.everything || len(g.read) > 0 || g.create
 }
+
+// FieldView tells how actor sees the fields of entity's records, for what
+// leaves the server outside the record routes (a notification's text): nil
+// when actor sees every field as stored; otherwise a function giving a
+// field's value as actor sees it — masked, or ok false when hidden.
+func (e *Engine) FieldView(actor Actor, entity string) func(field string, v any) (shown any, ok bool) {
+	ce, err := e.entity(entity)
+	if err != nil {
+		return func(string, any) (any, bool) { return nil, false }
+	}
+	g := e.Catalog().grantsFor(actor, ce)
+	if g.open {
+		return nil
+	}
+	return func(field string, v any) (any, bool) {
+		switch g.seen(field) {
+		case schema.FieldHidden:
+			return nil, false
+		case schema.FieldMasked:
+			return maskValue(g, field, v), true
+		}
+		return v, true
+	}
+}

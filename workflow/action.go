@@ -115,12 +115,13 @@ func (s *Service) act(ctx context.Context, ac *actx, i int, a *Action) (any, err
 		if err != nil {
 			return nil, err
 		}
-		msg, err := a.Message.render(ac.scope)
-		if err != nil {
-			return nil, err
-		}
 		now := engine.FormatTime(s.opts.Now())
 		for j, u := range users {
+			// Each recipient reads the message as they may see the record.
+			msg, err := a.Message.renderFor(ac.scope, ac.data, s.recipientView(ctx, u, it.Entity))
+			if err != nil {
+				return nil, err
+			}
 			n := store.Record{ID: fmt.Sprintf("%s-%d-%d", it.Key, i, j), Version: 1, Data: map[string]any{
 				"user": u, "at": now, "rule": ac.rule.Name, "entity": it.Entity, "record": it.Record, "read": false,
 				"message": map[string]any{"en": msg.EN, "zh-CN": msg.ZH}}}
@@ -286,6 +287,23 @@ func (s *Service) managerOf(ctx context.Context) func(string) string {
 		seen[user] = m
 		return m
 	}
+}
+
+// recipientView is how a notification's recipient sees the entity's
+// fields (engine.FieldView); nil — as stored — for an id the directory
+// does not know, which no one can sign in as.
+func (s *Service) recipientView(ctx context.Context, id, entity string) func(string, any) (any, bool) {
+	if s.opts.Directory == nil {
+		return nil
+	}
+	roles, team, found, err := s.opts.Directory.User(ctx, id)
+	if err != nil || !found {
+		if err != nil {
+			s.log.Warn("workflow: look up a user", "user", id, "err", err)
+		}
+		return nil
+	}
+	return s.eng.FieldView(engine.Actor{ID: id, Roles: roles, Team: team}, entity)
 }
 
 // writer is the user whose write set the item off, with the roles and team

@@ -194,8 +194,34 @@ func (s *Service) failed(r *Rule, w *engine.Write, err error) error {
 
 // render fills a template's placeholders in both languages.
 func (t Template) render(scope *lang.Scope) (morph.Text, error) {
+	return t.renderFor(scope, nil, nil)
+}
+
+// renderFor renders the message as a user sees the record (view from
+// engine.FieldView; nil: every field as stored): a placeholder that reads
+// a field hidden from the user is left empty, one that reads a masked field
+// shows the masked value when it is just that field, and *** otherwise.
+func (t Template) renderFor(scope *lang.Scope, data map[string]any, view func(string, any) (any, bool)) (morph.Text, error) {
 	vals := make(map[string]string, len(t.Parts))
+parts:
 	for src, p := range t.Parts {
+		if view != nil {
+			for _, f := range p.Refs {
+				shown, ok := view(f, data[f])
+				if !ok {
+					vals[src] = ""
+					continue parts
+				}
+				if !reflect.DeepEqual(shown, data[f]) {
+					if len(p.Refs) == 1 && strings.TrimSpace(src) == f {
+						vals[src] = textValue(shown)
+					} else {
+						vals[src] = "***"
+					}
+					continue parts
+				}
+			}
+		}
 		v, err := p.Run(scope)
 		if err != nil {
 			return morph.Text{}, err

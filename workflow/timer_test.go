@@ -224,3 +224,26 @@ func TestAfterSaveUser(t *testing.T) {
 		t.Fatalf("notes %v", got)
 	}
 }
+
+// A notification reads as its recipient may see the record: a field masked
+// for them shows masked, one hidden from them is left out.
+func TestNotificationMasked(t *testing.T) {
+	ctx := context.Background()
+	e := open(t, mustSQLite(t))
+	role := `{"name": "sales_rep", "entities": {"lead": {"create": true, "read": "all", "update": "all", "delete": "none",
+		"fields": {"*": "edit", "name": "masked", "amount": "hidden"}}}}`
+	if _, _, err := e.eng.PutRole(ctx, engine.System, "sales_rep", []byte(role)); err != nil {
+		t.Fatal(morphDetail(err))
+	}
+	e.put(t, `{"name": "tell", "entity": "lead", "trigger": {"type": "created"},
+		"actions": [{"type": "notify", "to": "['u-a', 'u-boss']", "message": {"en": "{{name}} / {{name + '!'}} / {{amount}} / {{score}}"}}]}`)
+	e.create(t, "lead", map[string]any{"name": "Acme Trading", "amount": 5000, "score": 7})
+	e.drain(t)
+	if got := e.notes(t, "u-boss"); len(got) != 1 || got[0] != "Acme Trading / Acme Trading! / 5000 / 7" {
+		t.Fatalf("u-boss (not a user the directory knows): %v", got)
+	}
+	got := e.notes(t, "u-a") // a sales rep
+	if len(got) != 1 || strings.Contains(got[0], "Acme Trading") || strings.Contains(got[0], "5000") || !strings.HasSuffix(got[0], " / *** /  / 7") {
+		t.Fatalf("u-a (a sales rep): %v", got)
+	}
+}
