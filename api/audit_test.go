@@ -156,7 +156,12 @@ func TestAuditLogAPI(t *testing.T) {
 func TestExportErase(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		s := newServer(t, kind, personDef, ticketDef)
-		p := s.create("person", `{"name": "Wang Wu", "email": "ww@example.com", "level": 2}`)
+		created := s.do("POST", "/api/records/person", `{"name": "Wang Wu", "email": "ww@example.com", "level": 2}`, "Idempotency-Key: k-ww")
+		if created.Status != 201 {
+			t.Fatalf("create: %d %s", created.Status, created.Body)
+		}
+		var p map[string]any
+		json.Unmarshal([]byte(created.Body), &p)
 		id := p["id"].(string)
 		s.create("ticket", fmt.Sprintf(`{"subject": "Refund", "person": %q}`, id))
 		sc := scenario{name: "export", method: "GET", path: "/api/records/person/" + id + "/export", wantStatus: 200,
@@ -176,6 +181,11 @@ func TestExportErase(t *testing.T) {
 		r = s.do("GET", "/api/audit?limit=500", "")
 		if contains(r.Body, "Wang Wu") || !contains(r.Body, `"export"`) {
 			t.Fatalf("log after erasure: %s", r.Body)
+		}
+		// The create's replay answers as it did, without the erased values.
+		r = s.do("POST", "/api/records/person", `{"name": "Wang Wu", "email": "ww@example.com", "level": 2}`, "Idempotency-Key: k-ww")
+		if r.Status != 201 || contains(r.Body, "Wang Wu") || contains(r.Body, "ww@example.com") || !contains(r.Body, id) || !contains(r.Body, `"level":2`) {
+			t.Fatalf("replay after erasure: %d %s", r.Status, r.Body)
 		}
 		for _, sc := range []scenario{
 			{name: "export of a missing record", method: "GET", path: "/api/records/person/0190a1b2-0000-7000-8000-000000000000/export", wantStatus: 404},

@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"strings"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/query"
@@ -201,7 +203,73 @@ func (e *Engine) Erase(ctx context.Context, actor Actor, entity, id string) (Era
 	}
 	n, err := e.eraseHistory(ctx, entity, id, personal)
 	out.Entries = n
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return out, e.eraseReplays(ctx, id, personal)
+}
+
+// eraseReplays replaces, with Erased, the personal fields' values of the
+// record in the responses kept for Idempotency-Key replays (a day's worth):
+// a replay after the erasure answers as the request did, without them.
+func (e *Engine) eraseReplays(ctx context.Context, id string, personal []*schema.Field) error {
+	q := query.Query{Sort: []query.Sort{{Field: "id"}}, Limit: MaxLimit}
+	for {
+		recs, err := e.st.Find(ctx, collIdempotency, q)
+		if err != nil {
+			return storeFailure("idempotency keys", err)
+		}
+		for _, r := range recs {
+			body, _ := r.Data["body"].(string)
+			if !strings.Contains(body, id) {
+				continue
+			}
+			var doc any
+			if json.Unmarshal([]byte(body), &doc) != nil || !eraseIn(doc, id, personal) {
+				continue
+			}
+			b, err := json.Marshal(doc)
+			if err != nil {
+				return fmt.Errorf("engine: erase a replay: %w", err)
+			}
+			data := maps.Clone(r.Data)
+			data["body"] = string(b)
+			// A request finishing with this key meanwhile wins; its body
+			// is read again by the next erasure.
+			if err := e.st.Update(ctx, collIdempotency, store.Record{ID: r.ID, Version: r.Version + 1, Data: data}); err != nil &&
+				!errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+				return storeFailure("idempotency keys", err)
+			}
+		}
+		if len(recs) < MaxLimit {
+			return nil
+		}
+		q.Filter = query.Cmp{Field: "id", Op: query.Gt, Value: recs[len(recs)-1].ID}
+	}
+}
+
+// eraseIn replaces, in a decoded response, the personal fields of every
+// object whose id is id with Erased; it reports whether it changed any.
+func eraseIn(v any, id string, personal []*schema.Field) bool {
+	hit := false
+	switch x := v.(type) {
+	case map[string]any:
+		if x["id"] == id {
+			for _, f := range personal {
+				if old, ok := x[f.Name]; ok && old != Erased {
+					x[f.Name], hit = Erased, true
+				}
+			}
+		}
+		for _, c := range x {
+			hit = eraseIn(c, id, personal) || hit
+		}
+	case []any:
+		for _, c := range x {
+			hit = eraseIn(c, id, personal) || hit
+		}
+	}
+	return hit
 }
 
 // eraseHistory replaces the personal fields' values in every entry of a
