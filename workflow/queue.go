@@ -86,7 +86,7 @@ const keepDone = 24 * time.Hour
 func (s *Service) prune(ctx context.Context) error {
 	before := engine.FormatTime(s.opts.Now().Add(-keepDone))
 	for _, coll := range []string{collQueue, collOutbox} {
-		for _, status := range []string{statusDone, statusSkipped} {
+		for _, status := range []string{statusDone, statusSkipped, statusCancelled} {
 			recs, err := s.st.Find(ctx, coll, query.Query{Filter: query.And{query.Cmp{Field: "status", Op: query.Eq, Value: status},
 				query.Cmp{Field: "next_at", Op: query.Lt, Value: before}}, Limit: 1000})
 			if err != nil {
