@@ -34,6 +34,26 @@ export async function holding(entity: string, key: string): Promise<number> {
 
 export interface ExprResult { ok: boolean; type?: string; message?: string; offset?: number }
 
+// checkExpression checks a rule's condition or a field's default expression (kind "rule" or "default") like
+// checkFormula: by the server's expression check when the definition is saved as it is here, by the plan of the
+// whole definition otherwise, reading the error at the pointer at.
+export async function checkExpression(m: EntityModel, expr: string, kind: 'rule' | 'default', at: string, field?: string): Promise<ExprResult> {
+  if (m.stored && m.fields.every(x => x.storedKey === x.key && x.storedType === x.type)) {
+    const r = await request<{ ok: boolean; type?: string; errors: { code: string; message: string; offset: number }[] }>(
+      '/api/expressions/check', { method: 'POST', body: { entity: m.name, expr, kind, field } })
+    const d = r.data
+    return d.ok ? { ok: true, type: d.type } : { ok: false, message: d.errors[0]?.message, offset: d.errors[0]?.offset }
+  }
+  try {
+    await planOf(m)
+    return { ok: true }
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e
+    const fe = e.fields.find(x => x.path === at || x.path.startsWith(at + '/'))
+    return fe ? { ok: false, message: fe.message } : { ok: true }
+  }
+}
+
 // checkFormula checks a formula's expression: through the expression check of the server when the entity and its
 // fields are saved as they are here; through the plan of the whole definition otherwise (it compiles every expression
 // against the fields as the designer has them).

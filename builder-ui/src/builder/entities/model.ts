@@ -1,6 +1,6 @@
 // The entity designer's working copy of a definition: an entity document (JSON Schema with Morph's x- vocabulary)
-// read into plain objects the screens edit, and written back. Whatever the designer does not edit (x-rules, a field's
-// pattern or x-mask, a currency's amount limits …) is kept as it was.
+// read into plain objects the screens edit, and written back. Whatever the designer does not edit (a field's pattern or
+// x-mask, a currency's amount limits …) is kept as it was.
 
 export const fieldTypes = [
   'text', 'textarea', 'number', 'integer', 'percent', 'currency', 'date', 'datetime', 'boolean', 'select', 'multiselect',
@@ -30,6 +30,10 @@ export const fieldKeyRE = /^[a-z][a-z0-9_]{0,62}$/
 
 export interface OptionModel { value: string; en: string; zh: string; color: string }
 
+// A validation rule (x-rules): when `when` holds, the record is wrong; the message (en, zh-CN) shows at the fields.
+export interface RuleModel { uid: number; name: string; when: string; fields: string[]; en: string; zh: string; description: string }
+export const ruleNameRE = /^[a-z][a-z0-9_]{0,62}$/
+
 export interface FieldModel {
   uid: number
   key: string
@@ -43,6 +47,7 @@ export interface FieldModel {
   indexed: boolean
   personal: boolean
   def: any // the default value (undefined: none)
+  defExpr: string // a default computed by an expression (x-default-expr), instead of def
   options: OptionModel[]
   ref: string
   many: boolean
@@ -71,6 +76,7 @@ export interface EntityModel {
   titleField: string
   fields: FieldModel[]
   indexes: IndexPart[][]
+  rules: RuleModel[]
   original: Record<string, any>
 }
 
@@ -99,7 +105,7 @@ export function resultOf(p: Record<string, any>): string {
 export function newField(type = 'text', key = ''): FieldModel {
   return {
     uid: ++uidSeq, key, storedKey: '', storedType: '', type, en: '', zh: '', required: false, unique: false, indexed: false,
-    personal: false, def: undefined, options: [], ref: '', many: false, currency: 'CNY', region: '', prefix: '',
+    personal: false, def: undefined, defExpr: '', options: [], ref: '', many: false, currency: 'CNY', region: '', prefix: '',
     digits: type === 'autonumber' ? 6 : undefined, expr: '', result: 'number', maxLength: undefined, minimum: undefined,
     maximum: undefined, original: {}, rollup: { from: '', via: '', agg: 'count', field: '', where: '' },
   }
@@ -113,7 +119,7 @@ export function fieldFromProperty(key: string, p: Record<string, any>, required:
   const colors = p['x-colors'] || {}
   Object.assign(f, {
     storedKey: key, storedType: f.type, en, zh, required, unique: p['x-unique'] === true, indexed: p['x-indexed'] === true,
-    personal: p['x-personal'] === true, def: p.default,
+    personal: p['x-personal'] === true, def: p.default, defExpr: typeof p['x-default-expr'] === 'string' ? p['x-default-expr'] : '',
     options: enumValues.filter(v => typeof v === 'string').map(v => ({
       value: v, en: optLabels[v]?.en || '', zh: optLabels[v]?.['zh-CN'] || optLabels[v]?.zh || '', color: colors[v] || '',
     })),
@@ -137,6 +143,10 @@ export function entityFromDefinition(name: string, def: Record<string, any>, ver
     fields: Object.entries<any>(def.properties || {}).map(([k, p]) => fieldFromProperty(k, p, required.has(k))),
     indexes: (Array.isArray(def['x-indexes']) ? def['x-indexes'] : []).map((ix: string[]) =>
       ix.map(s => ({ field: s.replace(/^-/, ''), desc: s.startsWith('-') }))),
+    rules: (Array.isArray(def['x-rules']) ? def['x-rules'] : []).map((r: any) => ({
+      uid: ++uidSeq, name: r?.name || '', when: r?.when || '', fields: Array.isArray(r?.fields) ? [...r.fields] : [],
+      en: r?.message?.en || '', zh: r?.message?.['zh-CN'] || '', description: r?.description || '',
+    })),
     original: def,
   }
 }
@@ -147,13 +157,17 @@ export function newEntity(): EntityModel {
   name.zh = '名称'
   name.required = true
   name.maxLength = 200
-  return { name: '', stored: false, version: 0, en: '', zh: '', icon: '', titleField: 'name', fields: [name], indexes: [], original: {} }
+  return { name: '', stored: false, version: 0, en: '', zh: '', icon: '', titleField: 'name', fields: [name], indexes: [], rules: [], original: {} }
+}
+
+export function newRule(): RuleModel {
+  return { uid: ++uidSeq, name: '', when: '', fields: [], en: '', zh: '', description: '' }
 }
 
 // Keys of a property that the designer writes; the rest of a saved property is kept while its type stays.
 const managed = ['type', 'x-type', 'x-label', 'enum', 'items', 'uniqueItems', 'x-options', 'x-colors', 'x-ref',
   'x-many', 'x-currency', 'x-region', 'x-autonumber', 'x-expr', 'format', 'default', 'x-unique', 'x-indexed',
-  'x-personal', 'maxLength', 'minimum', 'maximum', 'readOnly', 'x-rollup']
+  'x-personal', 'maxLength', 'minimum', 'maximum', 'readOnly', 'x-rollup', 'x-default-expr']
 
 function label(en: string, zh: string): Record<string, string> | undefined {
   const l: Record<string, string> = {}
@@ -165,6 +179,11 @@ function label(en: string, zh: string): Record<string, string> | undefined {
 // hasDefault tells whether a type takes a default value in the designer.
 export function hasDefault(type: string): boolean {
   return !['autonumber', 'formula', 'rollup', 'relation', 'user', 'currency', 'json'].includes(type)
+}
+
+// hasDefaultExpr tells whether a type takes a default computed by an expression (a user field: user.id).
+export function hasDefaultExpr(type: string): boolean {
+  return !['autonumber', 'formula', 'rollup', 'json'].includes(type)
 }
 
 export function toProperty(f: FieldModel): Record<string, any> {
@@ -259,14 +278,16 @@ export function toProperty(f: FieldModel): Record<string, any> {
   if (f.unique && f.type !== 'formula' && f.type !== 'rollup') p['x-unique'] = true
   if (f.indexed) p['x-indexed'] = true
   if (f.personal) p['x-personal'] = true
-  if (f.def !== undefined && f.def !== '' && f.def !== null && !(Array.isArray(f.def) && !f.def.length)) {
+  if (f.defExpr.trim() && hasDefaultExpr(f.type)) {
+    p['x-default-expr'] = f.defExpr.trim()
+  } else if (f.def !== undefined && f.def !== '' && f.def !== null && !(Array.isArray(f.def) && !f.def.length)) {
     if (hasDefault(f.type)) p.default = f.def
     else if (sameType && f.original.default !== undefined) p.default = f.original.default
   }
   return p
 }
 
-const entityManaged = ['$id', 'title', 'x-label', 'x-icon', 'x-title-field', 'properties', 'required', 'x-indexes', 'type']
+const entityManaged = ['$id', 'title', 'x-label', 'x-icon', 'x-title-field', 'properties', 'required', 'x-indexes', 'type', 'x-rules']
 
 export function toDefinition(m: EntityModel): Record<string, any> {
   const d: Record<string, any> = { $id: m.name }
@@ -285,6 +306,16 @@ export function toDefinition(m: EntityModel): Record<string, any> {
   if (m.titleField && m.fields.some(f => f.key === m.titleField)) d['x-title-field'] = m.titleField
   const ix = m.indexes.filter(i => i.length).map(i => i.map(p => (p.desc ? '-' : '') + p.field))
   if (ix.length) d['x-indexes'] = ix
+  if (m.rules.length) {
+    d['x-rules'] = m.rules.map(r => {
+      const out: Record<string, any> = { name: r.name.trim(), when: r.when.trim() }
+      const msg = label(r.en, r.zh)
+      if (msg) out.message = msg
+      if (r.fields.length) out.fields = [...r.fields]
+      if (r.description.trim()) out.description = r.description.trim()
+      return out
+    })
+  }
   for (const [k, v] of Object.entries(m.original)) if (!entityManaged.includes(k)) d[k] = v
   return d
 }
@@ -324,6 +355,16 @@ export function check(m: EntityModel, t: Msg): Problem[] {
       out.push({ path: at + '/x-rollup', message: t('entities.err.rollup') })
     }
     if (f.type === 'currency' && f.currency && !/^[A-Z]{3}$/.test(f.currency)) out.push({ path: at + '/x-currency', message: t('entities.err.currency') })
+  })
+  const ruleNames = new Set<string>()
+  m.rules.forEach((r, i) => {
+    const at = `/x-rules/${i}`
+    if (!ruleNameRE.test(r.name.trim())) out.push({ path: at + '/name', message: t('entities.err.ruleName') })
+    else if (ruleNames.has(r.name.trim())) out.push({ path: at + '/name', message: t('entities.err.ruleDuplicate', { name: r.name.trim() }) })
+    ruleNames.add(r.name.trim())
+    if (!r.when.trim()) out.push({ path: at + '/when', message: t('entities.err.ruleWhen') })
+    if (!r.en.trim()) out.push({ path: at + '/message/en', message: t('entities.err.ruleMessage') })
+    r.fields.forEach((k, j) => { if (!seen.has(k)) out.push({ path: `${at}/fields/${j}`, message: t('entities.err.ruleField', { key: k }) }) })
   })
   m.indexes.forEach((ix, i) => {
     if (!ix.length || ix.some(p => !seen.has(p.field))) out.push({ path: `/x-indexes/${i}`, message: t('entities.err.index') })
