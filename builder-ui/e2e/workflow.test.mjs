@@ -6,6 +6,8 @@
 // and phone width with screenshots.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import { createHmac } from 'node:crypto'
 import { startMorph, launch, newPage, signIn, api, shot, axe, sideways, choose } from './helpers.mjs'
 
 let server, browser
@@ -189,6 +191,81 @@ test("a rule with wrong expressions shows the server's errors at their fields", 
   await page.waitForURL(/\/builder\/workflows\/bad_rule$/)
   assert.equal((await api(page, 'GET', '/api/workflows/bad_rule')).body.when, 'probability > 5')
   await page.context().close()
+})
+
+test('a webhook: its secret never shown back and kept on save, its calls signed; a failed call sent again; a rule switched off in the list', async () => {
+  // A receiver on loopback that refuses the first call and takes the others.
+  const hits = []
+  let failing = true
+  const recv = createServer((req, res) => {
+    let body = ''
+    req.on('data', c => { body += c })
+    req.on('end', () => { hits.push({ sig: req.headers['x-morph-signature'], body }); res.statusCode = failing ? 500 : 204; res.end() })
+  })
+  await new Promise(r => recv.listen(0, '127.0.0.1', r))
+  const url = `http://127.0.0.1:${recv.address().port}/hook`
+  const secret = 'whsec-7f3a9c'
+  try {
+    const page = await admin()
+    await page.goto(server.url + '/builder/workflows/new')
+    await page.waitForSelector('[data-test=rule-name]')
+    await page.fill('[data-test=rule-name]', 'push_next_step')
+    await choose(page, '[data-test=rule-entity]', '(opportunity)')
+    await page.click('[data-test=trigger-type] [data-value=updated]')
+    await choose(page, '[data-test=action-type-0]', 'Call a webhook')
+    await page.fill('[data-test=action-url-0]', url)
+    await page.fill('[data-test=action-secret-0]', secret)
+    await page.click('[data-test=save-rule]')
+    await page.waitForURL(/\/builder\/workflows\/push_next_step$/)
+    let doc = (await api(page, 'GET', '/api/workflows/push_next_step')).body
+    assert.equal(doc.actions[0].secret, '********', 'the server answers the secret redacted')
+    await page.reload()
+    await page.waitForSelector('[data-test=action-secret-0]')
+    assert.equal(await page.inputValue('[data-test=action-secret-0]'), '', 'the secret is never shown back')
+    assert.ok(!(await page.content()).includes(secret))
+    // Saved again without touching the secret (a label changed): the stored secret stays.
+    await page.fill('[data-test=rule-label-en]', 'Push the next step to the ERP')
+    await page.click('[data-test=save-rule]')
+    await page.waitForFunction(() => document.querySelector('[data-test=save-rule]')?.disabled)
+
+    const opp = (await api(page, 'GET', '/api/records/opportunity?limit=1')).body.items[0]
+    const upd = await api(page, 'PATCH', `/api/records/opportunity/${opp.id}`, { next_step: 'Send the contract' }, { 'If-Match': `"${opp.version}"` })
+    assert.equal(upd.status, 200, JSON.stringify(upd.body))
+    await until(() => hits.length > 0, 'the webhook call')
+    const expected = 'sha256=' + createHmac('sha256', secret).update(hits[0].body).digest('hex')
+    assert.equal(hits[0].sig, expected, 'signed with the secret kept through the second save')
+    assert.equal(JSON.parse(hits[0].body).record.next_step, 'Send the contract')
+
+    // The refused call is in the deliveries with the receiver's answer; sent again once the receiver works.
+    await page.click('#tab-deliveries')
+    const row = page.locator('[data-test=delivery]').first()
+    await until(async () => {
+      await page.click('[data-test=deliveries-refresh]')
+      await page.waitForFunction(() => !document.querySelector('[data-test=deliveries-refresh].is-loading'))
+      return (await row.count()) && /500/.test(await row.innerText())
+    }, 'the failed delivery')
+    assert.match(await row.innerText(), new RegExp(url.replace(/[/.]/g, '\\$&')))
+    failing = false
+    await row.locator('[data-test=redeliver]').click()
+    await page.waitForSelector('.el-message--success')
+    await until(async () => (await api(page, 'GET', '/api/workflows/push_next_step/deliveries')).body.items[0]?.status === 'done', 'the delivery done')
+    await page.click('[data-test=deliveries-refresh]')
+    await page.waitForSelector('[data-test=delivery][data-status=done]')
+    await page.waitForFunction(() => !document.querySelector('.el-message')) // the toasts have gone
+    assert.deepEqual(await check(page), [], 'axe on the deliveries')
+    await shot(page, 'workflow-deliveries-desktop')
+
+    // Switched off in the list.
+    await page.goto(server.url + '/builder/workflows')
+    const sw = page.locator('tr[data-rule=push_next_step] [data-test=rule-active]')
+    await sw.click()
+    await until(async () => (await api(page, 'GET', '/api/workflows/push_next_step')).body.active === false, 'the rule off')
+    doc = (await api(page, 'GET', '/api/workflows/push_next_step')).body
+    assert.equal(doc.label.en, 'Push the next step to the ERP', 'the rest of the rule is unchanged')
+    await page.context().close()
+  } finally {
+    recv.close()
+  }
 })
 
 test('a calendar with a lunch break and a holiday', async () => {
