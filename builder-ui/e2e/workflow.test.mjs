@@ -148,6 +148,7 @@ test('a rule that notifies the owner when an opportunity is won: built, dry-run,
   await ownerPage.click('[data-test=bell]')
   const note = ownerPage.locator('[data-test=notification]', { hasText: `Congratulations: ${target.name} is won` })
   await note.waitFor()
+  await ownerPage.waitForFunction(() => getComputedStyle(document.querySelector('.bell-popper')).opacity === '1')
   assert.equal(await note.getAttribute('data-read'), 'false')
   assert.deepEqual(await check(ownerPage), [], 'axe with the bell open')
   await shot(ownerPage, 'workflow-bell-desktop')
@@ -345,6 +346,7 @@ test('the workflow screens in Chinese and at phone width', async () => {
   }
   await phone.click('[data-test=bell]')
   await phone.waitForSelector('[data-test=bell-panel]')
+  await phone.waitForFunction(() => getComputedStyle(document.querySelector('.bell-popper')).opacity === '1') // faded in
   const w = await sideways(phone)
   assert.ok(w.scrollWidth <= w.innerWidth, 'the bell fits at phone width')
   await shot(phone, 'workflow-bell-phone')
