@@ -7,7 +7,7 @@ export const en = {
     new: 'New rule', none: 'No rules yet.', name: 'Key', label: 'Name', entity: 'Entity', trigger: 'Trigger', active: 'Active',
     lastRun: 'Last run', never: 'Not run yet', invalid: 'No longer fits its entity: open it to see why',
     activeOf: 'Active: {name}', activated: 'The rule is on', deactivated: 'The rule is off',
-    triggers: { created: 'Created', updated: 'Updated', deleted: 'Deleted', date: 'Relative to a date', schedule: 'On a schedule' },
+    triggers: { created: 'Created', updated: 'Updated', deleted: 'Deleted', date: 'Relative to a date', schedule: 'On a schedule', sla: 'SLA deadline' },
     triggerHelp: {
       created: 'When a record is created.', updated: 'When a record is changed.', deleted: 'When a record is deleted.',
       date: 'At a time before or after a date of the record (re-planned when the date changes).',
@@ -37,6 +37,7 @@ export const en = {
       nameBad: 'A key is lower-case letters, digits and _, starting with a letter (at most 63)', nameTaken: 'There is already a rule with this key',
       entityRequired: 'Choose an entity', expressionRequired: 'An expression is required', messageRequired: 'A message in English, Chinese or both is required',
       placeholderHint: "Insert values with {'{{'}field{'}}'}, e.g. {'{{'}name{'}}'}.", secretAgain: 'The URL changed: type the secret again (or clear it).',
+      kept: 'This editor does not know this kind yet: it is kept as it is when the rule is saved.',
     },
     actions: {
       set: 'Set fields', reject: 'Refuse the change', create: 'Create a record', notify: 'Notify users', assign: 'Assign an owner',
@@ -59,7 +60,7 @@ export const en = {
       saveFirst: 'Save the rule first: the dry run uses the saved rule.', condition: 'Condition', holds: 'holds', fails: 'does not hold',
       nothing: 'The condition does not hold: no action would run.', inactive: 'The rule is off: it would not run now.',
       recipients: 'Recipients', message: 'Message', values: 'Values', candidates: 'Candidates', url: 'URL', to: 'To', subject: 'Subject',
-      afterSave: 'after saving', beforeSave: 'inside the write', details: 'Details', error: 'Error',
+      afterSave: 'after saving', beforeSave: 'inside the write', details: 'Details', error: 'Error', created: 'Created', note: 'Note',
     },
     runs: {
       intro: 'Every time the rule ran: what set it off, the condition, and each action.', refresh: 'Refresh', more: 'Older runs',
@@ -100,7 +101,7 @@ export const zh: typeof en = {
     new: '新建规则', none: '暂无规则。', name: '标识', label: '名称', entity: '实体', trigger: '触发', active: '启用',
     lastRun: '最近运行', never: '尚未运行', invalid: '已与实体不符：打开查看原因',
     activeOf: '启用：{name}', activated: '规则已启用', deactivated: '规则已停用',
-    triggers: { created: '创建时', updated: '修改时', deleted: '删除时', date: '相对日期', schedule: '按计划' },
+    triggers: { created: '创建时', updated: '修改时', deleted: '删除时', date: '相对日期', schedule: '按计划', sla: 'SLA 时限' },
     triggerHelp: {
       created: '记录创建时。', updated: '记录修改时。', deleted: '记录删除时。',
       date: '在记录某个日期之前或之后的时间（日期变化时重新安排）。',
@@ -130,6 +131,7 @@ export const zh: typeof en = {
       nameBad: '标识为小写字母、数字和 _，以字母开头（最多 63 个字符）', nameTaken: '已有使用此标识的规则',
       entityRequired: '请选择实体', expressionRequired: '需要表达式', messageRequired: '需要英文或中文消息（或两者）',
       placeholderHint: "用 {'{{'}字段{'}}'} 插入值，例如 {'{{'}name{'}}'}。", secretAgain: 'URL 已更改：请重新输入密钥（或清除）。',
+      kept: '此编辑器暂不支持这种类型：保存规则时将原样保留。',
     },
     actions: {
       set: '设置字段', reject: '拒绝修改', create: '创建记录', notify: '通知用户', assign: '分配负责人',
@@ -152,7 +154,7 @@ export const zh: typeof en = {
       saveFirst: '请先保存规则：试运行使用已保存的规则。', condition: '条件', holds: '成立', fails: '不成立',
       nothing: '条件不成立：不会执行任何动作。', inactive: '规则已停用：当前不会运行。',
       recipients: '接收人', message: '消息', values: '值', candidates: '候选人', url: 'URL', to: '收件人', subject: '主题',
-      afterSave: '保存之后', beforeSave: '写入过程中', details: '详情', error: '错误',
+      afterSave: '保存之后', beforeSave: '写入过程中', details: '详情', error: '错误', created: '已创建', note: '说明',
     },
     runs: {
       intro: '规则每次运行的记录：触发原因、条件结果以及每个动作。', refresh: '刷新', more: '更早的运行',

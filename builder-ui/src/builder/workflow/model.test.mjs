@@ -84,3 +84,13 @@ test('offsets and cron schedules as the editor checks them', () => {
   assert.ok(cronRE.test('0 9 * * 1-5'))
   assert.ok(!cronRE.test('0 9 * *'))
 })
+
+test('an action type the editor does not know is sent back as it came', () => {
+  const d = { type: 'sla', op: 'start', policy: 'first_response' }
+  assert.deepEqual(actionDoc(editAction(d)), d)
+  const a = editAction(d)
+  a.type = 'notify'
+  a.to = '[owner]'
+  a.msgEn = 'x'
+  assert.deepEqual(actionDoc(a), { type: 'notify', to: '[owner]', message: { en: 'x' } }, 'changed to a known type: that type only')
+})

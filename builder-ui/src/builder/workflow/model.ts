@@ -49,6 +49,7 @@ export interface RuleSummary {
 
 export const triggerTypes = ['created', 'updated', 'deleted', 'date', 'schedule'] as const
 export const actionTypes = ['set', 'create', 'notify', 'assign', 'email', 'webhook', 'reject'] as const
+export const known = (list: readonly string[], v: string) => list.includes(v)
 
 // The stand-in the server sends for a webhook's secret; sent back unchanged it keeps the stored one.
 export const redacted = '********'
@@ -77,6 +78,7 @@ export interface EditAction {
   secret: string // what was typed; '' with hasSecret keeps the stored one
   hasSecret: boolean // the stored action has a secret
   savedURL: string // the stored action's URL (the server keeps a secret by URL)
+  raw: ActionDoc // the action as loaded: an action type this editor does not know is sent back as it came
 }
 
 let nextKey = 1
@@ -85,7 +87,7 @@ export function blankAction(type = 'notify'): EditAction {
   return {
     key: nextKey++, type, rows: [{ field: '', expr: '' }], after: false, entity: '', to: '', msgEn: '', msgZh: '',
     subjEn: '', subjZh: '', bodyEn: '', bodyZh: '', language: 'en', field: 'owner', strategy: 'round_robin',
-    among: 'role', team: '', role: '', url: '', secret: '', hasSecret: false, savedURL: '',
+    among: 'role', team: '', role: '', url: '', secret: '', hasSecret: false, savedURL: '', raw: { type },
   }
 }
 
@@ -112,6 +114,7 @@ export function editAction(a: ActionDoc): EditAction {
   e.url = a.url || ''
   e.savedURL = a.url || ''
   e.hasSecret = !!a.secret
+  e.raw = a
   return e
 }
 
@@ -164,6 +167,8 @@ export function actionDoc(a: EditAction): ActionDoc {
       if (a.secret) d.secret = a.secret
       else if (a.hasSecret) d.secret = redacted
       break
+    default:
+      if (a.raw.type === a.type) return { ...a.raw }
   }
   return d
 }
