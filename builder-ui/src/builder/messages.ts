@@ -1,6 +1,7 @@
 import { en as entitiesEn, zh as entitiesZh } from './entities/messages'
 import { en as formsEn, zh as formsZh } from './forms/messages'
 import { en as accessEn, zh as accessZh } from './access/messages'
+import { en as workflowEn, zh as workflowZh } from './workflow/messages'
 
 // The builder's messages, in English and Chinese; each part of the builder keeps its own and adds them here.
 export const builderEn = {
@@ -8,6 +9,7 @@ export const builderEn = {
   ...entitiesEn,
   ...formsEn,
   ...accessEn,
+  ...workflowEn,
 }
 
 export const builderZh: typeof builderEn = {
@@ -15,4 +17,5 @@ export const builderZh: typeof builderEn = {
   ...entitiesZh,
   ...formsZh,
   ...accessZh,
+  ...workflowZh,
 }

@@ -36,3 +36,14 @@ builderRoutes.push(
   { path: 'new-role', name: 'builder-role-new', component: () => import('./access/RoleEditor.vue'), meta: { section: 'builder-roles' } },
   { path: 'audit', name: 'builder-audit', component: () => import('./access/AuditPage.vue') },
 )
+
+// Workflow rules (editor, dry run, run log, deliveries) and the business calendars.
+sections.push({ name: 'builder-workflows', label: 'workflow.title' }, { name: 'builder-calendars', label: 'workflow.calendars.title' })
+builderRoutes.push(
+  { path: 'workflows', name: 'builder-workflows', component: () => import('./workflow/RuleList.vue') },
+  { path: 'workflows/new', name: 'builder-workflow-new', component: () => import('./workflow/RuleEditor.vue'), meta: { section: 'builder-workflows' } },
+  { path: 'workflows/:name', name: 'builder-workflow', component: () => import('./workflow/RuleEditor.vue'), props: true, meta: { section: 'builder-workflows' } },
+  { path: 'calendars', name: 'builder-calendars', component: () => import('./workflow/CalendarList.vue') },
+  { path: 'calendars/new', name: 'builder-calendar-new', component: () => import('./workflow/CalendarEditor.vue'), meta: { section: 'builder-calendars' } },
+  { path: 'calendars/:name', name: 'builder-calendar', component: () => import('./workflow/CalendarEditor.vue'), props: true, meta: { section: 'builder-calendars' } },
+)
