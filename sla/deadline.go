@@ -47,19 +47,19 @@ type clock struct {
 // apply sets the fields the policy maintains on w.Data, from the stored
 // record's state (on update), the new values and now.
 //
-// - The clock starts when the record is created (created_at).
-// - A running deadline is addWorkHours(start, target + paused time); a
-//   change of the priority recomputes it so (the paused working time is
-//   what lies between the start and the old deadline beyond the old
-//   target).
-// - pause_when becoming true clears the deadline and keeps the working
-//   time left (negative when overdue); becoming false sets the deadline to
-//   addWorkHours(now, left). A priority change while paused moves what is
-//   left by the difference of the targets.
-// - A target met keeps its deadline (while paused: the one it would have
-//   had now) and records when it was met; it stays met.
-// - Breached is set when a target is met after its deadline or a write
-//   finds it overdue; once set, only the policy's absence clears it.
+//   - The clock starts when the record is created (created_at).
+//   - A running deadline is addWorkHours(start, target + paused time); a
+//     change of the priority recomputes it so (the paused working time is
+//     what lies between the start and the old deadline beyond the old
+//     target).
+//   - pause_when becoming true clears the deadline and keeps the working
+//     time left (negative when overdue); becoming false sets the deadline to
+//     addWorkHours(now, left). A priority change while paused moves what is
+//     left by the difference of the targets.
+//   - A target met keeps its deadline (while paused: the one it would have
+//     had now) and records when it was met; it stays met.
+//   - Breached is set when a target is met after its deadline or a write
+//     finds it overdue; once set, only the policy's absence clears it.
 func (p *Policy) apply(w *engine.Write, scope *lang.Scope, now time.Time) error {
 	var old map[string]any
 	start := now

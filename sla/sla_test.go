@@ -212,7 +212,7 @@ func TestDeadlineOnCreate(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		for _, tc := range []struct {
 			name, created, priority string
-			response, resolution   string
+			response, resolution    string
 		}{
 			{"within a day", "2026-12-01 10:00", "normal", "2026-12-01 12:00", "2026-12-04 11:30"},
 			{"across lunch", "2026-12-07 11:00", "urgent", "2026-12-07 12:00", "2026-12-08 11:30"},
