@@ -34,6 +34,16 @@ test('a new urgent ticket shows its response deadline, then paused while waiting
   assert.deepEqual(await axe(page), [])
   await shot(page, 'sla-record-desktop')
 
+  // A ticket from before the policy (the demo's) has no deadline, and no SLA card.
+  const old = await api(page, 'GET', '/api/records/ticket?limit=1&sort=created_at')
+  assert.equal(old.body.items[0].response_due, undefined)
+  const policies = page.waitForResponse(r => r.url().endsWith('/api/slas') && r.status() === 200)
+  await page.goto(`${server.url}/e/ticket/${old.body.items[0].id}`)
+  await policies
+  await page.locator('[data-test=history]').waitFor()
+  await page.evaluate(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))
+  assert.equal(await page.locator('[data-test=sla]').count(), 0)
+
   // Waiting on the customer: the clock stops, the working time left is kept.
   const paused = await api(page, 'PATCH', `/api/records/ticket/${id}`, { status: 'waiting_customer' }, { 'If-Match': `"${made.body.version}"` })
   assert.equal(paused.status, 200, JSON.stringify(paused.body))
