@@ -108,3 +108,35 @@ func TestOtherInstance(t *testing.T) {
 		t.Fatal("the other instance did not pick the policy up")
 	}
 }
+
+// A policy without a priority field has the "*" target for every record;
+// one whose options all have targets and no "*" leaves a record without a
+// priority without deadlines.
+func TestTargetChoice(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		flat := `{"entity": "ticket", "calendar": "cn_office", "targets": {"*": {"response": 3, "resolution": 9}},
+			"responded_when": "first_response_at != nil", "resolved_when": "status == 'resolved'",
+			"fields": {"response_due": "response_due", "resolution_due": "resolution_due", "response_met_at": "response_met_at", "resolution_met_at": "resolution_met_at"}}`
+		if _, _, err := e.svc.Put(ctx, admin, "ticket_sla", []byte(flat), 0); err != nil {
+			t.Fatal(detail(err))
+		}
+		r := e.create(t, "2026-12-01 10:00", map[string]any{"priority": "urgent"})
+		expect(t, r, map[string]any{"response_due": "2026-12-01 14:30", "resolution_due": "2026-12-02 11:30"})
+
+		each := `{"entity": "ticket", "priority": "priority", "responded_when": "first_response_at != nil", "resolved_when": "status == 'resolved'",
+			"targets": {"low": {"response": 8, "resolution": 40}, "normal": {"response": 4, "resolution": 24}, "high": {"response": 2, "resolution": 8}, "urgent": {"response": 1, "resolution": 4}},
+			"fields": {"response_due": "response_due", "resolution_due": "resolution_due", "response_met_at": "response_met_at", "resolution_met_at": "resolution_met_at"}}`
+		if _, _, err := e.svc.Put(ctx, admin, "ticket_sla", []byte(each), 0); err != nil {
+			t.Fatal(detail(err))
+		}
+		// No calendar named: the default one, Monday to Friday 09:00–18:00
+		// in the zone of the engine's clock (+08:00 here).
+		r = e.create(t, "2026-12-01 17:00", map[string]any{"priority": "urgent"})
+		if r.Data["response_due"] != "2026-12-01T10:00:00.000Z" {
+			t.Fatalf("response_due %v", r.Data["response_due"])
+		}
+		r = e.patch(t, "2026-12-01 17:30", r.ID, map[string]any{"priority": nil})
+		expect(t, r, map[string]any{"response_due": "", "resolution_due": ""})
+	})
+}
