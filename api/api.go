@@ -19,6 +19,7 @@ import (
 	"github.com/morphcrm/morph/api/throttle"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/identity"
+	"github.com/morphcrm/morph/sla"
 	"github.com/morphcrm/morph/workflow"
 )
 
@@ -52,6 +53,9 @@ type Options struct {
 	// engine, with the identity service as its directory, whose queue the
 	// caller runs (workflow.Service.Start or Pump).
 	Workflow *workflow.Service
+	// SLA keeps the SLA policies and sets their deadlines in writes. Nil:
+	// one over the engine.
+	SLA *sla.Service
 }
 
 // maxHeaders bounds a request's line and headers: room for a filter of
@@ -63,6 +67,7 @@ type Server struct {
 	eng  *engine.Engine
 	ids  *identity.Service
 	wf   *workflow.Service
+	sla  *sla.Service
 	log  *slog.Logger
 	opts Options
 
@@ -99,7 +104,15 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 		}
 		opts.Workflow = wf
 	}
-	s := &Server{eng: eng, ids: opts.Identity, wf: opts.Workflow, log: opts.Logger, opts: opts,
+	if opts.SLA == nil {
+		svc, err := sla.New(context.Background(), eng, sla.Options{Logger: opts.Logger})
+		if err != nil {
+			// Only a store failure; the SLA routes then answer 503.
+			opts.Logger.Error("sla", "err", err)
+		}
+		opts.SLA = svc
+	}
+	s := &Server{eng: eng, ids: opts.Identity, wf: opts.Workflow, sla: opts.SLA, log: opts.Logger, opts: opts,
 		accountLimit: throttle.New(accountLimits, opts.Now), addressLimit: throttle.New(addressLimits, opts.Now)}
 	app := fiber.New(fiber.Config{
 		AppName:               "Morph",
@@ -236,6 +249,11 @@ func (s *Server) routes() []route {
 		{"POST", "/api/workflows/:name/deliveries/:id/redeliver", s.withWorkflow(s.redeliver)},
 		{"GET", "/api/notifications", s.withWorkflow(s.listNotifications)},
 		{"POST", "/api/notifications/:id/read", s.withWorkflow(s.readNotification)},
+
+		{"GET", "/api/slas", s.withSLA(s.listSLAs)},
+		{"GET", "/api/slas/:name", s.withSLA(s.getSLA)},
+		{"PUT", "/api/slas/:name", s.withSLA(s.putSLA)},
+		{"DELETE", "/api/slas/:name", s.withSLA(s.deleteSLA)},
 
 		{"GET", "/api/audit", s.auditLog},
 	}

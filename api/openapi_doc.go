@@ -57,8 +57,9 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 		obj{"name": "Views", "description": "Saved list and kanban views of an entity's records"},
 		obj{"name": "Calendars", "description": "Business calendars: working hours, holidays and make-up days for working-time functions and deadlines"},
 		obj{"name": "Workflow", "description": "Workflow rules, their runs and deliveries, and users' notifications"},
+		obj{"name": "SLA", "description": "SLA policies: response and resolution deadlines on a business calendar, kept on records"},
 	}
-	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true, "Roles": true, "Layouts": true, "Views": true, "Calendars": true, "Workflow": true}
+	tagTaken := map[string]bool{"Entities": true, "System": true, "Identity": true, "Roles": true, "Layouts": true, "Views": true, "Calendars": true, "Workflow": true, "SLA": true}
 	for _, name := range names {
 		ent := cat.Entity(name)
 		if ent == nil {
@@ -191,6 +192,9 @@ func commonSchemas() obj {
 		schemas[k] = v
 	}
 	for k, v := range workflowSchemas() {
+		schemas[k] = v
+	}
+	for k, v := range slaSchemas() {
 		schemas[k] = v
 	}
 	for k, v := range (obj{
@@ -426,6 +430,9 @@ func commonPaths() obj {
 		paths[k] = v
 	}
 	for k, v := range workflowPaths() {
+		paths[k] = v
+	}
+	for k, v := range slaPaths() {
 		paths[k] = v
 	}
 	for p, item := range (obj{

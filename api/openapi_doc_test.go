@@ -260,6 +260,8 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/notifications/{id}/read":                    {"post:readNotification"},
 			"/api/calendars":                                  {"get:listCalendars"},
 			"/api/calendars/{name}":                           {"delete:deleteCalendar", "get:getCalendar", "put:putCalendar"},
+			"/api/slas":                                       {"get:listSLAs"},
+			"/api/slas/{name}":                                {"delete:deleteSLA", "get:getSLA", "put:putSLA"},
 		}
 		if got := keysOf(paths); !slices.Equal(got, keysOf(anyMap(want))) {
 			t.Fatalf("paths %v", got)
@@ -582,7 +584,7 @@ func TestOpenAPINameClashes(t *testing.T) {
 		}
 		tags[name] = true
 	}
-	if len(tags) != 8+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
+	if len(tags) != 9+len(names) || !tags["System (sys)"] || !tags["Customer (customer2)"] {
 		t.Errorf("tags %v", keysOf(anyMap(tags)))
 	}
 	schemas := at(t, doc, "components", "schemas").(map[string]any)

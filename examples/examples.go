@@ -14,7 +14,7 @@ import (
 	"github.com/morphcrm/morph"
 )
 
-//go:embed sme-crm/*.json sme-crm/roles/*.json sme-crm/layouts/*.json sme-crm/calendars/*.json sme-crm/workflows/*.json
+//go:embed sme-crm/*.json sme-crm/roles/*.json sme-crm/layouts/*.json sme-crm/calendars/*.json sme-crm/workflows/*.json sme-crm/slas/*.json
 var files embed.FS
 
 // Definition is one entity definition of an example.
@@ -254,6 +254,31 @@ func Workflows(name string) ([]Workflow, error) {
 				return nil, err
 			}
 			out = append(out, Workflow{Name: n, JSON: b})
+		}
+	}
+	return out, nil
+}
+
+// SLA is one SLA policy of an example.
+type SLA struct {
+	Name string // the file name without .json: the policy's name
+	JSON []byte
+}
+
+// SLAs returns an example's SLA policies (its slas/ folder), by name.
+func SLAs(name string) ([]SLA, error) {
+	entries, err := fs.ReadDir(files, path.Join(name, "slas"))
+	if err != nil {
+		return nil, nil // an example without SLA policies
+	}
+	var out []SLA
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			b, err := fs.ReadFile(files, path.Join(name, "slas", e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, SLA{Name: n, JSON: b})
 		}
 	}
 	return out, nil

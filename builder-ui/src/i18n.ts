@@ -36,6 +36,8 @@ const en = {
   },
   kanban: { hiddenGroups: 'Hidden groups', moved: 'Moved', refused: 'The move was refused: {reason}', count: '{n}' },
   common: { yes: 'Yes', no: 'No', ok: 'OK', cancel: 'Cancel', loading: 'Loading…', error: 'Error', none: '—' },
+  sla: { title: 'SLA', response: 'First response', resolution: 'Resolution', left: '{d} left', overdue: 'overdue by {d}', workLeft: '{h} working hours left', metAt: 'met {at}', dh: '{d} d {h} h', hm: '{h} h {m} min', m: '{m} min',
+    state: { running: 'On track', 'due-soon': 'Due soon', paused: 'Paused', met: 'Met', breached: 'Breached', none: 'No target' } },
 }
 
 const zh: typeof en = {
@@ -72,6 +74,8 @@ const zh: typeof en = {
   },
   kanban: { hiddenGroups: '隐藏的分组', moved: '已移动', refused: '移动被拒绝：{reason}', count: '{n}' },
   common: { yes: '是', no: '否', ok: '确定', cancel: '取消', loading: '加载中…', error: '错误', none: '—' },
+  sla: { title: 'SLA 时限', response: '首次响应', resolution: '解决', left: '剩余 {d}', overdue: '已超时 {d}', workLeft: '剩余 {h} 个工作小时', metAt: '达成于 {at}', dh: '{d} 天 {h} 小时', hm: '{h} 小时 {m} 分钟', m: '{m} 分钟',
+    state: { running: '进行中', 'due-soon': '即将到期', paused: '已暂停', met: '已达成', breached: '已超时', none: '无目标' } },
 }
 
 export type Lang = 'en' | 'zh-CN'

@@ -7,6 +7,7 @@ import (
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/schema"
+	"github.com/morphcrm/morph/sla"
 	"github.com/morphcrm/morph/workflow"
 )
 
@@ -83,6 +84,20 @@ func installWorkflows(ctx context.Context, wf *workflow.Service, name string) er
 	for _, r := range rules {
 		if _, _, err := wf.Put(ctx, engine.System, r.Name, r.JSON, 0); err != nil {
 			return fmt.Errorf("example %s: workflow rule %s: %w", name, r.Name, err)
+		}
+	}
+	return nil
+}
+
+// installSLAs saves an example app's SLA policies.
+func installSLAs(ctx context.Context, svc *sla.Service, name string) error {
+	policies, err := examples.SLAs(name)
+	if err != nil {
+		return err
+	}
+	for _, p := range policies {
+		if _, _, err := svc.Put(ctx, engine.System, p.Name, p.JSON, 0); err != nil {
+			return fmt.Errorf("example %s: SLA policy %s: %w", name, p.Name, err)
 		}
 	}
 	return nil

@@ -22,6 +22,7 @@ import (
 	builderui "github.com/morphcrm/morph/builder-ui"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/identity"
+	"github.com/morphcrm/morph/sla"
 	"github.com/morphcrm/morph/workflow"
 )
 
@@ -204,7 +205,18 @@ func serve(ctx context.Context, args []string) error {
 		}
 	}
 	wf.Start(ctx, *wfInterval)
-	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids, Workflow: wf})
+	// After the workflow service: its before-save rules run first, and the
+	// deadlines see what they set.
+	slas, err := sla.New(ctx, eng, sla.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	if c.installed {
+		if err := installSLAs(ctx, slas, c.example); err != nil {
+			return err
+		}
+	}
+	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids, Workflow: wf, SLA: slas})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(*addr) }()
 	log.Info("morph listening", "addr", "http://"+*addr, "store", c.store)

@@ -176,6 +176,17 @@ func TestServeExampleAndStopGracefully(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(cal), `"2026-10-10"`) || !strings.Contains(string(cal), "Asia/Shanghai") {
 		t.Fatalf("the example's calendar: %d %s", res.StatusCode, cal)
 	}
+	// Its ticket SLA on that calendar.
+	req, _ = http.NewRequest("GET", s.base+"/api/slas/ticket_sla", nil)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	pol, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(pol), `"cn_office"`) {
+		t.Fatalf("the example's SLA policy: %d %s", res.StatusCode, pol)
+	}
 
 	// A bulk request in flight when SIGTERM arrives still completes: half of
 	// its body is sent before the signal, the rest after.
