@@ -411,6 +411,12 @@ func (p *ruleCheck) action(r *Rule, am map[string]any, path string, c checker) *
 	case ActWebhook:
 		a.URL, _ = am["url"].(string)
 		a.Secret, _ = am["secret"].(string)
+		if a.Secret == redacted {
+			// Sent back redacted for a URL that had no secret before: the
+			// stored secret of another URL is never sent to this one.
+			p.add(path+"/secret", "secret", morph.T("Give the secret again: the URL changed, and a secret is kept only for the URL it was given for",
+				"请重新填写密钥：地址已更改，密钥只用于当初填写时的地址"))
+		}
 		u, err := url.Parse(a.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 			p.add(path+"/url", "url", morph.T("url must be an http or https URL without credentials", "url 必须是不含凭据的 http 或 https 地址"))

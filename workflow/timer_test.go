@@ -27,6 +27,9 @@ func (e *env) day(d int) string {
 	return e.clock.now().AddDate(0, 0, d).Format("2006-01-02")
 }
 
+// (Notifications go to u-n, a user the test directory does not know: they
+// read as stored, not masked for a role.)
+
 // A date rule fires once per record at the field's value plus the offset:
 // a changed date re-plans it, a cleared one cancels it, the condition is
 // decided when it fires, and a rule saved later plans the stored records
@@ -37,13 +40,13 @@ func TestDateTrigger(t *testing.T) {
 		old := e.create(t, "task", map[string]any{"title": "Old", "due": e.day(-10)})
 		ahead := e.create(t, "task", map[string]any{"title": "Ahead", "due": e.day(4)})
 		e.put(t, `{"name": "remind", "entity": "task", "trigger": {"type": "date", "field": "due", "offset": "-1d"}, "when": "title != 'Skip'",
-			"actions": [{"type": "notify", "to": "'u-a'", "message": {"en": "Due tomorrow: {{title}}"}}]}`)
+			"actions": [{"type": "notify", "to": "'u-n'", "message": {"en": "Due tomorrow: {{title}}"}}]}`)
 		moved := e.create(t, "task", map[string]any{"title": "Moved", "due": e.day(3)})
 		cleared := e.create(t, "task", map[string]any{"title": "Cleared", "due": e.day(3)})
 		e.create(t, "task", map[string]any{"title": "Skip", "due": e.day(3)})
 		e.create(t, "task", map[string]any{"title": "Undated"})
 		e.drain(t)
-		if got := e.notes(t, "u-a"); len(got) != 0 {
+		if got := e.notes(t, "u-n"); len(got) != 0 {
 			t.Fatalf("fired before the time: %v", got)
 		}
 		if _, err := e.eng.Update(ctx, admin, "task", moved.ID, map[string]any{"due": e.day(6)}, 0); err != nil {
@@ -58,13 +61,13 @@ func TestDateTrigger(t *testing.T) {
 		// condition is false.
 		e.clock.advance(2*24*time.Hour + time.Minute)
 		e.drain(t)
-		if got := e.notes(t, "u-a"); len(got) != 0 {
+		if got := e.notes(t, "u-n"); len(got) != 0 {
 			t.Fatalf("fired before the time: %v", got)
 		}
 		e.clock.advance(24 * time.Hour)
 		e.drain(t)
 		e.drain(t)
-		if got := e.notes(t, "u-a"); len(got) != 1 || got[0] != "Due tomorrow: Ahead" {
+		if got := e.notes(t, "u-n"); len(got) != 1 || got[0] != "Due tomorrow: Ahead" {
 			t.Fatalf("on day 3: %v, want only Ahead (the 4th)", got)
 		}
 		runs, err := e.wf.Runs(ctx, admin, "remind", "", 50)
@@ -84,7 +87,7 @@ func TestDateTrigger(t *testing.T) {
 		e.clock.advance(3 * 24 * time.Hour)
 		e.drain(t)
 		e.drain(t)
-		got := e.notes(t, "u-a")
+		got := e.notes(t, "u-n")
 		if strings.Join(got, "|") != "Due tomorrow: Moved|Due tomorrow: Ahead" {
 			t.Fatalf("by day 6: %v", got)
 		}
@@ -100,7 +103,7 @@ func TestDateTrigger(t *testing.T) {
 		e.drain(t)
 		e.clock.advance(24*time.Hour + time.Minute)
 		e.drain(t)
-		if got := e.notes(t, "u-a"); len(got) != 3 || got[0] != "Due tomorrow: Ahead" {
+		if got := e.notes(t, "u-n"); len(got) != 3 || got[0] != "Due tomorrow: Ahead" {
 			t.Fatalf("after re-planning Ahead: %v", got)
 		}
 	})
@@ -190,7 +193,7 @@ func TestRollupSetsOffRules(t *testing.T) {
 			t.Fatal(morphDetail(err))
 		}
 		e.put(t, `{"name": "after_last", "entity": "lead", "trigger": {"type": "date", "field": "last_due", "offset": "1d"},
-			"actions": [{"type": "notify", "to": "'u-a'", "message": {"en": "All tasks of {{name}} are past"}}]}`)
+			"actions": [{"type": "notify", "to": "'u-n'", "message": {"en": "All tasks of {{name}} are past"}}]}`)
 		e.drain(t) // the rule is planned before the records exist
 		l := e.create(t, "lead", map[string]any{"name": "Acme"})
 		e.create(t, "task", map[string]any{"title": "Call", "lead": l.ID, "due": e.day(1)})
@@ -203,7 +206,7 @@ func TestRollupSetsOffRules(t *testing.T) {
 		e.drain(t)
 		e.clock.advance(3 * 24 * time.Hour)
 		e.drain(t)
-		if got := e.notes(t, "u-a"); len(got) != 1 || got[0] != "All tasks of Acme are past" {
+		if got := e.notes(t, "u-n"); len(got) != 1 || got[0] != "All tasks of Acme are past" {
 			t.Fatalf("notes %v", got)
 		}
 	})
