@@ -154,7 +154,7 @@ test('a list view with chosen columns, a filter and a sort is saved, offers the 
   assert.deepEqual(errors, [])
 })
 
-test('a kanban grouped by a user field has a column per user; a card dragged there changes the owner', async () => {
+test('a kanban grouped by a user field has a column per user and one for no owner; a card dragged there changes or clears the owner', async () => {
   const page = await newPage(browser, server)
   await signIn(page, server, adminEmail, { to: '/e/opportunity' })
   await api(page, 'PATCH', '/api/me', { language: 'en' })
@@ -314,13 +314,15 @@ test('an administrator viewing as a rep is offered no view saving', async () => 
   await page.waitForSelector('[data-test=setup-view]')
   const users = (await api(page, 'GET', '/api/users?limit=100')).body.items
   const rep = users.find(u => u.email === 'li.rep@example.com')
+  const board = await api(page, 'POST', '/api/entities/opportunity/views', { type: 'kanban', label: { en: 'Shared stages' }, shared: true, groupBy: 'stage', cardFields: ['amount'] })
+  assert.equal(board.status, 201, JSON.stringify(board.body))
   await page.evaluate(r => sessionStorage.setItem('morph.viewAs', JSON.stringify({ id: r.id, name: r.name, role: 'sales_rep', back: '/builder' })), rep)
   await page.reload()
   await page.waitForSelector('[data-test=record-table] tbody tr')
   await page.waitForSelector('[data-test=view-select]')
   assert.equal(await page.locator('[data-test=setup-view]').count(), 0, 'no view set-up while viewing as')
   assert.equal(await page.locator('.view-setup').count(), 0)
-  await page.goto(`${server.url}/e/opportunity?view=default_kanban`)
+  await page.goto(`${server.url}/e/opportunity?view=${board.body.id}`)
   await page.waitForSelector('[data-test=kanban] .kcard')
   assert.equal(await page.locator('[data-test=setup-view]').count(), 0)
   await page.evaluate(() => sessionStorage.removeItem('morph.viewAs'))
