@@ -190,6 +190,10 @@ test('a kanban grouped by a user field has a column per user and one for no owne
   const without = await api(page, 'GET', `/api/records/opportunity?count=true&limit=1&filter=${encodeURIComponent('owner == nil')}`)
   assert.equal(await page.locator('[data-test=kanban] .column').last().locator('header .el-tag').innerText(), String(without.body.total))
   assert.ok(noOwner >= 1)
+  // The "No owner" column can be hidden like any other.
+  await choose(page, '[data-test=hidden-groups] .el-select__wrapper', 'No owner')
+  await page.keyboard.press('Escape')
+  await page.waitForFunction(() => !document.querySelector('.cards[data-col=""]') && document.querySelectorAll('[data-test=kanban] .cards').length === 2)
   // The set-up shows the group-by field and its hidden groups by the users' names.
   await page.click('[data-test=setup-view]')
   await page.waitForSelector(`${drawer} [data-test=view-hidden-groups]`)
