@@ -156,7 +156,10 @@ export function trackAssets(page) {
 
 // measureList opens a list as a signed-in user would and returns (no assertion: speed is reported, not tested)
 // the gzipped JS+CSS of the first screen, the time of a cold load of the list, of opening it again from the
-// navigation, and of paging to the next page. cookies are a signed-in context's.
+// navigation, and of paging to the next page; for the last two also the page's main-thread CPU (Chrome's thread
+// time, which other load on the machine disturbs least), the time of the list's request as the page saw it, and the
+// time from that request's start until its rows were on screen (timed by the page, without the test's own polling).
+// cookies are a signed-in context's.
 export async function measureList(browser, url, cookies, entity, from = 'product') {
   const page = await browser.newContext({ viewport: { width: 1366, height: 900 } }).then(c => c.newPage())
   await page.context().addCookies(cookies)
@@ -169,17 +172,32 @@ export async function measureList(browser, url, cookies, entity, from = 'product
   await page.waitForLoadState('networkidle')
   const gz = bytes()
   await page.click(`nav.side a[data-entity=${from}]`)
-  await page.waitForFunction(e => location.pathname === `/e/${e}` && document.querySelector('[data-test=record-table]'), from)
+  await page.waitForFunction(e => location.pathname === `/e/${e}` && document.querySelector('[data-test=record-table]')
+    && document.querySelector('[data-test=total]')?.textContent.trim(), from)
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' })
+  const cpu = async () => (await cdp.send('Performance.getMetrics')).metrics.find(m => m.name === 'TaskDuration').value * 1000
+  // The list's request and the rows on screen, timed by the page itself from the request's start.
+  const apiMs = () => page.evaluate(async () => {
+    while (window.__morphLastList?.shownMs < 0) await new Promise(r => setTimeout(r, 10))
+    return { api: Math.round(window.__morphLastList?.ms ?? -1), shown: Math.round(window.__morphLastList?.shownMs ?? -1) }
+  })
+  let c0 = await cpu()
   t0 = Date.now()
   await page.click(`nav.side a[data-entity=${entity}]`)
   await page.waitForFunction(e => location.pathname === `/e/${e}` && document.querySelector('[data-test=record-table] tbody tr'), entity)
   const warmMs = Date.now() - t0
+  const warmCpuMs = Math.round(await cpu() - c0)
+  const { api: warmApiMs, shown: warmShownMs } = await apiMs()
   const first = await page.innerText(rows)
+  c0 = await cpu()
   t0 = Date.now()
   await page.click('[data-test=next-page]')
   await page.waitForFunction(([sel, r]) => document.querySelector(sel)?.innerText !== r, [rows, first])
   const nextMs = Date.now() - t0
+  const nextCpuMs = Math.round(await cpu() - c0)
+  const { api: nextApiMs, shown: nextShownMs } = await apiMs()
   const total = await page.innerText('[data-test=total]')
   await page.context().close()
-  return { gzKB: Math.round(gz / 1024), coldMs, warmMs, nextMs, total }
+  return { gzKB: Math.round(gz / 1024), coldMs, warmMs, warmCpuMs, warmApiMs, warmShownMs, nextMs, nextCpuMs, nextApiMs, nextShownMs, total }
 }

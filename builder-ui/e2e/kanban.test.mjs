@@ -2,7 +2,7 @@
 // condition of the layout: negotiation needs an expected close date) snaps back with the server's reason.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, sideways, choose } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, sideways, choose, axe } from './helpers.mjs'
 
 let server, browser
 before(async () => { server = await startMorph({ demo: 20 }); browser = await launch() })
@@ -39,6 +39,7 @@ test('a rep drags an opportunity to another stage; a refused move snaps back wit
   const refusal = page.locator('.kanban-refused')
   await refusal.waitFor()
   assert.match(await refusal.innerText(), /refused/i)
+  assert.deepEqual(await axe(page), [], 'axe: the board with the refusal shown')
   await page.waitForFunction(([id]) => document.querySelector(`.cards[data-col="qualified"] .kcard[data-id="${id}"]`)
     && !document.querySelector(`.cards[data-col="negotiation"] .kcard[data-id="${id}"]`), [id])
   rec = await api(page, 'GET', `/api/records/opportunity/${id}`)

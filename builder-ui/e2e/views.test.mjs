@@ -1,7 +1,9 @@
 // View set-up in the list and kanban screens: an administrator sets up a shared kanban of opportunities by stage
 // with three card fields chosen in the drawer, and a rep sees it with those fields; a list view with chosen
 // columns, a filter and a sort is saved, offers the composite index no index serves, and opens again as saved; a
-// kanban grouped by a user field has a column per user and dragging a card there changes the owner.
+// kanban grouped by a user field has a column per user and one for records without an owner, and dragging a card
+// there changes (or clears) the owner; the list's table opens records by click and keyboard, keeps resized widths in
+// the view, shows option colours as tags and an empty state; viewing as another user offers no view saving.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMorph, launch, newPage, signIn, api, shot, sideways, axe, choose } from './helpers.mjs'
@@ -133,7 +135,7 @@ test('a list view with chosen columns, a filter and a sort is saved, offers the 
   // Opened again from its address: the columns, filter, sort and page size as saved.
   await page.goto(`${server.url}/e/account?view=${saved.id}`)
   await page.waitForSelector('[data-test=record-table] tbody tr')
-  const heads = await page.locator('[data-test=record-table] thead th .cell').allInnerTexts()
+  const heads = await page.locator('[data-test=record-table] thead th .th-label').allInnerTexts()
   assert.deepEqual(heads.map(s => s.trim()).filter(Boolean), ['Company name', 'City', 'Tier'])
   const tiers = await page.locator('[data-test=record-table] tbody tr td:nth-child(4)').allInnerTexts()
   assert.ok(tiers.length > 0 && tiers.length <= 5 && tiers.every(s => s.trim() === 'VIP'), JSON.stringify(tiers))
@@ -152,7 +154,7 @@ test('a list view with chosen columns, a filter and a sort is saved, offers the 
   assert.deepEqual(errors, [])
 })
 
-test('a kanban grouped by a user field has a column per user; a card dragged there changes the owner', async () => {
+test('a kanban grouped by a user field has a column per user and one for no owner; a card dragged there changes or clears the owner', async () => {
   const page = await newPage(browser, server)
   await signIn(page, server, adminEmail, { to: '/e/opportunity' })
   await api(page, 'PATCH', '/api/me', { language: 'en' })
@@ -169,12 +171,29 @@ test('a kanban grouped by a user field has a column per user; a card dragged the
   const card = page.locator(`.kcard[data-id="${made.body.id}"]`)
   await card.waitFor()
   const heads = await page.locator('[data-test=kanban] .column header > span:first-child').allInnerTexts()
-  assert.deepEqual(heads.sort(), [a.name, b.name].sort())
+  assert.deepEqual(heads, [...[a.name, b.name].sort((x, y) => x.localeCompare(y)), 'No owner'])
   assert.equal(await page.locator(`.cards[data-col="${a.id}"] .kcard[data-id="${made.body.id}"]`).count(), 1)
   await card.dragTo(page.locator(`.cards[data-col="${b.id}"]`))
   await page.waitForSelector('.el-message--success')
-  const rec = await api(page, 'GET', `/api/records/opportunity/${made.body.id}`)
+  let rec = await api(page, 'GET', `/api/records/opportunity/${made.body.id}`)
   assert.equal(rec.body.owner, b.id)
+  // Dropped on "No owner", the card's owner is cleared; the column reads records without one.
+  await page.locator('.el-message--success').first().waitFor({ state: 'detached', timeout: 15000 }).catch(() => {})
+  await card.dragTo(page.locator('.cards[data-col=""]'))
+  await page.waitForSelector('.el-message--success')
+  rec = await api(page, 'GET', `/api/records/opportunity/${made.body.id}`)
+  assert.equal(rec.body.owner ?? null, null, JSON.stringify(rec.body))
+  assert.deepEqual(await axe(page), [], 'axe: the board with a message shown')
+  await page.reload()
+  await page.locator(`.cards[data-col=""] .kcard[data-id="${made.body.id}"]`).waitFor()
+  const noOwner = await page.locator('.cards[data-col=""] .kcard').count()
+  const without = await api(page, 'GET', `/api/records/opportunity?count=true&limit=1&filter=${encodeURIComponent('owner == nil')}`)
+  assert.equal(await page.locator('[data-test=kanban] .column').last().locator('header .el-tag').innerText(), String(without.body.total))
+  assert.ok(noOwner >= 1)
+  // The "No owner" column can be hidden like any other.
+  await choose(page, '[data-test=hidden-groups] .el-select__wrapper', 'No owner')
+  await page.keyboard.press('Escape')
+  await page.waitForFunction(() => !document.querySelector('.cards[data-col=""]') && document.querySelectorAll('[data-test=kanban] .cards').length === 2)
   // The set-up shows the group-by field and its hidden groups by the users' names.
   await page.click('[data-test=setup-view]')
   await page.waitForSelector(`${drawer} [data-test=view-hidden-groups]`)
@@ -193,4 +212,122 @@ test('the view set-up at phone width: no sideways scroll', async () => {
   await page.keyboard.press('Escape')
   await page.waitForSelector('[data-test=record-cards]')
   await shot(page, 'view-list-phone')
+})
+
+test('the list table: click and Enter open a record, resized widths are saved with the view, colours as tags, empty state', async () => {
+  const page = await newPage(browser, server)
+  const errors = []
+  page.on('pageerror', e => errors.push(e.message))
+  await signIn(page, server, adminEmail, { to: '/e/account' })
+  await api(page, 'PATCH', '/api/me', { language: 'en' })
+  // The tier's options get colours (x-colors); a view shows VIP accounts by name, tier and city.
+  const def = await api(page, 'GET', '/api/entities/account')
+  def.body.properties.tier['x-colors'] = { vip: '#c62828' }
+  const put = await api(page, 'PUT', '/api/entities/account', def.body, { 'If-Match': def.etag })
+  assert.equal(put.status, 200, JSON.stringify(put.body))
+  const made = await api(page, 'POST', '/api/entities/account/views', { type: 'list', label: { en: 'Tier table' }, columns: [{ field: 'name' }, { field: 'tier' }, { field: 'city' }], sort: 'name' })
+  assert.equal(made.status, 201, JSON.stringify(made.body))
+  await page.goto(`${server.url}/e/account?view=${made.body.id}`)
+  const table = '[data-test=record-table]'
+  await page.waitForSelector(`${table} tbody tr`)
+  // VIP (coloured) is a tag; Key and Normal (no colour) are plain text.
+  const tiers = await page.locator(`${table} tbody td:nth-child(3)`).evaluateAll(tds => tds.map(td => ({ text: td.innerText.trim(), tag: td.querySelector('.rt-tag')?.getAttribute('style') || '' })))
+  assert.ok(tiers.some(x => x.text === 'VIP') && tiers.some(x => x.text !== 'VIP'), JSON.stringify(tiers))
+  for (const x of tiers) assert.equal(x.text === 'VIP', /#c62828/i.test(x.tag), JSON.stringify(x))
+  assert.equal(await page.locator(`${table} thead th[scope=col]`).count(), 4)
+  assert.equal(await page.locator(`${table} thead input[type=checkbox]`).getAttribute('aria-label'), 'Select all rows on this page')
+
+  // A click on a row (not on a link) opens its record; so does Enter on a focused row.
+  const firstID = await page.locator(`${table} tbody tr`).first().getAttribute('data-id')
+  await page.locator(`${table} tbody tr`).first().locator('td:nth-child(4)').click()
+  await page.waitForURL(`${server.url}/e/account/${firstID}`)
+  await page.goBack()
+  await page.waitForSelector(`${table} tbody tr`)
+  const secondID = await page.locator(`${table} tbody tr`).nth(1).getAttribute('data-id')
+  await page.locator(`${table} tbody tr`).nth(1).focus()
+  await page.keyboard.press('Enter')
+  await page.waitForURL(`${server.url}/e/account/${secondID}`)
+  await page.goBack()
+  await page.waitForSelector(`${table} tbody tr`)
+
+  // Resizing: the City column's edge with the keyboard (+30 px), the Name column's edge with the mouse (+80 px).
+  const width = f => page.locator(`${table} thead th[data-field=${f}]`).evaluate(th => Math.round(th.getBoundingClientRect().width))
+  assert.ok(!(await page.locator('[data-test=setup-view]').locator('xpath=..').locator('.el-badge__content').isVisible()), 'nothing unsaved yet')
+  const city0 = await width('city')
+  await page.locator(`${table} thead th[data-field=city] [role=separator]`).focus()
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight')
+  await page.waitForFunction(([w]) => Math.abs(document.querySelector('[data-test=record-table] thead th[data-field=city]').getBoundingClientRect().width - w) <= 1, [city0 + 30])
+  const edge = await page.locator(`${table} thead th[data-field=name] [role=separator]`).boundingBox()
+  const name0 = await width('name')
+  await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(edge.x + edge.width / 2 + 40, edge.y + edge.height / 2, { steps: 4 })
+  await page.mouse.move(edge.x + edge.width / 2 + 80, edge.y + edge.height / 2, { steps: 4 })
+  await page.mouse.up()
+  const name1 = await width('name')
+  assert.ok(Math.abs(name1 - (name0 + 80)) <= 2, `name ${name0} → ${name1}`)
+  assert.equal(page.url().includes(`/e/account?`), true, 'resizing opened nothing')
+  assert.ok(await page.locator('[data-test=setup-view]').locator('xpath=..').locator('.el-badge__content').isVisible(), 'the set-up says the list has unsaved changes')
+  // Saved in the set-up, the widths are the view's.
+  await page.click('[data-test=setup-view]')
+  await page.click(`${drawer} [data-test=view-save]`)
+  await page.locator(drawer).waitFor({ state: 'hidden' })
+  const saved = await api(page, 'GET', `/api/entities/account/views/${made.body.id}`)
+  const cols = saved.body.columns
+  assert.deepEqual(cols.map(c => c.field), ['name', 'tier', 'city'])
+  assert.equal(cols[1].width, undefined)
+  assert.ok(Math.abs(cols[0].width - name1) <= 1 && Math.abs(cols[2].width - (city0 + 30)) <= 1, JSON.stringify({ cols, name1, city: city0 + 30 }))
+  await page.reload()
+  await page.waitForSelector(`${table} tbody tr`)
+  assert.ok(Math.abs(await width('city') - cols[2].width) <= 1)
+  assert.ok(Math.abs(await width('name') - cols[0].width) <= 1)
+
+  // One row selected: the bulk actions show; axe finds nothing serious on the list.
+  await page.locator(`${table} tbody tr`).first().locator('input[type=checkbox]').check()
+  await page.waitForSelector('[data-test=bulk-delete]')
+  assert.equal(await page.locator(`${table} thead input[type=checkbox]`).evaluate(el => el.indeterminate), true)
+  assert.deepEqual(await axe(page), [], 'axe: the list with a selected row')
+  await shot(page, 'list-table-desktop')
+
+  // A search that finds nothing: the empty state, no rows.
+  await page.fill('[data-test=quick-search] input, input[data-test=quick-search]', 'no-such-account-zzz')
+  await page.keyboard.press('Enter')
+  await page.waitForFunction(() => document.querySelector('[data-test=record-table-empty]')?.innerText === 'No records')
+  assert.equal(await page.locator(`${table} tbody tr`).count(), 0)
+  assert.equal(await page.locator('[data-test=bulk-delete]').count(), 0, 'the selection went with its page')
+
+  // In Chinese; and at a width where the columns are wider than the screen the table scrolls in its own box.
+  await api(page, 'PATCH', '/api/me', { language: 'zh-CN' })
+  await page.goto(`${server.url}/e/account?view=${made.body.id}`)
+  await page.waitForSelector(`${table} tbody tr`)
+  assert.deepEqual((await page.locator(`${table} thead th .th-label`).allInnerTexts()).map(s => s.trim()), ['公司名称', '客户等级', '城市'])
+  assert.deepEqual(await axe(page), [], 'axe: the list in Chinese')
+  await shot(page, 'list-table-zh-desktop')
+  await page.setViewportSize({ width: 700, height: 800 })
+  await page.waitForFunction(() => { const b = document.querySelector('.rt-box'); return b && b.scrollWidth > b.clientWidth })
+  const w = await sideways(page)
+  assert.ok(w.scrollWidth <= w.innerWidth, `scrollWidth ${w.scrollWidth} > ${w.innerWidth}`)
+  await shot(page, 'list-table-narrow-zh')
+  await api(page, 'PATCH', '/api/me', { language: 'en' })
+  assert.deepEqual(errors, [])
+})
+
+test('an administrator viewing as a rep is offered no view saving', async () => {
+  const page = await newPage(browser, server)
+  await signIn(page, server, adminEmail, { to: '/e/account' })
+  await page.waitForSelector('[data-test=setup-view]')
+  const users = (await api(page, 'GET', '/api/users?limit=100')).body.items
+  const rep = users.find(u => u.email === 'li.rep@example.com')
+  const board = await api(page, 'POST', '/api/entities/opportunity/views', { type: 'kanban', label: { en: 'Shared stages' }, shared: true, groupBy: 'stage', cardFields: ['amount'] })
+  assert.equal(board.status, 201, JSON.stringify(board.body))
+  await page.evaluate(r => sessionStorage.setItem('morph.viewAs', JSON.stringify({ id: r.id, name: r.name, role: 'sales_rep', back: '/builder' })), rep)
+  await page.reload()
+  await page.waitForSelector('[data-test=record-table] tbody tr')
+  await page.waitForSelector('[data-test=view-select]')
+  assert.equal(await page.locator('[data-test=setup-view]').count(), 0, 'no view set-up while viewing as')
+  assert.equal(await page.locator('.view-setup').count(), 0)
+  await page.goto(`${server.url}/e/opportunity?view=${board.body.id}`)
+  await page.waitForSelector('[data-test=kanban] .kcard')
+  assert.equal(await page.locator('[data-test=setup-view]').count(), 0)
+  await page.evaluate(() => sessionStorage.removeItem('morph.viewAs'))
 })

@@ -16,6 +16,8 @@ export const viewsEn = {
     saved: 'View saved', deleted: 'View deleted', confirmDelete: 'Delete the view "{name}"?', mine: 'Only me', everyone: 'Everyone who may read {entity}',
     noOwner: 'No one', cannotEdit: 'This view is generated or someone else\'s: save your changes as a new view.',
     problems: 'The view has problems; see the marked settings.',
+    selectAll: 'Select all rows on this page', selectRecord: 'Select {title}', sortBy: 'Sort by {f}',
+    resize: 'Width of the {f} column', noOwnerColumn: 'No owner', unsaved: 'The list has changes not saved in the view',
   },
 }
 
@@ -36,5 +38,7 @@ export const viewsZh: typeof viewsEn = {
     saved: '视图已保存', deleted: '视图已删除', confirmDelete: '删除视图“{name}”？', mine: '仅自己', everyone: '所有可查看{entity}的用户',
     noOwner: '无', cannotEdit: '此视图是系统生成的或属于他人：请将更改另存为新视图。',
     problems: '视图有问题，请查看标出的设置。',
+    selectAll: '选择本页全部行', selectRecord: '选择 {title}', sortBy: '按{f}排序',
+    resize: '{f}列的宽度', noOwnerColumn: '无负责人', unsaved: '列表有未保存到视图的更改',
   },
 }
