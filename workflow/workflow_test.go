@@ -321,6 +321,12 @@ func TestRuleSaveVersionsAndSecrets(t *testing.T) {
 		if err != nil || ri2.Version != 2 {
 			t.Fatalf("put back redacted: %v", morphDetail(err))
 		}
+		// Redacted for a URL that had no secret: refused, never stored as the secret.
+		moved := strings.Replace(ri.Doc, "127.0.0.1:1/h", "127.0.0.1:2/h", 1)
+		if _, _, err := e.wf.Put(ctx, admin, "hook", []byte(moved), 2); morph.ErrorCode(err) != morph.EInvalid ||
+			!strings.Contains(morphDetail(err), "/actions/0/secret secret") {
+			t.Fatalf("redacted secret for another URL: %v", morphDetail(err))
+		}
 		raw, _ := e.st.Get(ctx, "_workflows", "hook")
 		if !strings.Contains(raw.Data["document"].(string), "s3cret-value") {
 			t.Fatal("the stored secret was lost")
