@@ -197,6 +197,45 @@ test("a rule with wrong expressions shows the server's errors at their fields", 
   await page.context().close()
 })
 
+test('timed rules: relative to a date field, and on a schedule in a time zone', async () => {
+  const page = await admin()
+  await page.goto(server.url + '/builder/workflows/new')
+  await page.waitForSelector('[data-test=rule-name]')
+  await page.fill('[data-test=rule-name]', 'remind_payment')
+  await choose(page, '[data-test=rule-entity]', '(contract)')
+  await page.locator('[data-test=trigger-type] label', { hasText: 'Relative to a date' }).click()
+  await choose(page, '[data-test=trigger-date-field]', '(payment_due)')
+  await page.fill('[data-test=trigger-offset]', '-3d')
+  await choose(page, '[data-test=action-type-0]', 'Notify users')
+  await page.fill('[data-test=action-to-0]', '[owner]')
+  await page.fill('[data-test=action-msg-en-0]', 'Payment of {{title}} is due in 3 days')
+  await page.click('[data-test=save-rule]')
+  await page.waitForURL(/\/builder\/workflows\/remind_payment$/)
+  const saved = (await api(page, 'GET', '/api/workflows/remind_payment')).body
+  assert.deepEqual(saved.trigger, { type: 'date', field: 'payment_due', offset: '-3d' })
+
+  await page.goto(server.url + '/builder/workflows/new')
+  await page.waitForSelector('[data-test=rule-name]')
+  await page.fill('[data-test=rule-name]', 'weekly_nudge')
+  await choose(page, '[data-test=rule-entity]', '(opportunity)')
+  await page.locator('[data-test=trigger-type] label', { hasText: 'On a schedule' }).click()
+  // A cron expression the server cannot read is shown at the trigger.
+  await page.fill('[data-test=trigger-cron]', '0 9 * * 8')
+  await choose(page, '[data-test=action-type-0]', 'Notify users')
+  await page.fill('[data-test=action-to-0]', '[owner]')
+  await page.fill('[data-test=action-msg-en-0]', 'Time to review {{name}}')
+  await page.click('[data-test=save-rule]')
+  await until(async () => (await page.locator('[data-test=trigger]').innerText()).match(/cron/i), 'the cron error at the trigger')
+  assert.equal((await api(page, 'GET', '/api/workflows/weekly_nudge')).status, 404, 'nothing was saved')
+  await page.fill('[data-test=trigger-cron]', '0 9 * * 1')
+  await page.click('[data-test=save-rule]')
+  await page.waitForURL(/\/builder\/workflows\/weekly_nudge$/)
+  const weekly = (await api(page, 'GET', '/api/workflows/weekly_nudge')).body
+  assert.equal(weekly.trigger.type, 'schedule')
+  assert.equal(weekly.trigger.cron, '0 9 * * 1')
+  await page.context().close()
+})
+
 test('a webhook: its secret never shown back and kept on save, its calls signed; a failed call sent again; a rule switched off in the list', async () => {
   // A receiver on loopback that refuses the first call and takes the others.
   const hits = []

@@ -79,8 +79,8 @@ test("the server's errors by pointer, with the place inside the expression", () 
 })
 
 test('offsets and cron schedules as the editor checks them', () => {
-  for (const ok of ['3d', '-1d', '2h', '-30m', '-7d']) assert.ok(offsetRE.test(ok), ok)
-  for (const bad of ['3', 'd', '1.5d', '3w', '--1d', '']) assert.ok(!offsetRE.test(bad), bad)
+  for (const ok of ['3d', '-1d', '2h', '-30m', '-7d', '0', '0m', '2w', '+1d']) assert.ok(offsetRE.test(ok), ok)
+  for (const bad of ['3', 'd', '1.5d', '3y', '--1d', '', '1 d']) assert.ok(!offsetRE.test(bad), bad)
   assert.ok(cronRE.test('0 9 * * 1-5'))
   assert.ok(!cronRE.test('0 9 * *'))
 })

@@ -200,7 +200,7 @@ export function under(errs: Record<string, string>, path: string): string {
 // versionOf reads a version from an ETag ("3" or W/"3").
 export const versionOf = (etag: string | null) => Number((etag || '').replace(/\D/g, '')) || 0
 
-export const offsetRE = /^-?\d{1,5}[dhm]$/
+export const offsetRE = /^(0|[+-]?\d{1,7}[mhdw])$/
 export const cronRE = /^\S+(\s+\S+){4}$/
 export const nameRE = /^[a-z][a-z0-9_]{0,62}$/
 
