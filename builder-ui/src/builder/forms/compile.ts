@@ -298,7 +298,8 @@ export function rulesToLayout(e: EntityDef, rules: any[], soleTab: MorphMeta | u
       if (kindOf(pane) !== 'tab') { problems.push({ rule: pane._fc_id, message: t('forms.problems.notHere') }); continue }
       const tp = `/tabs/${tabs.length}`
       origins[tp] = pane._fc_id
-      const tb = tabOf(pane.morph, pane.name || `tab${tabs.length + 1}`, pane.props?.label)
+      // A tab of the layout keeps its own label (or none: the strip shows its id); one added on the canvas has its strip's.
+      const tb = tabOf(pane.morph, pane.name || `tab${tabs.length + 1}`, pane.morph ? undefined : pane.props?.label)
       tb.sections = sections(pane.children, tp)
       tabs.push(tb)
     }
