@@ -214,6 +214,32 @@ test('an entity of 150 fields opens in the form designer', async () => {
   await page.context().close()
 })
 
+test('a layout of tabs, sections and rows of columns larger than the first screen comes back whole from the canvas', async () => {
+  const page = await newPage(browser, server)
+  await signIn(page, server, 'admin@localhost')
+  await setLanguage(page, 'en')
+  const k = i => `f${String(i).padStart(3, '0')}`
+  const rows = (from, to, span) => Array.from({ length: to - from }, (_, i) => ({ cols: [{ span, field: k(from + i) }] }))
+  const layout = { tabs: [
+    { id: 'first', label: { en: 'First', 'zh-CN': '第一' }, sections: [{ id: 'a', label: { en: 'A', 'zh-CN': '甲' }, rows: rows(1, 31, 12) }] },
+    { id: 'second', label: { en: 'Second', 'zh-CN': '第二' }, visibleWhen: 'f001 != nil', sections: [
+      { id: 'b', rows: [{ cols: [{ span: 8, field: k(31) }, { span: 8, text: { en: 'Note', 'zh-CN': '注' } }, { span: 8, field: k(32) }] }, ...rows(33, 60, 24)] },
+      { id: 'c', label: { en: 'C', 'zh-CN': '丙' }, visibleWhen: "f005 == 'a'", rows: rows(60, 90, 6) },
+    ] },
+  ] }
+  const put = await api(page, 'PUT', '/api/entities/wide/layouts/default', layout)
+  assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body))
+  await openDesigner(page, 'wide')
+  assert.equal(await page.locator('[data-test=layout-losses]').count(), 0)
+  await page.click('[data-test=save-draft]')
+  await page.waitForFunction(() => /Draft/.test(document.querySelector('[data-test=layout-status]')?.innerText || ''))
+  const draft = (await api(page, 'GET', '/api/entities/wide/layouts/default/draft')).body
+  const strip = d => d.tabs.map(t => ({ ...t, sections: t.sections.map(s => ({ ...s })) }))
+  assert.deepEqual(strip(draft), strip(layout))
+  await api(page, 'DELETE', '/api/entities/wide/layouts/default/draft', null, { 'If-Match': `"${draft.version}"` })
+  await page.context().close()
+})
+
 test('the designer in Chinese, at phone width, and its accessibility', async () => {
   const page = await newPage(browser, server, { locale: 'zh-CN' })
   await signIn(page, server, 'admin@localhost')
