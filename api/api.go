@@ -199,6 +199,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/entities/:name", s.getEntity},
 		{"PUT", "/api/entities/:name", s.putEntity},
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
+		{"POST", "/api/entities/:name/rename", s.renameEntity},
 		{"POST", "/api/entities/:name/plan", s.planEntity},
 		{"POST", "/api/entities/:name/indexes/advice", s.adviseIndex},
 		{"GET", "/api/entities/:name/recompute", s.recomputeStatus},

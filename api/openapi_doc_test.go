@@ -209,6 +209,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/audit":                                      {"get:auditLog"},
 			"/api/entities/{name}/layouts":                    {"get:listLayouts"},
 			"/api/entities/{name}/plan":                       {"post:planEntity"},
+			"/api/entities/{name}/rename":                     {"post:renameEntity"},
 			"/api/entities/{name}/indexes/advice":             {"post:adviseIndex"},
 			"/api/entities/{name}/layouts/{id}":               {"delete:deleteLayout", "get:getLayout", "put:putLayout"},
 			"/api/entities/{name}/layouts/{id}/draft":         {"delete:deleteLayoutDraft", "get:getLayoutDraft", "put:putLayoutDraft"},

@@ -73,6 +73,11 @@ func (e *Engine) PutEntity(ctx context.Context, actor Actor, name string, doc []
 
 	e.defMu.Lock()
 	defer e.defMu.Unlock()
+	return e.putEntityLocked(ctx, actor, name, ent, o)
+}
+
+// putEntityLocked is PutEntity of a parsed definition; the caller holds defMu.
+func (e *Engine) putEntityLocked(ctx context.Context, actor Actor, name string, ent *schema.Entity, o saveOptions) (SaveResult, error) {
 	cur := e.catalog.Load()
 	errs := ent.CheckRefs(func(n string) bool { return n == name || cur.entities[n] != nil })
 	if errs = append(errs, cur.checkCalendars(ent)...); len(errs) > 0 {
@@ -265,6 +270,11 @@ func (e *Engine) DeleteEntity(ctx context.Context, actor Actor, name string, opt
 	o := saveOpts(opts)
 	e.defMu.Lock()
 	defer e.defMu.Unlock()
+	return e.deleteEntityLocked(ctx, actor, name, o)
+}
+
+// deleteEntityLocked is DeleteEntity; the caller holds defMu.
+func (e *Engine) deleteEntityLocked(ctx context.Context, actor Actor, name string, o saveOptions) error {
 	cur := e.catalog.Load()
 	if cur.entities[name] == nil {
 		return errUnknownEntity(name)

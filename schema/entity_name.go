@@ -72,3 +72,7 @@ func ParseNamed(name string, doc []byte) (*Entity, error) {
 // isURI reports whether an $id identifies a document rather than naming an
 // entity: it has a scheme ("https:", "urn:") or is a path.
 func isURI(id string) bool { return strings.ContainsAny(id, ":/") }
+
+// ValidEntityName reports whether name can name an entity: a lower-case
+// letter, then a-z, 0-9 and _, at most 40 in all.
+func ValidEntityName(name string) bool { return nameRE.MatchString(name) }

@@ -125,6 +125,7 @@ test('a team under 华东销售部 and a user in it', async () => {
   // The new team is shown inside its parent's node.
   assert.ok(await page.locator('[data-team=华东销售部]').locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " el-tree-node ")][1]').locator('[data-team=苏州销售组]').count() === 1)
   await shot(page, 'builder-access-teams-desktop')
+  assert.deepEqual(await axe(page), [], 'axe on the teams tree')
 
   await page.goto(server.url + '/builder/users')
   await page.click('[data-test=new-user]')
@@ -132,6 +133,7 @@ test('a team under 华东销售部 and a user in it', async () => {
   await page.fill('[data-test=user-email]', 'not-an-email')
   await page.click('[data-test=save-user]')
   await page.waitForSelector('[data-test=user-dialog] .el-form-item.is-error')
+  assert.deepEqual(await axe(page), [], 'axe on the user dialog with an error')
   await page.fill('[data-test=user-email]', 'zhou.rep@example.com')
   await pick(page, '[data-test=user-team]', '苏州销售组')
   await pick(page, '[data-test=user-roles]', '销售代表')
@@ -142,6 +144,7 @@ test('a team under 华东销售部 and a user in it', async () => {
   assert.equal(zhou.team, suzhou.id)
   assert.deepEqual(zhou.roles, ['sales_rep'])
   await shot(page, 'builder-access-users-desktop')
+  assert.deepEqual(await axe(page), [], 'axe on the users list')
   // "View as" from a user, and back to the users.
   await page.click('[data-test="view-as-zhou.rep@example.com"]')
   await page.waitForSelector('[data-test=view-as-banner]')
@@ -151,7 +154,7 @@ test('a team under 华东销售部 and a user in it', async () => {
   assert.equal(await page.locator('[data-test=view-as-banner]').count(), 0)
   await page.context().close()
 
-  // Phone width: the users and teams screens do not scroll sideways.
+  // Phone width: the users and teams screens do not scroll sideways; axe-core finds nothing serious there either.
   const phone = await admin({ phone: true, lang: 'zh-CN', locale: 'zh-CN' })
   for (const [path, name] of [['/builder/users', 'users'], ['/builder/teams', 'teams']]) {
     await phone.goto(server.url + path)
@@ -160,6 +163,7 @@ test('a team under 华东销售部 and a user in it', async () => {
     const w = await sideways(phone)
     assert.ok(w.scrollWidth <= 390, `${name} at phone width: ${JSON.stringify(w)}`)
     await shot(phone, `builder-access-${name}-phone`)
+    assert.deepEqual(await axe(phone), [], `axe on ${name} at phone width`)
   }
   await phone.context().close()
 })

@@ -136,6 +136,24 @@ test('an analyst creates 会员 with a phone, a level, a date and an account; it
   assert.deepEqual(def.properties.card_no['x-autonumber'], { prefix: 'VIP-', digits: 6 })
   assert.deepEqual(def.required, ['name', 'level'])
   assert.deepEqual(def['x-indexes'], [['level', '-joined']])
+  // Its icon beside its name in the navigation.
+  assert.equal(await page.locator('nav.side a[data-entity=member] .el-icon svg').count(), 1)
+
+  // No records yet: it can be renamed (and is, there and back); the navigation follows.
+  const renameTo = async (from, to) => {
+    await page.click('[data-test=rename-entity]')
+    await page.fill('.el-message-box input', to)
+    await page.click('.el-message-box__btns .el-button--primary')
+    await page.waitForFunction(to => location.pathname === `/builder/entities/${to}`, to)
+    await page.waitForSelector(`nav.side a[data-entity=${to}]`)
+    assert.equal(await page.locator(`nav.side a[data-entity=${from}]`).count(), 0)
+    assert.equal((await api(page, 'GET', `/api/entities/${from}`)).status, 404)
+    await page.waitForSelector('[data-test=rename-entity]')
+  }
+  await page.waitForSelector('[data-test=rename-entity]')
+  await renameTo('member', 'club_member')
+  assert.equal((await api(page, 'GET', '/api/entities/club_member')).body.properties.account['x-ref'], 'account')
+  await renameTo('club_member', 'member')
 
   const acc = (await api(page, 'GET', '/api/records/account?limit=1')).body.items[0]
   await page.click('nav.side a[data-entity=member]')
@@ -146,7 +164,24 @@ test('an analyst creates 会员 with a phone, a level, a date and an account; it
   assert.equal(created.body.card_no, 'VIP-000001')
   await page.reload()
   await page.waitForFunction(() => document.querySelector('[data-test=record-table] tbody')?.innerText.includes('王芳'))
+  // On the record page the level is a tag in its option's colour.
+  await page.goto(`${server.url}/e/member/${created.body.id}`)
+  const tag = page.locator('[data-field=level] .option-tag[data-value=gold]')
+  await tag.waitFor()
+  assert.equal(await tag.evaluate(el => getComputedStyle(el).backgroundColor.replace(/\s/g, '')), hexToRgb(def.properties.level['x-colors'].gold))
+  // With a record its name is fixed: no rename any more, and the server refuses one.
+  await page.goto(server.url + '/builder/entities/member')
+  await page.waitForFunction(() => /fixed once the entity has records/.test(document.querySelector('.head-grid')?.innerText || ''))
+  assert.equal(await page.locator('[data-test=rename-entity]').count(), 0)
+  const refused = await api(page, 'POST', '/api/entities/member/rename', { name: 'vip_member' })
+  assert.equal(refused.status, 409)
+  assert.equal(refused.body.fields[0].code, 'has_records')
 })
+
+function hexToRgb(h) {
+  const n = parseInt(h.slice(1), 16)
+  return `rgb(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255})`
+}
 
 test('removing a field that holds values shows how many records hold them before it is saved', async () => {
   const page = await newPage(browser, server)

@@ -57,9 +57,11 @@ function label(l: Label | undefined): I18nText | undefined {
   return out
 }
 
-// fieldRule is how a field looks on the canvas: its label and a box (the canvas is laid out, not filled in; the
-// preview shows the end user's widgets). One light input for every type keeps a form of 150 fields quick to open.
-// widthHint shows a flat item's width on the canvas.
+// fieldRule is how a field looks on the canvas: its label and an empty box (the canvas is laid out, not filled in;
+// the preview shows the end user's widgets). One light component for every type (CANVAS_FIELD, no form item, no
+// input, no value of its own) keeps a form of 150 fields quick to open. widthHint shows a flat item's width.
+export const CANVAS_FIELD = 'MorphCanvasField'
+
 export function widthHint(meta: MorphMeta): Record<string, string> {
   const span = meta.span && meta.span < 24 ? meta.span : 24
   return { width: `${Math.round((span / 24) * 1000) / 10}%` }
@@ -67,11 +69,16 @@ export function widthHint(meta: MorphMeta): Record<string, string> {
 
 export function fieldRule(f: FieldDef, meta: MorphMeta = {}): any {
   return {
-    wrap: { style: widthHint(meta) },
-    type: 'input', field: f.key, title: text(f.label), _fc_drag_tag: fieldTag(f.key), $required: f.required,
-    info: meta.help ? text(meta.help) : '', props: { readonly: true, type: f.type === 'textarea' || f.type === 'json' ? 'textarea' : 'text' },
+    type: CANVAS_FIELD, _fc_drag_tag: fieldTag(f.key), style: widthHint(meta),
+    props: { fieldKey: f.key, label: text(f.label), required: !!f.required, help: meta.help ? text(meta.help as Label) : '', multiline: f.type === 'textarea' || f.type === 'json' },
     morph: { ...meta },
   }
+}
+
+// fieldKeyOf answers the entity field a canvas rule of kind 'field' stands for.
+export function fieldKeyOf(r: any): string {
+  const tag = r?._fc_drag_tag || r?.type
+  return typeof tag === 'string' && tag.startsWith('mf_') ? tag.slice(3) : r?.props?.fieldKey || r?.field || ''
 }
 
 export function textRule(meta: MorphMeta): any {
@@ -89,36 +96,55 @@ export function tabRule(meta: MorphMeta, children: any[]): any {
   return { type: TAB, _fc_drag_tag: TAB, props: { label: text(meta.label as Label) || meta.id, name: meta.id }, children, morph: { ...meta } }
 }
 
+// A part of a layout document the canvas cannot show, at its JSON pointer: saving the canvas would drop it, so the
+// designer says so first. kind: 'unknownField' (a field the entity does not have), 'twice' (a field placed again),
+// 'empty' (a column of neither field nor text), 'fieldAndText' (a column of both: the text is dropped),
+// 'textCondition' (requiredWhen / readOnlyWhen on a text: dropped).
+export interface Loss { path: string; kind: 'unknownField' | 'twice' | 'empty' | 'fieldAndText' | 'textCondition'; field?: string }
+
 // The tab a layout of one tab keeps out of sight: the canvas shows its sections without a tab strip.
-export interface Compiled { rules: any[]; soleTab?: MorphMeta }
+export interface Compiled { rules: any[]; soleTab?: MorphMeta; losses: Loss[] }
 
 export function layoutToRules(e: EntityDef, layout: Layout): Compiled {
-  const col = (c: LayoutCol): any => {
+  const losses: Loss[] = []
+  const seen = new Set<string>()
+  const col = (c: LayoutCol, path: string): any => {
     const meta: MorphMeta = {}
     for (const k of ['visibleWhen', 'requiredWhen', 'readOnlyWhen'] as const) if (c[k]) meta[k] = c[k]
     if (c.help) meta.help = label(c.help)
     if ((c as any).placeholder) meta.placeholder = label((c as any).placeholder)
     let item: any = null
-    if (c.field && e.byKey[c.field]) item = fieldRule(e.byKey[c.field], meta)
-    else if (c.text) item = textRule({ ...meta, text: label(c.text) })
+    if (c.field) {
+      if (!e.byKey[c.field]) losses.push({ path: `${path}/field`, kind: 'unknownField', field: c.field })
+      else if (seen.has(c.field)) losses.push({ path: `${path}/field`, kind: 'twice', field: c.field })
+      else {
+        seen.add(c.field)
+        item = fieldRule(e.byKey[c.field], meta)
+        if (c.text) losses.push({ path: `${path}/text`, kind: 'fieldAndText', field: c.field })
+      }
+    } else if (c.text) {
+      item = textRule({ ...meta, text: label(c.text) })
+      if (c.requiredWhen || c.readOnlyWhen) losses.push({ path: `${path}/${c.requiredWhen ? 'requiredWhen' : 'readOnlyWhen'}`, kind: 'textCondition' })
+    } else losses.push({ path, kind: 'empty' })
     if (!item) return null
     return { type: COL, _fc_drag_tag: COL, props: { span: c.span || 24 }, children: [item] }
   }
-  const sections = (t: Layout['tabs'][number]) => t.sections.map((s, i) => sectionRule(
+  const sections = (t: Layout['tabs'][number], ti: number) => t.sections.map((s, i) => sectionRule(
     { id: s.id || `section${i + 1}`, label: label(s.label), ...(s.visibleWhen ? { visibleWhen: s.visibleWhen } : {}) },
-    s.rows.flatMap(r => r.cols.map((c, j) => {
-      const x = col(c)
+    s.rows.flatMap((r, ri) => { let first = true; return r.cols.map((c, j) => {
+      const x = col(c, `/tabs/${ti}/sections/${i}/rows/${ri}/cols/${j}`)
       if (!x) return null
       const item = x.children[0]
-      item.morph = { ...item.morph, span: c.span || 24, ...(j === 0 ? { newRow: true } : {}) }
-      if (item.wrap) item.wrap.style = widthHint(item.morph)
-      else item.style = { ...item.style, ...widthHint(item.morph) }
+      item.morph = { ...item.morph, span: c.span || 24, ...(first ? { newRow: true } : {}) }
+      first = false
+      item.style = { ...item.style, ...widthHint(item.morph) }
       return item
-    }).filter(Boolean))))
+    }) }).filter(Boolean)))
   const tabMeta = (t: Layout['tabs'][number]): MorphMeta => ({ id: t.id, label: label(t.label), ...((t as any).visibleWhen ? { visibleWhen: (t as any).visibleWhen } : {}) })
-  if (layout.tabs.length === 1) return { rules: sections(layout.tabs[0]), soleTab: tabMeta(layout.tabs[0]) }
+  if (layout.tabs.length === 1) return { rules: sections(layout.tabs[0], 0), soleTab: tabMeta(layout.tabs[0]), losses }
   return {
-    rules: [{ type: TABS, _fc_drag_tag: TABS, style: { width: '100%' }, props: { modelValue: layout.tabs[0]?.id }, children: layout.tabs.map(t => tabRule(tabMeta(t), sections(t))) }],
+    rules: [{ type: TABS, _fc_drag_tag: TABS, style: { width: '100%' }, props: { modelValue: layout.tabs[0]?.id }, children: layout.tabs.map((t, i) => tabRule(tabMeta(t), sections(t, i))) }],
+    losses,
   }
 }
 
@@ -162,7 +188,7 @@ export function rulesToLayout(e: EntityDef, rules: any[], soleTab: MorphMeta | u
     const m: MorphMeta = r.morph || {}
     switch (kindOf(r)) {
       case 'field': {
-        const key = r.field
+        const key = fieldKeyOf(r)
         if (!e.byKey[key]) { problems.push({ rule: r._fc_id, message: t('forms.problems.unknownField', { field: key }) }); return null }
         if (placed.has(key)) { problems.push({ rule: r._fc_id, message: t('forms.problems.twice', { field: text(e.byKey[key].label) }) }); return null }
         placed.set(key, r._fc_id)
@@ -272,7 +298,8 @@ export function rulesToLayout(e: EntityDef, rules: any[], soleTab: MorphMeta | u
       if (kindOf(pane) !== 'tab') { problems.push({ rule: pane._fc_id, message: t('forms.problems.notHere') }); continue }
       const tp = `/tabs/${tabs.length}`
       origins[tp] = pane._fc_id
-      const tb = tabOf(pane.morph, pane.name || `tab${tabs.length + 1}`, pane.props?.label)
+      // A tab of the layout keeps its own label (or none: the strip shows its id); one added on the canvas has its strip's.
+      const tb = tabOf(pane.morph, pane.name || `tab${tabs.length + 1}`, pane.morph ? undefined : pane.props?.label)
       tb.sections = sections(pane.children, tp)
       tabs.push(tb)
     }
@@ -300,7 +327,38 @@ export function originOf(origins: Origins, pointer: string): { rule?: string; pa
 // placedFields lists the entity fields the canvas holds.
 export function placedFields(rules: any[]): Set<string> {
   const out = new Set<string>()
-  const walk = (rs: any[]) => { for (const r of rs || []) if (r && typeof r === 'object') { if (kindOf(r) === 'field' && r.field) out.add(r.field); walk(r.children) } }
+  const walk = (rs: any[]) => { for (const r of rs || []) if (r && typeof r === 'object') { if (kindOf(r) === 'field' && fieldKeyOf(r)) out.add(fieldKeyOf(r)); walk(r.children) } }
   walk(rules)
   return out
+}
+
+// A part of the canvas put on it after the first paint: rules to append, in order, into the container whose _fc_id is
+// parent (none: the canvas itself).
+export interface Slice { parent?: string; rules: any[] }
+
+// splitCanvas keeps the first `first` items (fields and texts, in reading order) of compiled rules, with every
+// container they are in, and answers the rest as slices of at most `chunk` rules to append afterwards, in order. A
+// canvas of many fields shows its first screen at once and fills the rest in the frames after. Containers get an
+// _fc_id (the designer keeps one it is given) so that later slices find them. rules are changed in place.
+export function splitCanvas(rules: any[], first: number, chunk = 25): { head: any[]; rest: Slice[] } {
+  let n = 0
+  let budget = first
+  const rest: Slice[] = []
+  const push = (parent: string | undefined, rs: any[]) => {
+    for (let i = 0; i < rs.length; i += chunk) rest.push({ parent, rules: rs.slice(i, i + chunk) })
+  }
+  const walk = (list: any[], parent: string | undefined): any[] => {
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]
+      if (!r || typeof r !== 'object') continue
+      const k = kindOf(r)
+      if (budget <= 0) { push(parent, list.slice(i)); return list.slice(0, i) }
+      if (k === 'field' || k === 'text') { budget--; continue }
+      if (!r._fc_id) r._fc_id = `id_morph${++n}`
+      if (Array.isArray(r.children)) r.children = walk(r.children, r._fc_id)
+    }
+    return list
+  }
+  const head = walk(rules, undefined)
+  return { head, rest }
 }

@@ -31,6 +31,12 @@ export const en = {
       rowWidth: 'The columns of this row span {n} of 24', tabsTop: 'Tabs go at the top of the form, not inside a section',
       oneTabs: 'A form has one set of tabs', requiredMissing: '{field} is required: the form must show it',
     },
+    losses: {
+      title: 'This layout holds parts the designer cannot show; saving it here drops them:',
+      unknownField: 'the entity has no field {field}', twice: '{field} is placed a second time', empty: 'a column of neither field nor text',
+      fieldAndText: 'a column of both a field ({field}) and a text: the text', textCondition: 'a text cannot be required or read-only: the condition',
+      confirm: 'Saving drops what the designer cannot show:', drop: 'Save without them',
+    },
   },
 }
 
@@ -65,6 +71,12 @@ export const zh: typeof en = {
       notHere: '此处不能使用该元素', span: '一列占 1 到 24 格', oneper: '一列只放一个字段或一段文字：请为其余的各建一列',
       rowWidth: '此行各列共占 {n} 格，最多 24 格', tabsTop: '页签组只能放在表单顶层，不能放在分区内',
       oneTabs: '一个表单只有一组页签', requiredMissing: '{field} 是必填字段：表单必须包含它',
+    },
+    losses: {
+      title: '此布局包含设计器无法显示的部分，在此保存会丢弃它们：',
+      unknownField: '实体没有字段 {field}', twice: '{field} 被再次放置', empty: '既无字段也无文字的列',
+      fieldAndText: '同时有字段（{field}）和文字的列：其中的文字', textCondition: '文字不能设为必填或只读：该条件',
+      confirm: '保存将丢弃设计器无法显示的部分：', drop: '不保留它们并保存',
     },
   },
 }
