@@ -48,7 +48,9 @@ type directory struct {
 	managers map[string]string
 }
 
-func (d *directory) Manager(_ context.Context, user string) (string, error) { return d.managers[user], nil }
+func (d *directory) Manager(_ context.Context, user string) (string, error) {
+	return d.managers[user], nil
+}
 
 func (d *directory) User(_ context.Context, id string) (roles []string, team string, found bool, err error) {
 	for r, us := range d.roles {
