@@ -40,7 +40,7 @@ test('an analyst adds a validation rule and a default expression to contacts', a
   await page.click('[data-field=wechat] .frow-main')
   await page.locator('[data-test=default-kind] label', { hasText: 'An expression' }).click()
   await page.fill('#field-default-expr', 'mobil')
-  await page.waitForFunction(() => /mobil/.test(document.querySelector('[data-settings=wechat] .default.is-error')?.innerText || ''))
+  await page.waitForFunction(() => /mobil/.test(document.querySelector('[data-settings=wechat] .default-expr.is-error')?.innerText || ''))
   await page.fill('#field-default-expr', 'mobile')
   await page.waitForFunction(() => /valid/.test(document.querySelector('[data-test=default-state]')?.innerText || ''))
   const violations = await axe(page)

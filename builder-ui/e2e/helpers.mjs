@@ -119,6 +119,22 @@ export async function choose(page, trigger, option) {
   }
 }
 
+// drag moves the mouse from the middle of from to the middle of to in small steps, as a hand does: Sortable (the
+// kanban) decides where a card goes from the moves it sees, and one jump can leave it where it was.
+export async function drag(page, from, to) {
+  const a = await from.boundingBox()
+  const b = await to.boundingBox()
+  if (!a || !b) throw new Error('drag: an element is not on the screen')
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2)
+  await page.mouse.down()
+  const steps = 12
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(a.x + a.width / 2 + (b.x + b.width / 2 - a.x - a.width / 2) * i / steps,
+      a.y + a.height / 2 + (b.y + Math.min(b.height / 2, 40) - a.y - a.height / 2) * i / steps)
+  }
+  await page.mouse.up()
+}
+
 export async function shot(page, name) {
   mkdirSync(shotsDir, { recursive: true })
   await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true })

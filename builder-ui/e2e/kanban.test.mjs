@@ -2,7 +2,7 @@
 // condition of the layout: negotiation needs an expected close date) snaps back with the server's reason.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, sideways, choose, axe } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, sideways, choose, axe, drag } from './helpers.mjs'
 
 let server, browser
 before(async () => { server = await startMorph({ demo: 20 }); browser = await launch() })
@@ -27,7 +27,7 @@ test('a rep drags an opportunity to another stage; a refused move snaps back wit
   assert.equal(await page.locator(`${col('lead')} .kcard[data-id="${id}"]`).count(), 1)
 
   // Allowed: lead → qualified.
-  await card.dragTo(page.locator(col('qualified')))
+  await drag(page, card, page.locator(col('qualified')))
   await page.waitForFunction(([id]) => document.querySelector(`.cards[data-col="qualified"] .kcard[data-id="${id}"]`), [id])
   await page.waitForSelector('.el-message--success')
   let rec = await api(page, 'GET', `/api/records/opportunity/${id}`)
@@ -35,7 +35,7 @@ test('a rep drags an opportunity to another stage; a refused move snaps back wit
   assert.equal(rec.body.version, 2)
 
   // Refused: negotiation needs an expected close date (the layout's requiredWhen, enforced by the server).
-  await card.dragTo(page.locator(col('negotiation')))
+  await drag(page, card, page.locator(col('negotiation')))
   const refusal = page.locator('.kanban-refused')
   await refusal.waitFor()
   assert.match(await refusal.innerText(), /refused/i)
@@ -50,7 +50,7 @@ test('a rep drags an opportunity to another stage; a refused move snaps back wit
   const other = await api(page, 'PATCH', `/api/records/opportunity/${id}`, { next_step: 'Call back' }, { 'If-Match': '"2"' })
   assert.equal(other.status, 200)
   await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 15000 }).catch(() => {})
-  await card.dragTo(page.locator(col('proposal')))
+  await drag(page, card, page.locator(col('proposal')))
   await page.waitForFunction(() => document.querySelectorAll('.kanban-refused').length > 0)
   await page.waitForFunction(([id]) => document.querySelector(`.cards[data-col="qualified"] .kcard[data-id="${id}"]`), [id])
   rec = await api(page, 'GET', `/api/records/opportunity/${id}`)

@@ -167,7 +167,7 @@ export function newRule(): RuleModel {
 // Keys of a property that the designer writes; the rest of a saved property is kept while its type stays.
 const managed = ['type', 'x-type', 'x-label', 'enum', 'items', 'uniqueItems', 'x-options', 'x-colors', 'x-ref',
   'x-many', 'x-currency', 'x-region', 'x-autonumber', 'x-expr', 'format', 'default', 'x-unique', 'x-indexed',
-  'x-personal', 'maxLength', 'minimum', 'maximum', 'readOnly', 'x-rollup', 'x-default-expr']
+  'x-personal', 'maxLength', 'minimum', 'maximum', 'x-rollup', 'x-default-expr']
 
 function label(en: string, zh: string): Record<string, string> | undefined {
   const l: Record<string, string> = {}
