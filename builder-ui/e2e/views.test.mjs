@@ -6,7 +6,7 @@
 // the view, shows option colours as tags and an empty state; viewing as another user offers no view saving.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMorph, launch, newPage, signIn, api, shot, sideways, axe, choose } from './helpers.mjs'
+import { startMorph, launch, newPage, signIn, api, shot, sideways, axe, choose, drag } from './helpers.mjs'
 
 let server, browser, adminEmail
 before(async () => {
@@ -173,13 +173,13 @@ test('a kanban grouped by a user field has a column per user and one for no owne
   const heads = await page.locator('[data-test=kanban] .column header > span:first-child').allInnerTexts()
   assert.deepEqual(heads, [...[a.name, b.name].sort((x, y) => x.localeCompare(y)), 'No owner'])
   assert.equal(await page.locator(`.cards[data-col="${a.id}"] .kcard[data-id="${made.body.id}"]`).count(), 1)
-  await card.dragTo(page.locator(`.cards[data-col="${b.id}"]`))
+  await drag(page, card, page.locator(`.cards[data-col="${b.id}"]`))
   await page.waitForSelector('.el-message--success')
   let rec = await api(page, 'GET', `/api/records/opportunity/${made.body.id}`)
   assert.equal(rec.body.owner, b.id)
   // Dropped on "No owner", the card's owner is cleared; the column reads records without one.
   await page.locator('.el-message--success').first().waitFor({ state: 'detached', timeout: 15000 }).catch(() => {})
-  await card.dragTo(page.locator('.cards[data-col=""]'))
+  await drag(page, card, page.locator('.cards[data-col=""]'))
   await page.waitForSelector('.el-message--success')
   rec = await api(page, 'GET', `/api/records/opportunity/${made.body.id}`)
   assert.equal(rec.body.owner ?? null, null, JSON.stringify(rec.body))
