@@ -38,7 +38,7 @@ test: vet build
 test-e2e:
 	node --test --test-concurrency=1 builder-ui/e2e/
 
-# The MongoDB adapter's tests, the API scenarios, the workflow queue and the binary's crash tests against FerretDB v2 on
+# The MongoDB adapter's tests, the API scenarios, the workflow queue, SLA policies and the binary's crash tests against FerretDB v2 on
 # PostgreSQL (DocumentDB), started for the run from ../shared/tools/mongo-compat
 # (MONGO_COMPAT=dir names another place) and stopped after it.
 test-mongo-compat:
