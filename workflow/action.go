@@ -293,26 +293,28 @@ func (s *Service) managerOf(ctx context.Context) func(string) string {
 // fields (engine.FieldView); nil — as stored — for an id the directory
 // does not know, which no one can sign in as.
 func (s *Service) recipientView(ctx context.Context, id, entity string) func(string, any) (any, bool) {
-	if s.opts.Directory == nil {
+	a, found := s.user(ctx, id)
+	if !found {
 		return nil
 	}
-	roles, team, found, err := s.opts.Directory.User(ctx, id)
-	if err != nil || !found {
-		if err != nil {
-			s.log.Warn("workflow: look up a user", "user", id, "err", err)
-		}
-		return nil
-	}
-	return s.eng.FieldView(engine.Actor{ID: id, Roles: roles, Team: team}, entity)
+	return s.eng.FieldView(a, entity)
 }
 
 // writer is the user whose write set the item off, with the roles and team
 // that `user` in the rule's expressions reads (only the id when the
 // directory does not know it).
 func (s *Service) writer(ctx context.Context, id string) engine.Actor {
-	a := engine.Actor{ID: id}
+	a, _ := s.user(ctx, id)
+	return a
+}
+
+// user is the actor of a user id with the roles and team the directory
+// gives (found false, and only the id, when it knows none; a failed
+// lookup is logged).
+func (s *Service) user(ctx context.Context, id string) (a engine.Actor, found bool) {
+	a = engine.Actor{ID: id}
 	if s.opts.Directory == nil || id == "" {
-		return a
+		return a, false
 	}
 	roles, team, found, err := s.opts.Directory.User(ctx, id)
 	if err != nil {
@@ -321,5 +323,5 @@ func (s *Service) writer(ctx context.Context, id string) engine.Actor {
 	if found {
 		a.Roles, a.Team = roles, team
 	}
-	return a
+	return a, found
 }

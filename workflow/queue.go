@@ -260,18 +260,14 @@ func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error)
 	for i, c := range cands {
 		ids[i] = c.entry.ID + "-" + c.rule
 	}
-	have, err := s.st.GetMany(ctx, collQueue, ids)
+	queued, err := s.queued(ctx, ids)
 	if err != nil {
-		return 0, fmt.Errorf("workflow: read queue: %w", err)
-	}
-	queued := make(map[string]bool, len(have))
-	for _, h := range have {
-		queued[h.ID] = true
+		return 0, err
 	}
 	now := engine.FormatTime(s.opts.Now())
 	n := planned
 	for i, c := range cands {
-		if queued[ids[i]] {
+		if _, ok := queued[ids[i]]; ok {
 			continue
 		}
 		d := map[string]any{"rule": c.rule, "entity": c.entry.Entity, "record": c.entry.Record, "entry": c.entry.ID,
@@ -306,6 +302,19 @@ func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error)
 		}
 	}
 	return n, nil
+}
+
+// queued reads the queue's items of ids that exist, by id.
+func (s *Service) queued(ctx context.Context, ids []string) (map[string]store.Record, error) {
+	have, err := s.st.GetMany(ctx, collQueue, ids)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: read queue: %w", err)
+	}
+	byID := make(map[string]store.Record, len(have))
+	for _, h := range have {
+		byID[h.ID] = h
+	}
+	return byID, nil
 }
 
 func eventOf(action string) string {

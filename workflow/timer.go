@@ -174,13 +174,9 @@ func (s *Service) planDates(ctx context.Context, entries []engine.AuditEntry, ru
 	for i, a := range entries {
 		ids[i] = dateItemID(rules[i].Name, a.Record)
 	}
-	have, err := s.st.GetMany(ctx, collQueue, ids)
+	byID, err := s.queued(ctx, ids)
 	if err != nil {
-		return 0, fmt.Errorf("workflow: read timers: %w", err)
-	}
-	byID := make(map[string]store.Record, len(have))
-	for _, h := range have {
-		byID[h.ID] = h
+		return 0, err
 	}
 	n := 0
 	for i, a := range entries {
@@ -377,13 +373,9 @@ func (s *Service) planDatePage(ctx context.Context, r *Rule, after string) (n in
 			dues[rec.ID] = due
 		}
 	}
-	have, err := s.st.GetMany(ctx, collQueue, ids)
+	byID, err := s.queued(ctx, ids)
 	if err != nil {
-		return 0, "", fmt.Errorf("workflow: read timers: %w", err)
-	}
-	byID := make(map[string]store.Record, len(have))
-	for _, h := range have {
-		byID[h.ID] = h
+		return 0, "", err
 	}
 	for _, rec := range recs {
 		due, ok := dues[rec.ID]
@@ -483,16 +475,12 @@ func (s *Service) fire(ctx context.Context, r *Rule, it *item) (int, error) {
 		for i, rec := range recs {
 			ids[i] = fmt.Sprintf("%s-%d-%s", it.rec.ID, fireAt.Unix(), rec.ID)
 		}
-		have, err := s.st.GetMany(ctx, collQueue, ids)
+		have, err := s.queued(ctx, ids)
 		if err != nil {
-			return n, fmt.Errorf("workflow: read queue: %w", err)
-		}
-		queuedIDs := make(map[string]bool, len(have))
-		for _, h := range have {
-			queuedIDs[h.ID] = true
+			return n, err
 		}
 		for i, rec := range recs {
-			if queuedIDs[ids[i]] {
+			if _, ok := have[ids[i]]; ok {
 				continue
 			}
 			d := map[string]any{"rule": r.Name, "entity": r.Entity, "record": rec.ID, "event": TriggerSchedule, "status": statusPending,

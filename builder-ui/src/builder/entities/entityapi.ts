@@ -34,10 +34,11 @@ export async function holding(entity: string, key: string): Promise<number> {
 
 export interface ExprResult { ok: boolean; type?: string; message?: string; offset?: number }
 
-// checkExpression checks a rule's condition or a field's default expression (kind "rule" or "default") like
-// checkFormula: by the server's expression check when the definition is saved as it is here, by the plan of the
-// whole definition otherwise, reading the error at the pointer at.
-export async function checkExpression(m: EntityModel, expr: string, kind: 'rule' | 'default', at: string, field?: string): Promise<ExprResult> {
+// checkExpression checks an expression of the definition — a formula, a rule's condition, a field's default (kind) —
+// through the expression check of the server when the entity and its fields are saved as they are here; through the
+// plan of the whole definition otherwise (it compiles every expression against the fields as the designer has them),
+// reading the error at the pointer at.
+export async function checkExpression(m: EntityModel, expr: string, kind: 'formula' | 'rule' | 'default', at: string, field?: string): Promise<ExprResult> {
   if (m.stored && m.fields.every(x => x.storedKey === x.key && x.storedType === x.type)) {
     const r = await request<{ ok: boolean; type?: string; errors: { code: string; message: string; offset: number }[] }>(
       '/api/expressions/check', { method: 'POST', body: { entity: m.name, expr, kind, field } })
@@ -54,28 +55,9 @@ export async function checkExpression(m: EntityModel, expr: string, kind: 'rule'
   }
 }
 
-// checkFormula checks a formula's expression: through the expression check of the server when the entity and its
-// fields are saved as they are here; through the plan of the whole definition otherwise (it compiles every expression
-// against the fields as the designer has them).
-export async function checkFormula(m: EntityModel, f: FieldModel): Promise<ExprResult> {
-  if (m.stored && m.fields.every(x => x.storedKey === x.key && x.storedType === x.type)) {
-    const r = await request<{ ok: boolean; type?: string; errors: { code: string; message: string; offset: number }[] }>(
-      '/api/expressions/check', { method: 'POST', body: {
-        entity: m.name, expr: f.expr, kind: 'formula',
-        // the field's result type as saved, when it is still the one wanted
-        field: f.storedType === 'formula' && resultOf(f.original) === f.result ? f.key : undefined,
-      } })
-    const d = r.data
-    return d.ok ? { ok: true, type: d.type } : { ok: false, message: d.errors[0]?.message, offset: d.errors[0]?.offset }
-  }
-  try {
-    await planOf(m)
-    return { ok: true }
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e
-    const at = `/properties/${f.key}/x-expr`
-    const fe = e.fields.find(x => x.path === at || x.path.startsWith(at + '/'))
-    if (fe) return { ok: false, message: fe.message }
-    return { ok: true } // the expression compiles; other parts are wrong, shown at preview
-  }
+// checkFormula checks a formula field's expression, with the field's result type as saved when it is still the one
+// wanted.
+export function checkFormula(m: EntityModel, f: FieldModel): Promise<ExprResult> {
+  const typed = f.storedType === 'formula' && resultOf(f.original) === f.result
+  return checkExpression(m, f.expr, 'formula', `/properties/${f.key}/x-expr`, typed ? f.key : undefined)
 }
