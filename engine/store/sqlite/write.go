@@ -54,56 +54,68 @@ func (s *Store) write(ctx context.Context, table string, audit bool, fn func(ctx
 }
 
 // writer commits waiting writes in groups: every write that is waiting
-// when a transaction starts joins it, so concurrent writers share the cost
-// of a commit. Before it starts one, the writer lets the goroutines that are
-// ready to run go first (runtime.Gosched: nothing when none is), so that
-// requests about to hand over their writes join the group rather than wait
-// for the next commit. A failing statement fails alone (SQLite undoes only that
+// when a transaction starts joins it, and so does every write that arrives
+// while the transaction's statements run, so concurrent writers share the
+// cost of a commit (its write-ahead log frames are most of a small write's
+// cost). Before it starts one, the writer lets the goroutines that are ready
+// to run go first (runtime.Gosched: nothing when none is), so that requests
+// about to hand over their writes join the group rather than wait for the
+// next commit. A failing statement fails alone (SQLite undoes only that
 // statement); a failing commit fails the whole group.
 func (s *Store) writer() {
 	defer close(s.done)
 	for op := range s.writes {
-		group := []*writeOp{op}
 		runtime.Gosched()
-	fill:
-		for len(group) < maxGroup {
-			select {
-			case o, ok := <-s.writes:
-				if !ok {
-					break fill
-				}
-				group = append(group, o)
-			default:
-				break fill
-			}
-		}
-		s.commitGroup(group)
+		s.commitGroup(op)
 		s.writerCheckpoint()
 	}
 }
 
-func (s *Store) commitGroup(group []*writeOp) {
-	errs := make([]error, len(group))
+// next returns a write that is waiting, or nil when none is.
+func (s *Store) next() *writeOp {
+	select {
+	case o, ok := <-s.writes:
+		if ok {
+			return o
+		}
+	default:
+	}
+	return nil
+}
+
+func (s *Store) commitGroup(first *writeOp) {
+	group := []*writeOp{first}
 	tx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
+		for o := s.next(); o != nil && len(group) < maxGroup; o = s.next() {
+			group = append(group, o)
+		}
 		failGroup(group, failed("begin", err))
 		return
 	}
-	for i, op := range group {
+	var errs []error
+	for i := 0; i < len(group); i++ {
+		op := group[i]
 		if err := op.ctx.Err(); err != nil {
-			errs[i] = err
-			continue
+			errs = append(errs, err)
+		} else {
+			ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			err := op.fn(ctx, tx)
+			cancel()
+			errs = append(errs, err)
+			if errors.Is(err, store.ErrFull) || isAbort(err) {
+				// SQLite may have rolled the whole transaction back, or a
+				// write's audit entry could not be stored with it: the group
+				// fails as one, and nothing of it is kept.
+				tx.Rollback()
+				failGroup(group, err)
+				return
+			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		errs[i] = op.fn(ctx, tx)
-		cancel()
-		if errors.Is(errs[i], store.ErrFull) || isAbort(errs[i]) {
-			// SQLite may have rolled the whole transaction back, or a
-			// write's audit entry could not be stored with it: the group
-			// fails as one, and nothing of it is kept.
-			tx.Rollback()
-			failGroup(group, errs[i])
-			return
+		if i == len(group)-1 && len(group) < maxGroup {
+			if o := s.next(); o != nil {
+				group = append(group, o)
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
