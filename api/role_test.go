@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,6 +37,9 @@ func TestRolesAPI(t *testing.T) {
 			if !strings.Contains(r.Body, `"path":"`+p+`"`) {
 				t.Errorf("no error at %s: %s", p, r.Body)
 			}
+		}
+		if n := strings.Count(r.Body, `"path":`); !strings.Contains(r.Body, fmt.Sprintf("has %d problem(s)", n)) {
+			t.Errorf("the message does not count the %d problems: %s", n, r.Body)
 		}
 		if r := s.do("PUT", "/api/roles/admin", `{"entities": {}}`); r.Status != 403 {
 			t.Fatalf("admin saved over: %d %s", r.Status, r.Body)

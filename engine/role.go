@@ -85,8 +85,9 @@ func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []by
 		if me == nil || me.Code != morph.EInvalid {
 			return RoleInfo{}, false, morph.Invalid(*nameErr)
 		}
-		me.Fields = append([]morph.FieldError{*nameErr}, me.Fields...)
-		return RoleInfo{}, false, me
+		fields := append([]morph.FieldError{*nameErr}, me.Fields...)
+		return RoleInfo{}, false, &morph.Error{Code: morph.EInvalid, Fields: fields,
+			Text: morph.T("The role has %d problem(s)", "角色有 %d 处问题", len(fields))}
 	}
 	if err != nil {
 		return RoleInfo{}, false, err
