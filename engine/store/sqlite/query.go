@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -99,6 +100,10 @@ func arg(v any) (any, error) {
 	return nil, fmt.Errorf("%w: value of type %T", store.ErrInvalid, v)
 }
 
+// maxInParams is the longest list an in or nin binds value by value; a
+// longer one is bound as one JSON array.
+const maxInParams = 64
+
 func (w *where) cmp(c query.Cmp) error {
 	col, err := column(c.Field)
 	if err != nil {
@@ -151,6 +156,29 @@ func (w *where) cmp(c query.Cmp) error {
 			w.b.WriteString("(" + col + " IS NULL OR " + col + " NOT IN (")
 		} else {
 			w.b.WriteString(col + " IN (")
+		}
+		if len(list) > maxInParams {
+			// One parameter for the whole list: SQLite allows at most 32,766
+			// in a statement (a team tree of many users), and the statement
+			// is the same for any length.
+			vals := make([]any, len(list))
+			for i, v := range list {
+				a, err := arg(v)
+				if err != nil {
+					return err
+				}
+				vals[i] = a
+			}
+			doc, err := json.Marshal(vals)
+			if err != nil {
+				return fmt.Errorf("%w: %v", store.ErrInvalid, err)
+			}
+			w.b.WriteString("SELECT value FROM json_each(?))")
+			w.args = append(w.args, string(doc))
+			if c.Op == query.Nin {
+				w.b.WriteByte(')')
+			}
+			return nil
 		}
 		for i, v := range list {
 			if i > 0 {

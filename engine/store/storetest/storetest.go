@@ -161,6 +161,15 @@ func people(t *testing.T, s store.Store, coll string) []store.Record {
 	return rows
 }
 
+// longList is n strings that no record holds, then extra.
+func longList(n int, extra ...any) []any {
+	l := make([]any, 0, n+len(extra))
+	for i := range n {
+		l = append(l, fmt.Sprintf("none-%06d", i))
+	}
+	return append(l, extra...)
+}
+
 func testFilters(t *testing.T, s store.Store) {
 	rows := people(t, s, "people")
 	for _, tc := range []struct {
@@ -195,6 +204,12 @@ func testFilters(t *testing.T, s store.Store) {
 		{"nested", query.Cmp{Field: "address.city", Op: query.Eq, Value: "杭州"}, []string{"p01", "p03"}},
 		{"nested in", query.Cmp{Field: "address.city", Op: query.In, Value: []any{"北京", "深圳"}}, []string{"p04", "p06"}},
 		{"id", query.Cmp{Field: "id", Op: query.In, Value: []any{"p02", "p03"}}, []string{"p02", "p03"}},
+		// Lists longer than one bind parameter a value allows (SQLite: 32,766),
+		// as a team tree of many users makes.
+		{"in long list", query.Cmp{Field: "name", Op: query.In, Value: longList(40000, "Bob", "eve")}, []string{"p02", "p06"}},
+		{"in long list of numbers and bools", query.Cmp{Field: "age", Op: query.In, Value: append(longList(100), 25.0, true)}, []string{"p02", "p04"}},
+		{"nin long list", query.Cmp{Field: "name", Op: query.Nin, Value: longList(40000, "Bob", "eve")}, []string{"p01", "p03", "p04", "p05"}},
+		{"id in long list", query.Cmp{Field: "id", Op: query.In, Value: longList(40000, "p03")}, []string{"p03"}},
 		{"id gt", query.Cmp{Field: "id", Op: query.Gt, Value: "p04"}, []string{"p05", "p06"}},
 		{"version", query.Cmp{Field: "version", Op: query.Eq, Value: 1.0}, []string{"p01", "p02", "p03", "p04", "p05", "p06"}},
 		{"and", query.And{query.Cmp{Field: "vip", Op: query.Eq, Value: true}, query.Cmp{Field: "age", Op: query.Lt, Value: 50.0}}, []string{"p01", "p03"}},
