@@ -2,6 +2,7 @@ package schema
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -56,6 +57,10 @@ func (phoneType) Normalize(f *Field, v any) (any, *morph.FieldError) {
 		return nil, phoneError()
 	}
 	r := region(f)
+	key := r + "\x00" + s
+	if out, ok := phoneMemo.get(key); ok {
+		return out, nil
+	}
 	n, err := phonenumbers.Parse(s, r)
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		if r != DefaultRegion {
@@ -64,7 +69,37 @@ func (phoneType) Normalize(f *Field, v any) (any, *morph.FieldError) {
 		}
 		return nil, phoneError()
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	out := phonenumbers.Format(n, phonenumbers.E164)
+	phoneMemo.put(key, out)
+	return out, nil
+}
+
+// phoneMemo keeps recent numbers' normal forms: every update of a record
+// normalises its phone numbers again, and parsing one costs tens of
+// microseconds (libphonenumber's regular expressions).
+var phoneMemo = &memo{max: 4096}
+
+// memo is a bounded map of strings, emptied when full.
+type memo struct {
+	mu  sync.Mutex
+	m   map[string]string
+	max int
+}
+
+func (c *memo) get(k string) (string, bool) {
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	return v, ok
+}
+
+func (c *memo) put(k, v string) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = make(map[string]string, c.max)
+	}
+	c.m[k] = v
+	c.mu.Unlock()
 }
 
 func phoneError() *morph.FieldError {

@@ -190,7 +190,10 @@ func TestFieldTypes(t *testing.T) {
 			{" Li.Lei@Example.CN ", "li.lei@example.cn", ""}, {"li.lei", "li.lei", "format"}}},
 		{"phone", `{"type": "string", "x-type": "phone"}`, []step{
 			{"138 0013 8000", "+8613800138000", ""}, {"+1 415 555 2671", "+14155552671", ""}, {"0571-8888 1234", "+8657188881234", ""},
-			{"123", nil, "phone"}, {"+86 138 0013 8000 999 999", nil, "phone"}}},
+			{"123", nil, "phone"}, {"+86 138 0013 8000 999 999", nil, "phone"}, {"138 0013 8000", "+8613800138000", ""}}},
+		// Remembered numbers are remembered per region: the mainland number
+		// above is no Hong Kong number.
+
 		{"phone", `{"type": "string", "x-type": "phone", "x-region": "HK"}`, []step{
 			{"9123 4567", "+85291234567", ""}, {"+86 138 0013 8000", "+8613800138000", ""}, {"138 0013 8000", nil, "phone"}}},
 		{"url", `{"type": "string", "x-type": "url", "format": "uri"}`, []step{
