@@ -97,6 +97,29 @@ func (c *Catalog) grantsFor(actor Actor, ce *compiled) *grants {
 	for _, f := range ce.Fields {
 		note(f.Name, u.Field(f.Name), f.Mask)
 	}
+	// A formula shows what it is computed from: one that reads a field
+	// these roles hide is hidden; a text formula that reads a masked field
+	// (which could carry the value whole: name + ' ' + phone) is masked.
+	// A number, flag or date over a masked field (a lead's score from
+	// whether it has a mobile number) keeps its own level. Formulas come in
+	// dependency order, so a formula over such a formula follows it too.
+	for _, f := range ce.Formulas() {
+		l := g.levels[f.Name]
+		for _, r := range f.Expr.Refs {
+			src, ok := g.levels[r]
+			if !ok {
+				continue
+			}
+			if src == schema.FieldHidden {
+				l = schema.FieldHidden
+				break
+			}
+			if src == schema.FieldMasked && l > schema.FieldMasked && f.Kind() == lang.KindString {
+				l = schema.FieldMasked
+			}
+		}
+		note(f.Name, l, f.Mask)
+	}
 	for _, n := range schema.SystemFields {
 		if _, declared := g.levels[n]; !declared {
 			note(n, u.Field(n), mask.Text)
