@@ -92,6 +92,7 @@ const dynamic = [
   ['access.role.', ['createOp', 'read', 'update', 'delete', 'where']], ['access.role.scopes.'], ['access.role.levels.'], // the role editor
   ['access.log.actions.'], ['access.log.kinds.'], ['access.user.'], // the audit log: actions, kinds, a user's settings
   ['workflow.triggers.'], ['workflow.triggerHelp.'], ['workflow.status.'], ['workflow.actions.'], ['workflow.calendars.days.'],
+  ['slas.kinds.'], ['slas.kindTypes.'], // the SLA editor's kept fields: what each holds and its type
 ]
 const built = k => dynamic.some(([p, only]) => (only ? only.some(o => k === p + o) : k.startsWith(p)))
 
