@@ -48,6 +48,7 @@ test('the ticket policy: a target changed and saved; a save over someone else\'s
   const errors = []
   page.on('pageerror', e => errors.push(e.message))
   await page.goto(server.url + '/builder')
+  await page.waitForSelector('.builder-nav a[data-section=builder-slas]')
   // The builder's navigation has the SLA policies right after the calendars.
   const sections = await page.locator('.builder-nav a[data-section]').evaluateAll(as => as.map(a => a.dataset.section))
   assert.equal(sections[sections.indexOf('builder-calendars') + 1], 'builder-slas', sections.join(', '))
@@ -76,8 +77,11 @@ test('the ticket policy: a target changed and saved; a save over someone else\'s
 
   await hours(page, 'high', 'response', 3)
   const before = (await api(page, 'GET', '/api/slas/ticket_sla'))
+  const put = page.waitForResponse(r => r.url().endsWith('/api/slas/ticket_sla') && r.request().method() === 'PUT')
   await page.click('[data-test=save-sla]')
-  await page.waitForFunction(() => document.querySelector('[data-test=save-sla]')?.disabled)
+  assert.equal((await put).status(), 200)
+  assert.equal((await put).request().headers()['if-match'], before.etag, 'saved with If-Match')
+  await page.waitForFunction(() => document.querySelector('[data-test=save-sla]')?.disabled) // nothing left to save
   const after = await api(page, 'GET', '/api/slas/ticket_sla')
   assert.equal(after.status, 200)
   assert.deepEqual(after.body.targets.high, { response: 3, resolution: 16 })
