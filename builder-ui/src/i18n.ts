@@ -3,15 +3,15 @@ import { builderEn, builderZh } from './builder/messages'
 import { viewsEn, viewsZh } from './components/viewsetup/messages'
 
 const en = {
-  app: { name: 'Morph', builder: 'Builder', language: 'Language', signOut: 'Sign out', notifications: 'Notifications', noNotifications: 'No notifications yet', menu: 'Menu', navigation: 'Main navigation', skip: 'Skip to content' },
+  app: { builder: 'Builder', language: 'Language', signOut: 'Sign out', menu: 'Menu', navigation: 'Main navigation', skip: 'Skip to content' },
   login: { title: 'Sign in to Morph', email: 'E-mail', password: 'Password', submit: 'Sign in', expired: 'Your session has ended. Please sign in again.' },
   list: {
     new: 'New', search: 'Search', searchPlaceholder: 'Search {fields}', filter: 'Filter', total: '{n} record | {n} records',
-    prev: 'Previous', next: 'Next', pageSize: 'Rows per page', view: 'View', saveView: 'Save view', saveViewAs: 'Save as view', updateView: 'Save changes to view', viewName: 'View name',
-    shared: 'Shared with everyone', private: 'Only me', bulkEdit: 'Edit selected', bulkDelete: 'Delete selected',
+    prev: 'Previous', next: 'Next', pageSize: 'Rows per page', view: 'View',
+    bulkEdit: 'Edit selected', bulkDelete: 'Delete selected',
     selected: '{n} selected', confirmDelete: 'Delete {n} records? This cannot be undone.', empty: 'No records',
-    deleted: '{n} deleted', updated: '{n} updated', field: 'Field', value: 'Value', apply: 'Apply', viewSaved: 'View saved',
-    listMode: 'List', kanbanMode: 'Board', deleteView: 'Delete view', failed: '{n} failed: {reason}',
+    deleted: '{n} deleted', updated: '{n} updated', field: 'Field', value: 'Value', apply: 'Apply',
+    failed: '{n} failed: {reason}',
     selectRow: 'Select row', open: 'Open',
   },
   filter: {
@@ -22,10 +22,10 @@ const en = {
     },
   },
   record: {
-    edit: 'Edit', delete: 'Delete', details: 'Details', related: 'Related', history: 'History', activities: 'Activity',
+    edit: 'Edit', delete: 'Delete', history: 'History', activities: 'Activity',
     noHistory: 'No changes recorded', noActivities: 'No activity yet', created: 'created the record', updated: 'changed',
-    deletedRecord: 'deleted the record', confirmDelete: 'Delete this record? This cannot be undone.', back: 'Back',
-    newRelated: 'New {entity}', noRelated: 'None', from: 'from', to: 'to', masked: 'masked', more: 'All {n}',
+    deletedRecord: 'deleted the record', confirmDelete: 'Delete this record? This cannot be undone.',
+    newRelated: 'New {entity}', noRelated: 'None', more: 'All {n}',
   },
   form: {
     create: 'New {entity}', edit: 'Edit {entity}', save: 'Save', cancel: 'Cancel', saved: 'Saved',
@@ -34,22 +34,22 @@ const en = {
     required: '{field} is required', fix: 'Please correct the highlighted fields.', search: 'Type to search',
     currency: 'Currency', amount: 'Amount', invalidJson: 'Not valid JSON',
   },
-  kanban: { hiddenGroups: 'Hidden groups', moved: 'Moved', refused: 'The move was refused: {reason}', count: '{n}' },
-  common: { yes: 'Yes', no: 'No', ok: 'OK', cancel: 'Cancel', loading: 'Loading…', error: 'Error', none: '—' },
+  kanban: { hiddenGroups: 'Hidden groups', moved: 'Moved', refused: 'The move was refused: {reason}' },
+  common: { yes: 'Yes', no: 'No', ok: 'OK', cancel: 'Cancel', loading: 'Loading…', error: 'Error' },
   sla: { title: 'SLA', response: 'First response', resolution: 'Resolution', left: '{d} left', overdue: 'overdue by {d}', workLeft: '{h} working hours left', metAt: 'met {at}', dh: '{d} d {h} h', hm: '{h} h {m} min', m: '{m} min',
     state: { running: 'On track', 'due-soon': 'Due soon', paused: 'Paused', met: 'Met', breached: 'Breached', none: 'No target' } },
 }
 
 const zh: typeof en = {
-  app: { name: 'Morph', builder: '搭建', language: '语言', signOut: '退出登录', notifications: '通知', noNotifications: '暂无通知', menu: '菜单', navigation: '主导航', skip: '跳到正文' },
+  app: { builder: '搭建', language: '语言', signOut: '退出登录', menu: '菜单', navigation: '主导航', skip: '跳到正文' },
   login: { title: '登录 Morph', email: '电子邮箱', password: '密码', submit: '登录', expired: '会话已结束，请重新登录。' },
   list: {
     new: '新建', search: '搜索', searchPlaceholder: '搜索{fields}', filter: '筛选', total: '共 {n} 条',
-    prev: '上一页', next: '下一页', pageSize: '每页条数', view: '视图', saveView: '保存视图', saveViewAs: '另存为视图', updateView: '保存到当前视图', viewName: '视图名称',
-    shared: '共享给所有人', private: '仅自己', bulkEdit: '批量编辑', bulkDelete: '批量删除',
+    prev: '上一页', next: '下一页', pageSize: '每页条数', view: '视图',
+    bulkEdit: '批量编辑', bulkDelete: '批量删除',
     selected: '已选 {n} 条', confirmDelete: '确定删除 {n} 条记录？此操作不可撤销。', empty: '暂无记录',
-    deleted: '已删除 {n} 条', updated: '已更新 {n} 条', field: '字段', value: '值', apply: '应用', viewSaved: '视图已保存',
-    listMode: '列表', kanbanMode: '看板', deleteView: '删除视图', failed: '{n} 条失败：{reason}',
+    deleted: '已删除 {n} 条', updated: '已更新 {n} 条', field: '字段', value: '值', apply: '应用',
+    failed: '{n} 条失败：{reason}',
     selectRow: '选择此行', open: '打开',
   },
   filter: {
@@ -60,10 +60,10 @@ const zh: typeof en = {
     },
   },
   record: {
-    edit: '编辑', delete: '删除', details: '详细信息', related: '相关记录', history: '变更历史', activities: '跟进动态',
+    edit: '编辑', delete: '删除', history: '变更历史', activities: '跟进动态',
     noHistory: '暂无变更记录', noActivities: '暂无跟进记录', created: '创建了记录', updated: '修改了',
-    deletedRecord: '删除了记录', confirmDelete: '确定删除此记录？此操作不可撤销。', back: '返回',
-    newRelated: '新建{entity}', noRelated: '无', from: '由', to: '改为', masked: '已脱敏', more: '全部 {n} 条',
+    deletedRecord: '删除了记录', confirmDelete: '确定删除此记录？此操作不可撤销。',
+    newRelated: '新建{entity}', noRelated: '无', more: '全部 {n} 条',
   },
   form: {
     create: '新建{entity}', edit: '编辑{entity}', save: '保存', cancel: '取消', saved: '已保存',
@@ -72,8 +72,8 @@ const zh: typeof en = {
     required: '{field}为必填项', fix: '请更正标出的字段。', search: '输入以搜索',
     currency: '币种', amount: '金额', invalidJson: '不是有效的 JSON',
   },
-  kanban: { hiddenGroups: '隐藏的分组', moved: '已移动', refused: '移动被拒绝：{reason}', count: '{n}' },
-  common: { yes: '是', no: '否', ok: '确定', cancel: '取消', loading: '加载中…', error: '错误', none: '—' },
+  kanban: { hiddenGroups: '隐藏的分组', moved: '已移动', refused: '移动被拒绝：{reason}' },
+  common: { yes: '是', no: '否', ok: '确定', cancel: '取消', loading: '加载中…', error: '错误' },
   sla: { title: 'SLA 时限', response: '首次响应', resolution: '解决', left: '剩余 {d}', overdue: '已超时 {d}', workLeft: '剩余 {h} 个工作小时', metAt: '达成于 {at}', dh: '{d} 天 {h} 小时', hm: '{h} 小时 {m} 分钟', m: '{m} 分钟',
     state: { running: '进行中', 'due-soon': '即将到期', paused: '已暂停', met: '已达成', breached: '已超时', none: '无目标' } },
 }

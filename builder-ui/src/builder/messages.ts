@@ -2,6 +2,7 @@ import { en as entitiesEn, zh as entitiesZh } from './entities/messages'
 import { en as formsEn, zh as formsZh } from './forms/messages'
 import { en as accessEn, zh as accessZh } from './access/messages'
 import { en as workflowEn, zh as workflowZh } from './workflow/messages'
+import { en as slasEn, zh as slasZh } from './sla/messages'
 
 // The builder's messages, in English and Chinese; each part of the builder keeps its own and adds them here.
 export const builderEn = {
@@ -10,6 +11,7 @@ export const builderEn = {
   ...formsEn,
   ...accessEn,
   ...workflowEn,
+  ...slasEn,
 }
 
 export const builderZh: typeof builderEn = {
@@ -18,4 +20,5 @@ export const builderZh: typeof builderEn = {
   ...formsZh,
   ...accessZh,
   ...workflowZh,
+  ...slasZh,
 }

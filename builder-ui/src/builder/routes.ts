@@ -47,3 +47,11 @@ builderRoutes.push(
   { path: 'calendars/new', name: 'builder-calendar-new', component: () => import('./workflow/CalendarEditor.vue'), meta: { section: 'builder-calendars' } },
   { path: 'calendars/:name', name: 'builder-calendar', component: () => import('./workflow/CalendarEditor.vue'), props: true, meta: { section: 'builder-calendars' } },
 )
+
+// SLA policies: targets per priority on a calendar, the conditions that stop the clock, the fields they keep.
+sections.push({ name: 'builder-slas', label: 'slas.title' })
+builderRoutes.push(
+  { path: 'slas', name: 'builder-slas', component: () => import('./sla/SlaList.vue') },
+  { path: 'slas/new', name: 'builder-sla-new', component: () => import('./sla/SlaEditor.vue'), meta: { section: 'builder-slas' } },
+  { path: 'slas/:name', name: 'builder-sla', component: () => import('./sla/SlaEditor.vue'), props: true, meta: { section: 'builder-slas' } },
+)

@@ -3,7 +3,7 @@ export const en = {
   access: {
     users: 'Users', teams: 'Teams', roles: 'Roles', audit: 'Audit log',
     save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', create: 'New', saved: 'Saved', deleted: 'Deleted',
-    actions: 'Actions', none: '—', loadMore: 'Load more', stale: 'Someone else changed this in the meantime; reload and try again.',
+    actions: 'Actions', none: '—', stale: 'Someone else changed this in the meantime; reload and try again.',
     fix: 'Please correct the highlighted parts.', confirmDelete: 'Delete {name}? This cannot be undone.',
     user: {
       new: 'New user', edit: 'Edit user', name: 'Name', email: 'E-mail', phone: 'Phone', team: 'Team', roles: 'Roles',
@@ -25,7 +25,7 @@ export const en = {
       createOp: 'Create', read: 'Read', update: 'Update', delete: 'Delete', where: 'Row rule',
       whereHint: "Filter language, e.g. status != 'closed' && owner == user.id", whereOk: 'The rule is valid',
       fields: 'Field access', fieldsOf: 'Field access: {entity}', field: 'Field', allFields: 'All other fields (*)',
-      inherit: 'Default', inheritHint: 'Follows the * row', chooseEntity: 'Entity', noAccess: 'No access to this entity',
+      inherit: 'Default', inheritHint: 'Follows the * row', noAccess: 'No access to this entity',
       scopes: { none: 'None', own: 'Own', team: 'Team', team_tree: 'Team and below', all: 'All' },
       levels: { hidden: 'Hidden', masked: 'Masked', read: 'Read', edit: 'Edit' },
       beyondRead: '{op} reaches further than read', nameTaken: 'A role with this name exists',
@@ -41,14 +41,14 @@ export const en = {
     },
     log: {
       title: 'Audit log', user: 'User', entity: 'Entity or definition', record: 'Record id', range: 'Time',
-      from: 'From', to: 'To', filter: 'Filter', clear: 'Clear', when: 'When', who: 'Who', what: 'What', changes: 'Changes',
-      empty: 'No entries', next: 'Older', first: 'Newest', kind: 'Kind', system: 'System', masked: 'masked',
+      from: 'From', to: 'To', filter: 'Filter', clear: 'Clear',
+      empty: 'No entries', next: 'Older', first: 'Newest', system: 'System',
       actions: {
         create: 'created', update: 'changed', delete: 'deleted', define: 'saved', undefine: 'deleted', login: 'signed in',
         login_failed: 'failed to sign in', logout: 'signed out', export: 'exported', erase: 'erased',
       },
       kinds: { record: 'Record', entity: 'Entity', role: 'Role', user: 'User', team: 'Team', key: 'API key', session: 'Session', layout: 'Layout', view: 'View' },
-      added: 'added', removed: 'removed', version: 'version {n}',
+      version: 'version {n}',
     },
   },
 }
@@ -57,7 +57,7 @@ export const zh: typeof en = {
   access: {
     users: '用户', teams: '团队', roles: '角色', audit: '审计日志',
     save: '保存', cancel: '取消', edit: '编辑', delete: '删除', create: '新建', saved: '已保存', deleted: '已删除',
-    actions: '操作', none: '—', loadMore: '加载更多', stale: '期间已有其他人修改，请重新加载后再试。',
+    actions: '操作', none: '—', stale: '期间已有其他人修改，请重新加载后再试。',
     fix: '请更正标出的部分。', confirmDelete: '确定删除{name}？此操作不可撤销。',
     user: {
       new: '新建用户', edit: '编辑用户', name: '姓名', email: '电子邮箱', phone: '电话', team: '团队', roles: '角色',
@@ -79,7 +79,7 @@ export const zh: typeof en = {
       createOp: '新建', read: '查看', update: '修改', delete: '删除', where: '行规则',
       whereHint: "筛选表达式，例如 status != 'closed' && owner == user.id", whereOk: '规则有效',
       fields: '字段权限', fieldsOf: '字段权限：{entity}', field: '字段', allFields: '其他所有字段（*）',
-      inherit: '默认', inheritHint: '跟随 * 行', chooseEntity: '实体', noAccess: '无权访问此实体',
+      inherit: '默认', inheritHint: '跟随 * 行', noAccess: '无权访问此实体',
       scopes: { none: '无', own: '本人', team: '本团队', team_tree: '本团队及下级', all: '全部' },
       levels: { hidden: '隐藏', masked: '脱敏', read: '只读', edit: '可编辑' },
       beyondRead: '{op}的范围超出了查看范围', nameTaken: '已有同名角色',
@@ -95,14 +95,14 @@ export const zh: typeof en = {
     },
     log: {
       title: '审计日志', user: '用户', entity: '实体或定义', record: '记录 ID', range: '时间',
-      from: '开始', to: '结束', filter: '筛选', clear: '清空', when: '时间', who: '操作人', what: '操作', changes: '变更',
-      empty: '暂无记录', next: '更早', first: '最新', kind: '类别', system: '系统', masked: '已脱敏',
+      from: '开始', to: '结束', filter: '筛选', clear: '清空',
+      empty: '暂无记录', next: '更早', first: '最新', system: '系统',
       actions: {
         create: '创建了', update: '修改了', delete: '删除了', define: '保存了', undefine: '删除了', login: '登录',
         login_failed: '登录失败', logout: '退出登录', export: '导出了', erase: '擦除了',
       },
       kinds: { record: '记录', entity: '实体', role: '角色', user: '用户', team: '团队', key: 'API 密钥', session: '会话', layout: '布局', view: '视图' },
-      added: '新增', removed: '移除', version: '第 {n} 版',
+      version: '第 {n} 版',
     },
   },
 }

@@ -3,7 +3,7 @@ export const en = {
   forms: {
     title: 'Forms',
     intro: 'Lay out the form each entity is created and edited with: tabs, sections, rows of columns, fields and texts, with conditions that show, require or lock fields.',
-    design: 'Design form', entity: 'Entity', fields: '{n} fields', heading: 'Form of {entity}', back: 'All forms',
+    fields: '{n} fields', heading: 'Form of {entity}', back: 'All forms',
     status: { generated: 'Generated from the fields', published: 'Published · version {v}', draft: 'Draft · version {v} (not in use yet)' },
     preview: 'Preview', saveDraft: 'Save draft', publish: 'Publish', discard: 'Discard draft',
     draftSaved: 'Draft saved. Users still get the published form.', published: 'Published: users now get this form.',
@@ -44,7 +44,7 @@ export const zh: typeof en = {
   forms: {
     title: '表单',
     intro: '设计每个实体新建和编辑时使用的表单：页签、分区、多列的行、字段和文字，并用条件控制字段的显示、必填和只读。',
-    design: '设计表单', entity: '实体', fields: '{n} 个字段', heading: '{entity}的表单', back: '全部表单',
+    fields: '{n} 个字段', heading: '{entity}的表单', back: '全部表单',
     status: { generated: '按字段自动生成', published: '已发布 · 版本 {v}', draft: '草稿 · 版本 {v}（尚未生效）' },
     preview: '预览', saveDraft: '保存草稿', publish: '发布', discard: '放弃草稿',
     draftSaved: '草稿已保存，用户仍使用已发布的表单。', published: '已发布：用户现在使用此表单。',

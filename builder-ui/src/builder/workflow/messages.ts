@@ -4,7 +4,7 @@ export const en = {
   workflow: {
     title: 'Workflow rules',
     intro: 'Rules act on records by themselves: when a record is created, changed or deleted, at a time relative to one of its dates, or on a schedule — if a condition holds — they set fields, create records, assign owners, notify users, send e-mail or call a webhook.',
-    new: 'New rule', none: 'No rules yet.', name: 'Key', label: 'Name', entity: 'Entity', trigger: 'Trigger', active: 'Active',
+    new: 'New rule', none: 'No rules yet.', label: 'Name', entity: 'Entity', trigger: 'Trigger', active: 'Active',
     lastRun: 'Last run', never: 'Not run yet', invalid: 'No longer fits its entity: open it to see why',
     activeOf: 'Active: {name}', activated: 'The rule is on', deactivated: 'The rule is off',
     triggers: { created: 'Created', updated: 'Updated', deleted: 'Deleted', date: 'Relative to a date', schedule: 'On a schedule', sla: 'SLA deadline' },
@@ -60,12 +60,12 @@ export const en = {
       saveFirst: 'Save the rule first: the dry run uses the saved rule.', condition: 'Condition', holds: 'holds', fails: 'does not hold',
       nothing: 'The condition does not hold: no action would run.', inactive: 'The rule is off: it would not run now.',
       recipients: 'Recipients', message: 'Message', values: 'Values', candidates: 'Candidates', url: 'URL', to: 'To', subject: 'Subject',
-      afterSave: 'after saving', beforeSave: 'inside the write', details: 'Details', error: 'Error', created: 'Created', note: 'Note',
+      afterSave: 'after saving', beforeSave: 'inside the write', error: 'Error', created: 'Created', note: 'Note',
     },
     runs: {
       intro: 'Every time the rule ran: what set it off, the condition, and each action.', refresh: 'Refresh', more: 'Older runs',
-      none: 'The rule has not run yet.', at: 'Time', record: 'Record', trigger: 'Trigger', condition: 'Condition', actions: 'Actions',
-      status: 'Status', yes: 'held', no: 'did not hold',
+      none: 'The rule has not run yet.', record: 'Record', condition: 'Condition',
+      yes: 'held', no: 'did not hold',
     },
     deliveries: {
       intro: 'Webhook calls and e-mails of this rule. A call that kept failing is given up; send it again once the receiver works.',
@@ -74,13 +74,13 @@ export const en = {
     },
     calendars: {
       title: 'Business calendars', intro: 'Working hours, holidays and make-up working days (调休) that SLA deadlines and working-time functions count with.',
-      new: 'New calendar', none: 'No calendars yet.', builtin: 'Built-in', name: 'Key', label: 'Name', timezone: 'Time zone',
+      new: 'New calendar', none: 'No calendars yet.', builtin: 'Built-in', name: 'Key', timezone: 'Time zone',
       newTitle: 'New calendar', labelEn: 'Name (English)', labelZh: 'Name (中文)', keyHint: 'Lower-case letters, digits and _, starting with a letter; fixed once saved.',
-      week: 'Working hours', day: 'Day', hours: 'Intervals', addInterval: 'Add interval', removeInterval: 'Remove interval {n} of {day}',
+      week: 'Working hours', addInterval: 'Add interval', removeInterval: 'Remove interval {n} of {day}',
       from: 'From', until: 'Until', closed: 'Not a working day', copyMonday: 'Copy Monday to Tuesday–Friday',
       holidays: 'Holidays', holidaysHint: 'Dates without working hours, whatever their weekday.', workdays: 'Make-up working days (调休)',
       workdaysHint: 'Weekend days that are working days, with the hours of the weekday chosen (or of the first working weekday).',
-      addDate: 'Add', date: 'Date', as: 'Hours of', asFirst: 'First working weekday', removeDate: 'Remove {date}', pickDate: 'Pick a date',
+      addDate: 'Add', as: 'Hours of', asFirst: 'First working weekday', removeDate: 'Remove {date}', pickDate: 'Pick a date',
       dateBad: 'A date is YYYY-MM-DD', dateTwice: '{date} is already in the list', timeBad: 'A time is HH:MM (00:00–24:00)',
       order: 'An interval ends after it starts', saved: 'Calendar saved', deleted: 'Calendar deleted', confirmDelete: 'Delete the calendar {name}?',
       nameBad: 'A key is lower-case letters, digits and _, starting with a letter (at most 40)', nameTaken: 'There is already a calendar with this key',
@@ -89,7 +89,7 @@ export const en = {
     },
     bell: {
       title: 'Notifications', label: 'Notifications, {n} unread', none: 'No notifications yet', markAll: 'Mark all read',
-      unread: 'Unread', open: 'Open the record', failed: 'Notifications cannot be loaded', more: 'Older',
+      unread: 'Unread', failed: 'Notifications cannot be loaded', more: 'Older',
     },
   },
 }
@@ -98,7 +98,7 @@ export const zh: typeof en = {
   workflow: {
     title: '工作流规则',
     intro: '规则会自动处理记录：在记录创建、修改或删除时，在相对于记录某个日期的时间，或按计划时间——若条件成立——设置字段、创建记录、分配负责人、通知用户、发送邮件或调用 Webhook。',
-    new: '新建规则', none: '暂无规则。', name: '标识', label: '名称', entity: '实体', trigger: '触发', active: '启用',
+    new: '新建规则', none: '暂无规则。', label: '名称', entity: '实体', trigger: '触发', active: '启用',
     lastRun: '最近运行', never: '尚未运行', invalid: '已与实体不符：打开查看原因',
     activeOf: '启用：{name}', activated: '规则已启用', deactivated: '规则已停用',
     triggers: { created: '创建时', updated: '修改时', deleted: '删除时', date: '相对日期', schedule: '按计划', sla: 'SLA 时限' },
@@ -154,12 +154,12 @@ export const zh: typeof en = {
       saveFirst: '请先保存规则：试运行使用已保存的规则。', condition: '条件', holds: '成立', fails: '不成立',
       nothing: '条件不成立：不会执行任何动作。', inactive: '规则已停用：当前不会运行。',
       recipients: '接收人', message: '消息', values: '值', candidates: '候选人', url: 'URL', to: '收件人', subject: '主题',
-      afterSave: '保存之后', beforeSave: '写入过程中', details: '详情', error: '错误', created: '已创建', note: '说明',
+      afterSave: '保存之后', beforeSave: '写入过程中', error: '错误', created: '已创建', note: '说明',
     },
     runs: {
       intro: '规则每次运行的记录：触发原因、条件结果以及每个动作。', refresh: '刷新', more: '更早的运行',
-      none: '规则尚未运行。', at: '时间', record: '记录', trigger: '触发', condition: '条件', actions: '动作',
-      status: '状态', yes: '成立', no: '不成立',
+      none: '规则尚未运行。', record: '记录', condition: '条件',
+      yes: '成立', no: '不成立',
     },
     deliveries: {
       intro: '此规则的 Webhook 调用和邮件。多次失败的投递会被放弃；接收方恢复后可重新发送。',
@@ -168,13 +168,13 @@ export const zh: typeof en = {
     },
     calendars: {
       title: '工作日历', intro: 'SLA 时限和工作时间函数所依据的工作时间、节假日和调休上班日。',
-      new: '新建日历', none: '暂无日历。', builtin: '内置', name: '标识', label: '名称', timezone: '时区',
+      new: '新建日历', none: '暂无日历。', builtin: '内置', name: '标识', timezone: '时区',
       newTitle: '新建日历', labelEn: '名称（English）', labelZh: '名称（中文）', keyHint: '小写字母、数字和 _，以字母开头；保存后不可更改。',
-      week: '工作时间', day: '日', hours: '时段', addInterval: '添加时段', removeInterval: '移除{day}的第 {n} 个时段',
+      week: '工作时间', addInterval: '添加时段', removeInterval: '移除{day}的第 {n} 个时段',
       from: '开始', until: '结束', closed: '非工作日', copyMonday: '将周一复制到周二至周五',
       holidays: '节假日', holidaysHint: '无论星期几，这些日期都没有工作时间。', workdays: '调休上班日',
       workdaysHint: '需要上班的周末日期，按所选星期的工作时间（或第一个工作日的时间）。',
-      addDate: '添加', date: '日期', as: '按', asFirst: '第一个工作日', removeDate: '移除 {date}', pickDate: '选择日期',
+      addDate: '添加', as: '按', asFirst: '第一个工作日', removeDate: '移除 {date}', pickDate: '选择日期',
       dateBad: '日期格式为 YYYY-MM-DD', dateTwice: '{date} 已在列表中', timeBad: '时间格式为 HH:MM（00:00–24:00）',
       order: '时段的结束时间必须晚于开始时间', saved: '日历已保存', deleted: '日历已删除', confirmDelete: '确定删除日历 {name}？',
       nameBad: '标识为小写字母、数字和 _，以字母开头（最多 40 个字符）', nameTaken: '已有使用此标识的日历',
@@ -183,7 +183,7 @@ export const zh: typeof en = {
     },
     bell: {
       title: '通知', label: '通知，{n} 条未读', none: '暂无通知', markAll: '全部标为已读',
-      unread: '未读', open: '打开记录', failed: '无法加载通知', more: '更早',
+      unread: '未读', failed: '无法加载通知', more: '更早',
     },
   },
 }
