@@ -36,7 +36,7 @@ func TestExpressionCheck(t *testing.T) {
 			{name: "a syntax error", method: "POST", path: check, body: `{"entity": "lead", "expr": "visits *", "kind": "formula"}`,
 				wantStatus: 200, want: []string{`"ok":false`, `"code":"syntax"`, `"offset":8`}, notWant: []string{`"type"`}},
 			{name: "an unknown field, in Chinese", method: "POST", path: check, body: `{"entity": "lead", "expr": "visits * nope", "kind": "formula"}`,
-				headers: []string{"Accept-Language: zh-CN"}, wantStatus: 200, want: []string{`"ok":false`, `"code":"unknown_field"`, `"offset":9`, "位置"}},
+				headers: []string{"Accept-Language: zh-CN"}, wantStatus: 200, want: []string{`"ok":false`, `"code":"unknown_field"`, `"offset":9`, "第 10 个字符处"}},
 			{name: "the wrong type for a rule", method: "POST", path: check, body: `{"entity": "lead", "expr": "visits", "kind": "rule"}`,
 				wantStatus: 200, want: []string{`"ok":false`, `"code":"result_type"`, "bool is needed"}},
 			{name: "a filter outside the subset", method: "POST", path: check, body: `{"entity": "lead", "expr": "visits * 2 > 3", "kind": "filter"}`,

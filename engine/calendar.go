@@ -202,7 +202,7 @@ func (c *Catalog) checkCalendars(ent *schema.Entity) []morph.FieldError {
 
 func unknownCalendar(path string, ref lang.CalendarRef) morph.FieldError {
 	return morph.FieldError{Path: path, Code: "unknown_calendar", Offset: ref.Offset,
-		Text: morph.T("There is no calendar %q (at %d)", "不存在日历 %q（位置 %d）", ref.Name, ref.Offset)}
+		Text: morph.T("There is no calendar %q (at character %d)", "不存在日历 %q（第 %d 个字符处）", ref.Name, ref.Offset+1)}
 }
 
 func errUnknownCalendar(name string) error {

@@ -505,7 +505,7 @@ func compileError(src string, err error) error {
 		off = n // the expression ends too soon
 	}
 	msg = strings.ReplaceAll(msg, runName+", ", "")
-	return exprError(code, off, morph.T("%s (at %d)", "%s（位置 %d）", msg, off))
+	return exprError(code, off, morph.T("%s (at character %d)", "%s（第 %d 个字符处）", msg, off+1))
 }
 
 // Scope is the state of one record's evaluation: the values expressions
@@ -715,7 +715,7 @@ func runMessage(err error, src string) string {
 	pos := ""
 	var fl *file.Error
 	if errors.As(err, &fl) && fl.From >= 0 {
-		pos = fmt.Sprintf(" at %d", min(fl.From, utf8.RuneCountInString(src)))
+		pos = fmt.Sprintf(" at character %d", min(fl.From, utf8.RuneCountInString(src))+1)
 	}
 	return "a value of the wrong type, or a missing value, was met" + pos
 }

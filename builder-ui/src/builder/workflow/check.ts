@@ -1,6 +1,7 @@
 // The server's live check of an expression (POST /api/expressions/check), a moment after it stops changing.
 import { ref, watch, onBeforeUnmount, type Ref } from 'vue'
 import { request, ApiError } from '../../api'
+import { withPosition } from './model'
 
 export interface CheckState { state: 'idle' | 'checking' | 'ok' | 'bad'; type: string; messages: string[] }
 
@@ -25,7 +26,7 @@ export function useCheck(what: () => { entity: string; expr: string; kind: strin
         const r = await request<{ ok: boolean; type?: string; errors: Problem[] }>('/api/expressions/check', { method: 'POST', body })
         if (mine !== seq) return
         out.value = r.data.ok ? { state: 'ok', type: r.data.type || '', messages: [] }
-          : { state: 'bad', type: '', messages: r.data.errors.map(e => `${e.message} (${at(e.offset + 1)})`) }
+          : { state: 'bad', type: '', messages: r.data.errors.map(e => withPosition(e.message, e.offset, at)) }
       } catch (e) {
         if (mine !== seq) return
         out.value = { state: 'bad', type: '', messages: [e instanceof ApiError ? e.message : String(e)] }

@@ -76,6 +76,13 @@ test("the server's errors by pointer, with the place inside the expression", () 
   assert.equal(under(errs, '/actions/1'), '')
   assert.equal(under(errs, '/act'), '', 'a pointer is matched by whole segments')
   assert.deepEqual(errorsByPath(new ApiError(412, 'version', 'stale'), String), { '': 'stale' })
+  // A message that already gives its place is not given it twice.
+  const placed = errorsByPath(new ApiError(400, 'invalid', 'bad', [
+    { path: '/when', code: 'syntax', message: 'unexpected token (at character 25)', offset: 24 },
+    { path: '/pause_when', code: 'syntax', message: '意外的符号（第 3 个字符处）', offset: 2 },
+  ]), n => `at ${n}`)
+  assert.equal(placed['/when'], 'unexpected token (at character 25)')
+  assert.equal(placed['/pause_when'], '意外的符号（第 3 个字符处）')
 })
 
 test('offsets and cron schedules as the editor checks them', () => {

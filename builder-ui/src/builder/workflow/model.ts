@@ -178,11 +178,19 @@ export const pointer = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1')
 
 // errorsByPath maps the server's field errors to their JSON pointers, each message with the place inside the
 // expression when the server gives one; an error without fields comes back under ''.
+// A message the server already ends with its position ("(at character 5)", "（第 5 个字符处）") keeps it; another
+// gets the position of its offset, counted from 1.
+const positioned = /(\(at character \d+\)|（第 \d+ 个字符处）)$/
+export function withPosition(message: string, offset: number | undefined, at: (n: number) => string): string {
+  if (typeof offset !== 'number' || offset < 0 || positioned.test(message)) return message
+  return `${message} (${at(offset + 1)})`
+}
+
 export function errorsByPath(e: unknown, at: (n: number) => string): Record<string, string> {
   const out: Record<string, string> = {}
   if (e instanceof ApiError) {
     for (const f of e.fields as (typeof e.fields[number] & { offset?: number })[]) {
-      const msg = typeof f.offset === 'number' ? `${f.message} (${at(f.offset + 1)})` : f.message
+      const msg = withPosition(f.message, f.offset, at)
       out[f.path] = out[f.path] ? `${out[f.path]}; ${msg}` : msg
     }
     if (!e.fields.length) out[''] = e.message
