@@ -225,11 +225,18 @@ func cmp(c query.Cmp) (bson.D, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: %s on %q needs a list", store.ErrInvalid, c.Op, c.Field)
 		}
-		arr := make(bson.A, len(list))
-		for i, v := range list {
-			if arr[i], err = value(v); err != nil {
+		// A null in the list matches nothing (as in query.Match and the
+		// other store); MongoDB's would match a missing field.
+		arr := make(bson.A, 0, len(list))
+		for _, v := range list {
+			if v == nil {
+				continue
+			}
+			bv, err := value(v)
+			if err != nil {
 				return nil, err
 			}
+			arr = append(arr, bv)
 		}
 		return bson.D{{Key: fp, Value: bson.D{{Key: "$" + string(c.Op), Value: arr}}}}, nil
 	case query.Contains, query.StartsWith:

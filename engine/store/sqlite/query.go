@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/morphcrm/morph/engine/query"
@@ -143,6 +144,11 @@ func (w *where) cmp(c query.Cmp) error {
 		list, ok := c.Value.([]any)
 		if !ok {
 			return fmt.Errorf("%w: %s needs a list", store.ErrInvalid, c.Op)
+		}
+		if slices.Contains(list, nil) {
+			// A null in the list matches nothing (query.Match); in SQL it
+			// would make every NOT IN unknown.
+			list = slices.DeleteFunc(slices.Clone(list), func(v any) bool { return v == nil })
 		}
 		if len(list) == 0 {
 			if c.Op == query.In {

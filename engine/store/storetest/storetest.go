@@ -207,7 +207,9 @@ func testFilters(t *testing.T, s store.Store) {
 		// Lists longer than one bind parameter a value allows (SQLite: 32,766),
 		// as a team tree of many users makes.
 		{"in long list", query.Cmp{Field: "name", Op: query.In, Value: longList(40000, "Bob", "eve")}, []string{"p02", "p06"}},
-		{"in long list of numbers and bools", query.Cmp{Field: "age", Op: query.In, Value: append(longList(100), 25.0, true)}, []string{"p02", "p04"}},
+		{"in long list of numbers and bools", query.Cmp{Field: "age", Op: query.In, Value: append(longList(100), 25.0, true, nil)}, []string{"p02", "p04"}},
+		{"in with null matches no missing value", query.Cmp{Field: "age", Op: query.In, Value: []any{nil, 40.0}}, []string{"p03"}},
+		{"nin with null", query.Cmp{Field: "age", Op: query.Nin, Value: []any{nil, 25.0}}, []string{"p01", "p03", "p05", "p06"}},
 		{"nin long list", query.Cmp{Field: "name", Op: query.Nin, Value: longList(40000, "Bob", "eve")}, []string{"p01", "p03", "p04", "p05"}},
 		{"id in long list", query.Cmp{Field: "id", Op: query.In, Value: longList(40000, "p03")}, []string{"p03"}},
 		{"id gt", query.Cmp{Field: "id", Op: query.Gt, Value: "p04"}, []string{"p05", "p06"}},
