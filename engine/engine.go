@@ -136,8 +136,9 @@ type Engine struct {
 
 	space *spaceWatch // notes writes that fail for lack of space
 
-	recomputes recomputes // the latest recompute of each entity's formulas
-	rollups    rollupWork // the parents whose roll-ups are to be recounted
+	recomputes recomputes  // the latest recompute of each entity's formulas
+	builds     indexBuilds // index builds after saves
+	rollups    rollupWork  // the parents whose roll-ups are to be recounted
 }
 
 // New opens an engine over st: it loads every stored definition, compiles

@@ -108,7 +108,11 @@ func (e *Engine) putEntityLocked(ctx context.Context, actor Actor, name string, 
 	} else if err := e.dropLeftovers(ctx, name); err != nil {
 		return SaveResult{}, err
 	}
-	if err := e.ensureCollection(ctx, ce, prev); err != nil {
+	indexes, later, err := e.splitIndexes(ctx, ce, prev)
+	if err != nil {
+		return SaveResult{}, fmt.Errorf("engine: count records of %s: %w", name, err)
+	}
+	if err := e.ensureCollection(ctx, ce, prev, indexes); err != nil {
 		return SaveResult{}, err
 	}
 	version, err := e.storeDefinition(ctx, actor, name, ce.def, stored, found)
@@ -123,6 +127,9 @@ func (e *Engine) putEntityLocked(ctx context.Context, actor Actor, name string, 
 	next := maps.Clone(cur.entities)
 	next[name] = ce
 	e.catalog.Store(e.newCatalog(next, cur.docSet()))
+	if later {
+		e.buildIndexes(ce)
+	}
 	e.afterFormulaChange(ctx, prev, ce)
 	return SaveResult{Entity: ent, Version: version, Created: !found}, nil
 }
@@ -175,11 +182,12 @@ func (e *Engine) dropLeftovers(ctx context.Context, name string) error {
 	return nil
 }
 
-// ensureCollection makes the entity's collection have the definition's
-// indexes. When that fails the indexes are put back as prev had them, or a
-// new entity's collection is dropped.
-func (e *Engine) ensureCollection(ctx context.Context, ce, prev *compiled) error {
-	err := e.st.EnsureCollection(ctx, ce.Name, ce.indexes)
+// ensureCollection makes the entity's collection have the indexes given
+// (the definition's, or those of them made before the save answers). When
+// that fails the indexes are put back as prev had them, or a new entity's
+// collection is dropped.
+func (e *Engine) ensureCollection(ctx context.Context, ce, prev *compiled, indexes []store.Index) error {
+	err := e.st.EnsureCollection(ctx, ce.Name, indexes)
 	if err == nil {
 		return nil
 	}
