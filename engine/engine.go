@@ -98,6 +98,10 @@ type Write struct {
 	// exactly when the write is.
 	Triggers []string
 	Depth    int
+	// Skipped are the after-save rules whose trigger the write matched
+	// but whose condition was false on its values: kept in the audit
+	// entry too, so that the run log can say why they did nothing.
+	Skipped []string
 
 	// owner is the owner the write gives the record when Data does not
 	// hold it — an entity without an owner field ("" on update: unchanged)
