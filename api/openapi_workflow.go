@@ -23,8 +23,9 @@ func workflowSchemas() obj {
 			"version": obj{"type": "integer"}, "document": ref("WorkflowDocument")}}}}}
 	out["WorkflowRunPage"] = page(obj{"type": "object", "description": "One attempt at running a rule for a record",
 		"properties": obj{"id": str, "rule": str, "entity": str, "record": str, "trigger": str, "item": str, "at": str,
-			"attempt": obj{"type": "integer"}, "depth": obj{"type": "integer"}, "condition": obj{"type": "boolean"},
-			"status": obj{"enum": []any{"done", "failed", "dead", "skipped"}}, "error": str,
+			"actor": str, "attempt": obj{"type": "integer"}, "depth": obj{"type": "integer"}, "condition": obj{"type": "boolean"},
+			"status": obj{"enum": runStatuses, "description": "skipped: the depth limit; condition_false: the write matched the trigger but not the condition, so nothing was queued"},
+			"error":  str, "note": str,
 			"actions": obj{"type": "array", "items": action}}})
 	out["WorkflowTest"] = obj{"type": "object", "additionalProperties": false, "description": "A stored record by id, or a record's values",
 		"properties": obj{"id": str, "record": obj{"type": "object"}}}
@@ -41,6 +42,9 @@ func workflowSchemas() obj {
 		"next": str, "unread": obj{"type": "integer", "description": "The caller's unread notifications"}}}
 	return out
 }
+
+// runStatuses are the statuses of a rule's runs.
+var runStatuses = []any{"done", "failed", "dead", "skipped", "condition_false"}
 
 func workflowPaths() obj {
 	name := obj{"name": "name", "in": "path", "required": true, "description": "The rule name",
@@ -68,8 +72,8 @@ func workflowPaths() obj {
 				"responses":  responses(obj{"204": obj{"description": "Deleted"}}, "403", "404", "412")},
 		},
 		"/api/workflows/{name}/runs": obj{"parameters": []any{name, param("AcceptLanguage")},
-			"get": obj{"operationId": "workflowRuns", "summary": "The rule's run log, newest first (administrators)", "tags": tags,
-				"parameters": []any{after, limit},
+			"get": obj{"operationId": "workflowRuns", "summary": "The rule's run log, newest first; status lists the runs of one status (administrators)", "tags": tags,
+				"parameters": []any{after, limit, obj{"name": "status", "in": "query", "schema": obj{"enum": runStatuses}}},
 				"responses":  responses(obj{"200": obj{"description": "A page of runs", "content": jsonContent(ref("WorkflowRunPage"))}}, "400", "403", "404")},
 		},
 		"/api/workflows/{name}/test": obj{"parameters": []any{name, param("AcceptLanguage")},

@@ -15,7 +15,7 @@ import (
 
 // Query parameters of the workflow routes.
 var (
-	runParams          = []string{"after", "limit"}
+	runParams          = []string{"after", "limit", "status"}
 	deliveryParams     = []string{"after", "limit", "status"}
 	notificationParams = []string{"after", "limit", "unread"}
 )
@@ -99,7 +99,7 @@ func (s *Server) workflowRuns(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	p, err := s.wf.Runs(ctx, s.actor(c), strings.Clone(c.Params("name")), strings.Clone(c.Query("after")), limit)
+	p, err := s.wf.Runs(ctx, s.actor(c), strings.Clone(c.Params("name")), strings.Clone(c.Query("status")), strings.Clone(c.Query("after")), limit)
 	if err != nil {
 		return err
 	}

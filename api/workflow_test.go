@@ -70,6 +70,8 @@ func TestWorkflowRoutes(t *testing.T) {
 			{name: "dry run of an unknown record", method: "POST", path: "/api/workflows/follow/test", body: `{"id": "0190a0a0-0000-7000-8000-0000000000ff"}`, wantStatus: 404},
 			{name: "bad limit", method: "GET", path: "/api/workflows/follow/runs?limit=0", wantStatus: 400},
 			{name: "unknown parameter", method: "GET", path: "/api/workflows/follow/runs?limt=3", wantStatus: 400},
+			{name: "unknown run status", method: "GET", path: "/api/workflows/follow/runs?status=nope", headers: []string{"Accept-Language: zh-CN"},
+				wantStatus: 400, want: []string{`"status"`, "condition_false", "status 只能是"}},
 		} {
 			t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
 		}
@@ -93,7 +95,7 @@ func TestWorkflowRoutes(t *testing.T) {
 		for _, n := range []string{"A", "B", "C"} {
 			s.create("customer", `{"name": "`+n+`"}`)
 		}
-		s.create("customer", `{"name": "V", "tier": "vip"}`)
+		vip := s.create("customer", `{"name": "V", "tier": "vip"}`)
 		s.drain()
 		r := s.do("GET", "/api/notifications?limit=2", "")
 		body := r.JSON(t)
@@ -118,8 +120,21 @@ func TestWorkflowRoutes(t *testing.T) {
 		if u := s.do("GET", "/api/notifications?unread=true", "").JSON(t); u["unread"] != float64(2) || len(u["items"].([]any)) != 2 {
 			t.Fatalf("unread %v", u)
 		}
-		runs := s.do("GET", "/api/workflows/follow/runs", "").JSON(t)
-		if items := runs["items"].([]any); len(items) != 3 || items[0].(map[string]any)["status"] != "done" {
+		runs := s.do("GET", "/api/workflows/follow/runs?status=done", "").JSON(t)
+		if items := runs["items"].([]any); len(items) != 3 || items[0].(map[string]any)["condition"] != true {
+			t.Fatalf("runs %v", runs)
+		}
+		// The VIP's create matched the trigger, not the condition: a run
+		// that says so, and nothing else.
+		runs = s.do("GET", "/api/workflows/follow/runs", "").JSON(t)
+		var unmet []map[string]any
+		for _, it := range runs["items"].([]any) {
+			if r := it.(map[string]any); r["status"] == "condition_false" {
+				unmet = append(unmet, r)
+			}
+		}
+		if len(runs["items"].([]any)) != 4 || len(unmet) != 1 || unmet[0]["record"] != vip["id"] || unmet[0]["condition"] != false ||
+			unmet[0]["trigger"] != "created" {
 			t.Fatalf("runs %v", runs)
 		}
 		if r := s.do("DELETE", "/api/workflows/follow", "", `If-Match: "1"`); r.Status != 412 {

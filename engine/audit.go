@@ -55,6 +55,9 @@ type AuditEntry struct {
 	// Depth its place in a chain of rules (Write.Triggers, Write.Depth).
 	Triggers []string `json:"triggers,omitempty"`
 	Depth    int      `json:"depth,omitempty"`
+	// Skipped are the after-save rules whose trigger the write matched
+	// and whose condition was false (Write.Skipped).
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 // Audit appends a standalone entry (a login, a key's creation) to the
@@ -103,21 +106,16 @@ func auditRecord(a AuditEntry) Record {
 		d["version"] = float64(a.Version)
 	}
 	if len(a.Fields) > 0 {
-		fs := make([]any, len(a.Fields))
-		for i, f := range a.Fields {
-			fs[i] = f
-		}
-		d["fields"] = fs
+		d["fields"] = anys(a.Fields)
 	}
 	if a.Old != nil {
 		d["old"] = a.Old
 	}
 	if len(a.Triggers) > 0 {
-		ts := make([]any, len(a.Triggers))
-		for i, t := range a.Triggers {
-			ts[i] = t
-		}
-		d["triggers"] = ts
+		d["triggers"] = anys(a.Triggers)
+	}
+	if len(a.Skipped) > 0 {
+		d["skipped"] = anys(a.Skipped)
 	}
 	if a.Depth != 0 {
 		d["depth"] = float64(a.Depth)
@@ -126,6 +124,27 @@ func auditRecord(a AuditEntry) Record {
 		d["new"] = a.New
 	}
 	return Record{ID: a.ID, Version: 1, Data: d}
+}
+
+// anys is a list of texts as stored.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// texts reads a stored list of texts back.
+func texts(v any) []string {
+	l, _ := v.([]any)
+	var out []string
+	for _, e := range l {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Kinds of audit entries written by the engine.
@@ -184,7 +203,7 @@ func changes(old, new map[string]any) (fields []string, o, n map[string]any) {
 func (e *Engine) recordEntry(actor Actor, action, entity string, id string, version int64, at string, old, new map[string]any, w ...*Write) store.Record {
 	a := AuditEntry{ID: newID(), At: at, Action: action, Kind: KindRecord, Entity: entity, Record: id, Version: version}
 	if len(w) > 0 && w[0] != nil {
-		a.Triggers, a.Depth = w[0].Triggers, w[0].Depth
+		a.Triggers, a.Depth, a.Skipped = w[0].Triggers, w[0].Depth, w[0].Skipped
 	}
 	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
 	a.Fields, a.Old, a.New = changes(old, new)
@@ -216,22 +235,11 @@ func entryOf(r store.Record) AuditEntry {
 	if v, ok := d["version"].(float64); ok {
 		a.Version = int64(v)
 	}
-	if fs, ok := d["fields"].([]any); ok {
-		for _, f := range fs {
-			if s, ok := f.(string); ok {
-				a.Fields = append(a.Fields, s)
-			}
-		}
-	}
+	a.Fields = texts(d["fields"])
 	a.Old, _ = d["old"].(map[string]any)
 	a.New, _ = d["new"].(map[string]any)
-	if ts, ok := d["triggers"].([]any); ok {
-		for _, t := range ts {
-			if s, ok := t.(string); ok {
-				a.Triggers = append(a.Triggers, s)
-			}
-		}
-	}
+	a.Triggers = texts(d["triggers"])
+	a.Skipped = texts(d["skipped"])
 	if v, ok := d["depth"].(float64); ok {
 		a.Depth = int(v)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema/lang"
 )
 
 // Actor is who performs an operation: a signed-in user (resolved by the
@@ -98,6 +99,15 @@ type Write struct {
 	// exactly when the write is.
 	Triggers []string
 	Depth    int
+	// Skipped are the after-save rules whose trigger the write matched
+	// but whose condition was false on its values: kept in the audit
+	// entry too, so that the run log can say why they did nothing.
+	Skipped []string
+
+	// scope is the scope of the write's final values, made when the
+	// formulas are computed (or the validation rules checked) and handed
+	// to the AfterValidate hooks by Scope: one scope for the three.
+	scope *lang.Scope
 
 	// owner is the owner the write gives the record when Data does not
 	// hold it — an entity without an owner field ("" on update: unchanged)

@@ -91,6 +91,10 @@ func (e *Engine) computeFormulas(ce *compiled, w *Write) error {
 		}
 		s.Set(f.Name, v)
 	}
+	// The values are final now (validation and dropping nulls change
+	// nothing the scope shows): the rules and the AfterValidate hooks run
+	// in the same scope.
+	w.scope = s
 	return nil
 }
 
@@ -102,7 +106,11 @@ func (e *Engine) checkRules(ce *compiled, w *Write) error {
 	if len(rules) == 0 {
 		return nil
 	}
-	s := e.exprScope(ce, w)
+	s := w.scope
+	if s == nil {
+		s = e.exprScope(ce, w)
+		w.scope = s
+	}
 	var broken []*schema.Rule
 	for _, r := range rules {
 		wrong, err := r.When.Bool(s)
@@ -163,8 +171,13 @@ func upperFirst(s string) string {
 
 // Scope is the scope in which a write's expressions run (the new values
 // with the system fields, the stored ones as old, the writer as user): for
-// the expressions of hooks, such as before-save workflow rules.
+// the expressions of hooks, such as before-save workflow rules. In the
+// AfterValidate hooks it is the scope the formulas and validation rules
+// ran in, shared: a hook there reads it and never sets values in it.
 func (e *Engine) Scope(w *Write) (*lang.Scope, error) {
+	if w.scope != nil {
+		return w.scope, nil
+	}
 	ce, err := e.entity(w.Entity)
 	if err != nil {
 		return nil, err

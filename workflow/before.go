@@ -83,14 +83,16 @@ func (s *Service) beforeSave(ctx context.Context, w *engine.Write) error {
 }
 
 // afterValidate names, in the write's audit entry, the rules with
-// after-save actions that the write sets off (on its final values).
+// after-save actions that the write sets off (on its final values), and
+// those whose trigger it matched but whose condition was false: the queue
+// logs a run for each of these, so the run log says why they did nothing.
 func (s *Service) afterValidate(ctx context.Context, w *engine.Write) error {
 	rules := s.current().byEntity[w.Entity]
 	if len(rules) == 0 {
 		return nil
 	}
 	var scope *lang.Scope
-	var names []string
+	var names, skipped []string
 	for _, r := range rules {
 		if !r.Active || !r.AfterSave() || r.Trigger.Type == TriggerDeleted || r.Trigger.Type == TriggerSchedule {
 			continue
@@ -110,7 +112,13 @@ func (s *Service) afterValidate(ctx context.Context, w *engine.Write) error {
 				return err
 			}
 		}
-		ok, err := s.sets(r, w, scope)
+		ok, err := s.matches(r, w, scope)
+		if err == nil && !ok {
+			continue // not triggered: no run
+		}
+		if err == nil && r.When != nil {
+			ok, err = r.When.Bool(scope)
+		}
 		if err != nil {
 			// Decided again, and logged, when the item runs.
 			s.log.Warn("workflow: condition failed at the write", "rule", r.Name, "entity", w.Entity, "err", err)
@@ -118,10 +126,13 @@ func (s *Service) afterValidate(ctx context.Context, w *engine.Write) error {
 		}
 		if ok {
 			names = append(names, r.Name)
+		} else {
+			skipped = append(skipped, r.Name)
 		}
 	}
-	if len(names) > 0 {
+	if len(names) > 0 || len(skipped) > 0 {
 		w.Triggers = append(w.Triggers, names...)
+		w.Skipped = append(w.Skipped, skipped...)
 		w.Depth = depthOf(ctx)
 	}
 	return nil
@@ -130,6 +141,16 @@ func (s *Service) afterValidate(ctx context.Context, w *engine.Write) error {
 // sets reports whether the write sets the rule off: its trigger matches
 // and its condition holds.
 func (s *Service) sets(r *Rule, w *engine.Write, scope *lang.Scope) (bool, error) {
+	ok, err := s.matches(r, w, scope)
+	if err != nil || !ok || r.When == nil {
+		return ok, err
+	}
+	return r.When.Bool(scope)
+}
+
+// matches reports whether the write matches the rule's trigger: the event,
+// a change of one of its fields, its to becoming true.
+func (s *Service) matches(r *Rule, w *engine.Write, scope *lang.Scope) (bool, error) {
 	switch r.Trigger.Type {
 	case TriggerCreated:
 		if w.Old != nil {
@@ -164,10 +185,7 @@ func (s *Service) sets(r *Rule, w *engine.Write, scope *lang.Scope) (bool, error
 	default:
 		return false, nil
 	}
-	if r.When == nil {
-		return true, nil
-	}
-	return r.When.Bool(scope)
+	return true, nil
 }
 
 // oldScope is the scope of the stored record of an update, for the to of

@@ -3,26 +3,41 @@ package workflow_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/morphcrm/morph/engine"
 )
 
-// BenchmarkCreateWithRules: a create of a lead without rules, with 10
-// rules it sets off (5 before-save sets, 5 after-save notifications) as the
-// write pays for them, and with the queue's work of those rules included
-// (drained every 100 creates). SQLite.
+// benchFormulas are 5 formula fields of the lead: arithmetic, text,
+// a date, a conditional and one that reads two others.
+const benchFormulas = `,
+	"weighted": {"type": "number", "x-type": "formula", "x-expr": "round(coalesce(amount, 0) * 0.3 + coalesce(score, 0) * 10, 2)"},
+	"label":    {"type": "string", "x-type": "formula", "x-expr": "upper(left(name, 3)) + '-' + coalesce(source, 'none')"},
+	"follow_up": {"type": "string", "format": "date", "x-type": "formula", "x-expr": "addDays(today(), status == 'new' ? 1 : 3)"},
+	"band":     {"type": "string", "x-type": "formula", "x-expr": "amount == nil ? 'unknown' : amount >= 10000 ? 'large' : amount >= 1000 ? 'medium' : 'small'"},
+	"hot":      {"type": "boolean", "x-type": "formula", "x-expr": "weighted > 1000 && band in ['medium', 'large']"}}`
+
+// BenchmarkCreateWithRules: a create of a lead without rules or formulas;
+// with 10 rules it sets off (5 before-save sets, 5 after-save
+// notifications) and 5 formula fields, as the write pays for them; and the
+// same with the queue's work of those rules included (drained every 100
+// creates). SQLite.
 func BenchmarkCreateWithRules(b *testing.B) {
 	for _, c := range []struct {
 		name         string
 		rules, drain bool
-	}{{"none", false, false}, {"10 rules, write", true, false}, {"10 rules, write and queue", true, true}} {
+	}{{"none", false, false}, {"10 rules 5 formulas, write", true, false}, {"10 rules 5 formulas, write and queue", true, true}} {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := context.Background()
 			st := mustSQLiteB(b)
 			e := open(b, st)
 			if c.rules {
+				def := strings.TrimSuffix(leadDef, `}, "required": ["name"]}`) + benchFormulas + `, "required": ["name"]}`
+				if _, err := e.eng.PutEntity(ctx, engine.System, "lead", []byte(def)); err != nil {
+					b.Fatal(err)
+				}
 				for i := range 5 {
 					e.put(b, fmt.Sprintf(`{"name": "set%d", "entity": "lead", "trigger": {"type": "created"}, "when": "source == 'web'",
 						"actions": [{"type": "set", "values": {"score": "score + %d"}}]}`, i, i))
@@ -32,8 +47,12 @@ func BenchmarkCreateWithRules(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := e.eng.Create(ctx, admin, "lead", map[string]any{"name": "Acme", "source": "web"}); err != nil {
+				r, err := e.eng.Create(ctx, admin, "lead", map[string]any{"name": "Acme", "source": "web", "status": "new", "amount": 5000})
+				if err != nil {
 					b.Fatal(err)
+				}
+				if c.rules && i == 0 && (r.Data["hot"] != true || r.Data["label"] != "ACM-web" || r.Data["band"] != "medium") {
+					b.Fatalf("formulas: %v", r.Data)
 				}
 				if c.drain && i%100 == 99 {
 					e.drain(b)

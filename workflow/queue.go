@@ -144,8 +144,9 @@ const cursorID = "audit_cursor"
 
 // tail reads the record entries of the audit log after the cursor (less
 // the grace window: concurrent writers commit out of id order) and enqueues
-// an item per rule each one sets off. Items have the id of their entry and
-// rule, so reading an entry again never enqueues it twice.
+// an item per rule each one sets off, and logs a run per rule whose
+// condition was false at the write. Items and those runs have the id of
+// their entry and rule, so reading an entry again never makes them twice.
 func (s *Service) tail(ctx context.Context) (int, error) {
 	cur, err := s.st.Get(ctx, collState, cursorID)
 	found := err == nil
@@ -173,7 +174,8 @@ func (s *Service) tail(ctx context.Context) (int, error) {
 	}
 	filter := query.AndOf(
 		query.Cmp{Field: "kind", Op: query.Eq, Value: engine.KindRecord},
-		query.Or{query.Cmp{Field: "triggers", Op: query.Ne, Value: nil}, query.Cmp{Field: "action", Op: query.Eq, Value: engine.AuditDelete}},
+		query.Or{query.Cmp{Field: "triggers", Op: query.Ne, Value: nil}, query.Cmp{Field: "skipped", Op: query.Ne, Value: nil},
+			query.Cmp{Field: "action", Op: query.Eq, Value: engine.AuditDelete}},
 	)
 	if low != "" {
 		filter = query.AndOf(query.Cmp{Field: "id", Op: query.Gt, Value: low}, filter)
@@ -217,7 +219,8 @@ func (s *Service) tail(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// enqueue makes the items of audit entries that are not queued yet.
+// enqueue makes the items of audit entries that are not queued yet, and
+// the runs of the rules whose condition was false at their writes.
 func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error) {
 	type cand struct {
 		entry engine.AuditEntry
@@ -227,8 +230,15 @@ func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error)
 	var cands []cand
 	var dated []engine.AuditEntry
 	var datedRules []*Rule
+	var unmet []run
 	for _, r := range recs {
 		a := engine.EntryOf(r)
+		for _, rule := range a.Skipped {
+			f := false
+			unmet = append(unmet, run{ID: a.ID + "-" + rule, Rule: rule, Entity: a.Entity, Record: a.Record,
+				Event: eventOf(a.Action), Actor: a.Actor, At: a.At, Depth: a.Depth, Condition: &f, Status: statusConditionFalse,
+				Note: "the condition was false on the values written: the rule did nothing"})
+		}
 		if a.Action == engine.AuditDelete {
 			for _, rule := range rs.byEntity[a.Entity] {
 				if rule.Active && rule.Trigger.Type == TriggerDeleted {
@@ -252,6 +262,13 @@ func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error)
 			return n, err
 		}
 		planned = n
+	}
+	if len(unmet) > 0 {
+		n, err := s.logUnmet(ctx, unmet)
+		planned += n
+		if err != nil {
+			return planned, err
+		}
 	}
 	if len(cands) == 0 {
 		return planned, nil
@@ -297,8 +314,50 @@ func (s *Service) enqueue(ctx context.Context, recs []store.Record) (int, error)
 		n++
 		if d["status"] == statusSkipped {
 			s.logRun(ctx, run{ID: ids[i], Rule: c.rule, Entity: c.entry.Entity, Record: c.entry.Record, Event: eventOf(c.entry.Action),
-				Item: ids[i], Depth: c.entry.Depth, Status: statusSkipped,
+				Actor: c.entry.Actor, Item: ids[i], Depth: c.entry.Depth, Status: statusSkipped,
 				Error: fmt.Sprintf("the depth limit (%d) stops a chain of rules that set each other off", s.opts.MaxDepth)})
+		}
+	}
+	return n, nil
+}
+
+// logUnmet logs the runs of rules whose condition was false at their
+// writes, those not logged yet, in one batch: the entries of a page of the
+// audit log are read again in the grace window, and their runs' ids are
+// those of the entry and rule.
+func (s *Service) logUnmet(ctx context.Context, runs []run) (int, error) {
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	have, err := s.st.GetMany(ctx, collRuns, ids)
+	if err != nil {
+		return 0, fmt.Errorf("workflow: read run log: %w", err)
+	}
+	logged := make(map[string]bool, len(have))
+	for _, h := range have {
+		logged[h.ID] = true
+	}
+	var recs []store.Record
+	for _, r := range runs {
+		if !logged[r.ID] {
+			recs = append(recs, runRecord(r))
+		}
+	}
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	errs, err := s.st.InsertMany(ctx, collRuns, recs)
+	if err != nil {
+		return 0, fmt.Errorf("workflow: run log: %w", err)
+	}
+	n := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, store.ErrDuplicateID): // another instance logged it
+			s.log.Warn("workflow: run log", "rule", recs[i].Data["rule"], "err", err)
 		}
 	}
 	return n, nil
@@ -520,7 +579,7 @@ func (s *Service) runItem(ctx context.Context, it *item) error {
 		}
 	}
 	rn := run{ID: runID, Rule: it.Rule, Entity: it.Entity, Record: it.Record,
-		Event: it.Event, Item: it.rec.ID, Depth: it.Depth, Attempt: it.Attempts + 1}
+		Event: it.Event, Actor: it.Actor, Item: it.rec.ID, Depth: it.Depth, Attempt: it.Attempts + 1}
 	finish := func(status, msg string) error {
 		rn.Status, rn.Error = status, msg
 		_, err := s.save(ctx, collQueue, &it.rec, map[string]any{"status": status, "finished_at": engine.FormatTime(s.opts.Now()),

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/morphcrm/morph"
@@ -18,13 +19,14 @@ type run struct {
 	Entity    string         `json:"entity"`
 	Record    string         `json:"record"`
 	Event     string         `json:"trigger"`
-	Item      string         `json:"item"`
+	Actor     string         `json:"actor,omitempty"` // who made the write that set the rule off
+	Item      string         `json:"item,omitempty"`
 	At        string         `json:"at"`
 	Attempt   int            `json:"attempt,omitempty"`
 	Depth     int            `json:"depth,omitempty"`
 	Condition *bool          `json:"condition,omitempty"` // the condition's result when it was decided
 	Actions   []actionResult `json:"actions,omitempty"`
-	Status    string         `json:"status"` // done, failed, dead, skipped
+	Status    string         `json:"status"` // done, failed, dead, skipped, condition_false
 	Error     string         `json:"error,omitempty"`
 	Note      string         `json:"note,omitempty"` // what a run did besides actions (a schedule's firing)
 }
@@ -40,11 +42,33 @@ type actionResult struct {
 // Run is an entry of the run log as the API returns it.
 type Run = run
 
+// statusConditionFalse is the status of the run of a rule whose trigger a
+// write matched but whose condition was false on the written values: the
+// rule did nothing, and no item was queued (skipped is the depth limit's).
+const statusConditionFalse = "condition_false"
+
+// runStatuses are the statuses of runs.
+var runStatuses = []string{statusDone, "failed", statusDead, statusSkipped, statusConditionFalse}
+
 // logRun keeps a run in the log; a failure to keep it is logged only.
 func (s *Service) logRun(ctx context.Context, r run) {
 	r.At = engine.FormatTime(s.opts.Now())
-	d := map[string]any{"rule": r.Rule, "entity": r.Entity, "record": r.Record, "trigger": r.Event, "item": r.Item,
+	err := s.st.Insert(ctx, collRuns, runRecord(r))
+	if err != nil && !errors.Is(err, store.ErrDuplicateID) {
+		s.log.Warn("workflow: run log", "rule", r.Rule, "err", err)
+	}
+}
+
+// runRecord is the stored form of a run.
+func runRecord(r run) store.Record {
+	d := map[string]any{"rule": r.Rule, "entity": r.Entity, "record": r.Record, "trigger": r.Event,
 		"at": r.At, "status": r.Status, "attempt": float64(r.Attempt), "depth": float64(r.Depth)}
+	if r.Item != "" {
+		d["item"] = r.Item
+	}
+	if r.Actor != "" {
+		d["actor"] = r.Actor
+	}
 	if r.Condition != nil {
 		d["condition"] = *r.Condition
 	}
@@ -57,10 +81,7 @@ func (s *Service) logRun(ctx context.Context, r run) {
 	if len(r.Actions) > 0 {
 		d["actions"] = jsonish(r.Actions)
 	}
-	err := s.st.Insert(ctx, collRuns, store.Record{ID: r.ID, Version: 1, Data: d})
-	if err != nil && !errors.Is(err, store.ErrDuplicateID) {
-		s.log.Warn("workflow: run log", "rule", r.Rule, "err", err)
-	}
+	return store.Record{ID: r.ID, Version: 1, Data: d}
 }
 
 // RunPage is a page of the run log, newest first.
@@ -69,10 +90,15 @@ type RunPage struct {
 	Next  string           `json:"next,omitempty"`
 }
 
-// Runs pages a rule's run log, newest first (administrators only).
-func (s *Service) Runs(ctx context.Context, actor engine.Actor, rule, after string, limit int) (RunPage, error) {
+// Runs pages a rule's run log, newest first, all of it or the runs of one
+// status (administrators only).
+func (s *Service) Runs(ctx context.Context, actor engine.Actor, rule, status, after string, limit int) (RunPage, error) {
 	if !actor.IsAdmin() {
 		return RunPage{}, errAdminOnly()
+	}
+	if status != "" && !slices.Contains(runStatuses, status) {
+		return RunPage{}, morph.Invalid(fieldErr("status", "enum", morph.T("status is one of "+strings.Join(runStatuses, ", "),
+			"status 只能是 "+strings.Join(runStatuses, "、")+" 之一")))
 	}
 	if _, ok := s.current().stored[rule]; !ok {
 		// The log of a deleted rule stays readable while it has entries.
@@ -85,6 +111,9 @@ func (s *Service) Runs(ctx context.Context, actor engine.Actor, rule, after stri
 		}
 	}
 	filter := query.Expr(query.Cmp{Field: "rule", Op: query.Eq, Value: rule})
+	if status != "" {
+		filter = query.AndOf(filter, query.Cmp{Field: "status", Op: query.Eq, Value: status})
+	}
 	return s.page(ctx, collRuns, "at", false, filter, after, limit)
 }
 

@@ -70,7 +70,7 @@ func TestDateTrigger(t *testing.T) {
 		if got := e.notes(t, "u-n"); len(got) != 1 || got[0] != "Due tomorrow: Ahead" {
 			t.Fatalf("on day 3: %v, want only Ahead (the 4th)", got)
 		}
-		runs, err := e.wf.Runs(ctx, admin, "remind", "", 50)
+		runs, err := e.wf.Runs(ctx, admin, "remind", "", "", 50)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestScheduleTrigger(t *testing.T) {
 		if got := touches(); got[0] != float64(2) || got[3] != float64(0) {
 			t.Fatalf("after the second firing: %v", got)
 		}
-		runs, err := e.wf.Runs(ctx, admin, "nudge", "", 50)
+		runs, err := e.wf.Runs(ctx, admin, "nudge", "", "", 50)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -439,9 +439,8 @@ func TestAfterSave(t *testing.T) {
 		if _, unread, _ := e.wf.Notifications(ctx, engine.Actor{ID: "u-boss"}, "", 10, false); unread != 0 {
 			t.Fatalf("unread %d after marking read", unread)
 		}
-		runs, err := e.wf.Runs(ctx, admin, "follow_up", "", 10)
-		// The fair lead's condition was false at its write: no run.
-		if err != nil || len(runs.Items) != 1 || runs.Items[0]["condition"] != true || runs.Items[0]["status"] != "done" {
+		runs, err := e.wf.Runs(ctx, admin, "follow_up", "done", "", 10)
+		if err != nil || len(runs.Items) != 1 || runs.Items[0]["condition"] != true || runs.Items[0]["record"] != l.ID {
 			t.Fatalf("runs %v %+v", err, runs)
 		}
 		// Draining again does nothing more.
@@ -473,7 +472,7 @@ func TestAfterSave(t *testing.T) {
 		if got.Data["touches"] != float64(5) {
 			t.Fatalf("touches %v, want 5 (the depth limit)", got.Data["touches"])
 		}
-		runs, _ = e.wf.Runs(ctx, admin, "loop", "", 50)
+		runs, _ = e.wf.Runs(ctx, admin, "loop", "", "", 50)
 		skipped := 0
 		for _, it := range runs.Items {
 			if it["status"] == "skipped" {
@@ -482,6 +481,79 @@ func TestAfterSave(t *testing.T) {
 		}
 		if skipped != 1 {
 			t.Fatalf("%d skipped runs, want 1: %+v", skipped, runs.Items)
+		}
+	})
+}
+
+// A rule whose trigger a write matches but whose condition is false on the
+// written values did nothing, and its run log says so: a condition_false
+// run, logged by the queue from the write's audit entry (nothing queued). A
+// write that does not match the trigger is no run; reading the audit log
+// again, as a restarted process does, logs none twice.
+func TestConditionFalseRun(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.put(t, `{"name": "web_only", "entity": "lead", "trigger": {"type": "created"}, "when": "source == 'web'",
+			"actions": [{"type": "notify", "to": "'u-a'", "message": {"en": "Web lead {{name}}"}}]}`)
+		e.put(t, `{"name": "big_amount", "entity": "lead", "trigger": {"type": "updated", "fields": ["amount"]}, "when": "amount > 1000",
+			"actions": [{"type": "notify", "to": "'u-a'", "message": {"en": "Big {{name}}"}}]}`)
+		e.put(t, `{"name": "won_big", "entity": "lead", "trigger": {"type": "updated", "to": "status == 'won'"}, "when": "amount > 1000",
+			"actions": [{"type": "notify", "to": "'u-a'", "message": {"en": "Won {{name}}"}}]}`)
+		fair := e.create(t, "lead", map[string]any{"name": "Fair", "source": "fair", "amount": 10})
+		for _, patch := range []map[string]any{
+			{"name": "Fair 2"},    // no trigger matched
+			{"status": "working"}, // no trigger matched
+			{"amount": 20},        // big_amount: condition false
+			{"status": "won"},     // won_big: condition false
+			{"name": "Fair 3"},    // already won: won_big's to not crossed
+		} {
+			if _, err := e.eng.Update(ctx, admin, "lead", fair.ID, patch, 0); err != nil {
+				t.Fatal(morphDetail(err))
+			}
+		}
+		e.drain(t)
+		check := func(t *testing.T, wf *workflow.Service) {
+			t.Helper()
+			for _, c := range []struct{ rule, trigger string }{{"web_only", "created"}, {"big_amount", "updated"}, {"won_big", "updated"}} {
+				runs, err := wf.Runs(ctx, admin, c.rule, "", "", 50)
+				if err != nil || len(runs.Items) != 1 {
+					t.Fatalf("%s: %v %d runs, want 1: %+v", c.rule, err, len(runs.Items), runs.Items)
+				}
+				r := runs.Items[0]
+				if r["status"] != "condition_false" || r["condition"] != false || r["record"] != fair.ID || r["entity"] != "lead" ||
+					r["trigger"] != c.trigger || r["actor"] != admin.ID {
+					t.Fatalf("%s: run %+v", c.rule, r)
+				}
+			}
+		}
+		check(t, e.wf)
+		if items := e.find(t, "_wf_queue", nil); len(items) != 0 {
+			t.Fatalf("%d items queued for rules whose condition was false: %+v", len(items), items)
+		}
+		if page, _, _ := e.wf.Notifications(ctx, engine.Actor{ID: "u-a"}, "", 10, false); len(page.Items) != 0 {
+			t.Fatalf("notified: %+v", page.Items)
+		}
+		// The status filter.
+		if p, err := e.wf.Runs(ctx, admin, "web_only", "done", "", 50); err != nil || len(p.Items) != 0 {
+			t.Fatalf("done runs: %v %+v", err, p.Items)
+		}
+		if p, err := e.wf.Runs(ctx, admin, "web_only", "condition_false", "", 50); err != nil || len(p.Items) != 1 {
+			t.Fatalf("condition_false runs: %v %+v", err, p.Items)
+		}
+		if _, err := e.wf.Runs(ctx, admin, "web_only", "nope", "", 50); morph.ErrorCode(err) != morph.EInvalid {
+			t.Fatalf("unknown status: %v", err)
+		}
+		// A restarted process reads the log behind its cursor again.
+		again, err := workflow.New(ctx, e.eng, workflow.Options{Logger: quiet(), Directory: e.dir, Now: e.clock.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := again.Drain(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		check(t, again)
+		if n := len(e.find(t, "_wf_runs", nil)); n != 3 {
+			t.Fatalf("%d runs after reading the log again, want 3", n)
 		}
 	})
 }

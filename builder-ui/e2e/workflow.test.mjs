@@ -59,8 +59,9 @@ test('a rule that notifies the owner when an opportunity is won: built, dry-run,
   const reps = new Map(users.filter(u => server.users[u.email]).map(u => [u.id, u]))
   const opps = (await api(page, 'GET', '/api/records/opportunity?limit=200')).body.items
   const target = opps.find(o => !['won', 'lost'].includes(o.stage) && reps.has(o.owner))
+  const other = opps.find(o => !['won', 'lost', 'negotiation'].includes(o.stage) && o.id !== target?.id)
   const won = opps.find(o => o.stage === 'won' && reps.has(o.owner))
-  assert.ok(target && won, 'the demo data has an open and a won opportunity of a demo rep')
+  assert.ok(target && won && other, 'the demo data has two open and a won opportunity of a demo rep')
   const owner = reps.get(target.owner)
 
   await page.goto(server.url + '/builder/workflows')
@@ -144,6 +145,17 @@ test('a rule that notifies the owner when an opportunity is won: built, dry-run,
   assert.match(await run.innerText(), new RegExp(owner.name))
   assert.deepEqual(await check(page), [], 'axe on the run log')
   await shot(page, 'workflow-run-log-desktop')
+
+  // Another opportunity's stage changes, not to won: the trigger matched, the condition did not hold. The log says so.
+  const moved = await api(page, 'PATCH', `/api/records/opportunity/${other.id}`, { stage: 'negotiation' }, { 'If-Match': `"${other.version}"` })
+  assert.equal(moved.status, 200, JSON.stringify(moved.body))
+  await until(async () => (await api(page, 'GET', '/api/workflows/notify_owner_won/runs?status=condition_false')).body.items.some(r => r.record === other.id), 'the condition-false run')
+  await choose(page, '[data-test=runs-status]', 'Condition false')
+  const unmet = page.locator(`[data-test=run][data-record="${other.id}"]`)
+  await unmet.waitFor()
+  assert.equal(await unmet.getAttribute('data-status'), 'condition_false')
+  assert.match(await unmet.innerText(), /Condition false/)
+  assert.equal(await page.locator(`[data-test=run][data-record="${target.id}"]`).count(), 0, 'the filter leaves out the done run')
 
   // The owner's bell: the count went up; the notification is in the popover; clicking it reads it and opens the record.
   await ownerPage.reload()

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -56,6 +57,9 @@ type Vars struct {
 	list   []Var
 	byName map[string]Var
 	sample map[string]any // typed values for the checker
+	// absent is old of a create: every field as expressions see it
+	// without a value. Shared by the scopes, never written.
+	absent map[string]any
 	// Phone and Email normalise a phone number and an e-mail address the
 	// way the field types do (normalizePhone, normalizeEmail); ok is false
 	// when the text is not one.
@@ -64,12 +68,14 @@ type Vars struct {
 
 // NewVars makes the environment of an entity's expressions.
 func NewVars(vars []Var) *Vars {
-	v := &Vars{list: vars, byName: make(map[string]Var, len(vars)), sample: make(map[string]any, len(vars)+3)}
+	v := &Vars{list: vars, byName: make(map[string]Var, len(vars)), sample: make(map[string]any, len(vars)+3),
+		absent: make(map[string]any, len(vars))}
 	old := make(map[string]any, len(vars))
 	for _, f := range vars {
 		v.byName[f.Name] = f
 		v.sample[f.Name] = sampleOf(f)
 		old[f.Name] = sampleOf(f)
+		v.absent[f.Name] = toEnv(f, nil, time.UTC) // the same in every zone
 	}
 	v.sample["old"] = old
 	v.sample["user"] = userVal{}
@@ -539,16 +545,18 @@ func (v *Vars) NewScope(data, old map[string]any, env Env) *Scope {
 	}
 	r := &run{now: env.Now, loc: loc, calendar: env.Calendar, manager: env.Manager, vars: v, data: data, old: old}
 	s := &Scope{vars: v, run: r, env: make(map[string]any, len(v.list)+3)}
-	oldEnv := make(map[string]any, len(v.list))
 	for _, f := range v.list {
 		s.env[f.Name] = toEnv(f, data[f.Name], loc)
-		if old != nil {
-			oldEnv[f.Name] = toEnv(f, old[f.Name], loc)
-		} else {
-			oldEnv[f.Name] = toEnv(f, nil, loc)
-		}
 	}
-	s.env["old"] = oldEnv
+	if old == nil {
+		s.env["old"] = v.absent
+	} else {
+		oldEnv := make(map[string]any, len(v.list))
+		for _, f := range v.list {
+			oldEnv[f.Name] = toEnv(f, old[f.Name], loc)
+		}
+		s.env["old"] = oldEnv
+	}
 	s.env["user"] = userVal{ID: env.User.ID, Roles: env.User.Roles, Team: env.User.Team}
 	s.env[runName] = r
 	return s
@@ -587,13 +595,18 @@ func (p *Program) Run(s *Scope) (out any, err error) {
 			out, err = nil, &RunError{Source: p.Source, Msg: "the expression failed"}
 		}
 	}()
-	machine := vm.VM{MemoryBudget: MaxExprMemory}
+	machine := machines.Get().(*vm.VM)
 	v, err := machine.Run(p.prog, s.env)
+	machines.Put(machine) // after a panic in Run (recovered above) it is dropped
 	if err != nil {
 		return nil, &RunError{Source: p.Source, Msg: runMessage(err, p.Source)}
 	}
 	return p.stored(v, s.run.loc)
 }
+
+// machines are the virtual machines expressions run on: one is reused
+// with its stack, run after run.
+var machines = sync.Pool{New: func() any { return &vm.VM{MemoryBudget: MaxExprMemory} }}
 
 // Bool runs a condition: a nil result is false.
 func (p *Program) Bool(s *Scope) (bool, error) {
@@ -788,12 +801,18 @@ func toEnv(f Var, v any, loc *time.Location) any {
 		return b
 	case f.Kind == KindDate:
 		s, _ := v.(string)
+		if s == "" {
+			return nil // not parsed: a parse error allocates
+		}
 		if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
 			return t
 		}
 		return nil
 	case f.Kind == KindDateTime:
 		s, _ := v.(string)
+		if s == "" {
+			return nil
+		}
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 			return t.In(loc)
 		}

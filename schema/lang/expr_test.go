@@ -3,6 +3,7 @@ package lang_test
 import (
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -258,6 +259,56 @@ func TestRunErrorsNeverPanic(t *testing.T) {
 	if _, ok := err.(*lang.RunError); !ok {
 		t.Errorf("a number for text: %v", err)
 	}
+}
+
+// The machines expressions run on are reused: a run sees nothing of the
+// runs before it (their variables, stack, spent memory, a failure), also
+// when many run at once; old on a create is every field without a value.
+func TestRunReusesMachines(t *testing.T) {
+	v := testVars()
+	compile := func(src string, want lang.Want) *lang.Program {
+		p, err := v.Compile(src, want)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		return p
+	}
+	lets := compile("let a = visits * 2; let b = a + 1; b", lang.Want{Kind: lang.KindNumber})
+	greedy := compile("count(1..60000, # > 0) + count(1..60000, # > 0) > 0", lang.Want{Kind: lang.KindBool})
+	fresh := compile("old.visits == 0 && old.name == '' && old.close_date == nil && len(old.tags) == 0 && !old.vip", lang.Want{Kind: lang.KindBool})
+	small := compile("count(1..40000, # > 0) > 0", lang.Want{Kind: lang.KindBool})
+	env := lang.Env{Now: time.Now()}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				n := float64(g*1000 + i)
+				s := v.NewScope(map[string]any{"visits": n, "name": "x", "tags": []any{"a"}}, nil, env)
+				if got, err := lets.Run(s); err != nil || got != 2*n+1 {
+					t.Errorf("lets: %v %v, want %v", got, err, 2*n+1)
+					return
+				}
+				if i%10 == 0 {
+					if _, err := greedy.Run(s); err == nil {
+						t.Error("over the budget, no error")
+						return
+					}
+					// Within the budget after a run that spent it all.
+					if got, err := small.Bool(s); err != nil || !got {
+						t.Errorf("small: %v %v", got, err)
+						return
+					}
+				}
+				if got, err := fresh.Bool(s); err != nil || !got {
+					t.Errorf("old on create: %v %v", got, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func errorsAs(err error, re **lang.RunError) bool {

@@ -13,7 +13,10 @@ export const en = {
       date: 'At a time before or after a date of the record (re-planned when the date changes).',
       schedule: 'At the times of a cron schedule, for each record the filter selects.',
     },
-    status: { done: 'Done', failed: 'Failed', dead: 'Gave up', skipped: 'Skipped', pending: 'Pending', running: 'Running', ok: 'OK', would: 'Would run' },
+    status: {
+      done: 'Done', failed: 'Failed', dead: 'Gave up', skipped: 'Skipped', condition_false: 'Condition false', pending: 'Pending', running: 'Running',
+      ok: 'OK', would: 'Would run',
+    },
     editor: {
       newTitle: 'New workflow rule', key: 'Key', keyHint: 'Lower-case letters, digits and _, starting with a letter; fixed once saved.',
       labelEn: 'Name (English)', labelZh: 'Name (中文)', entity: 'Entity', active: 'Active', save: 'Save', saved: 'Saved',
@@ -63,9 +66,10 @@ export const en = {
       afterSave: 'after saving', beforeSave: 'inside the write', error: 'Error', created: 'Created', note: 'Note',
     },
     runs: {
-      intro: 'Every time the rule ran: what set it off, the condition, and each action.', refresh: 'Refresh', more: 'Older runs',
+      intro: 'Every time the rule ran: what set it off, the condition, and each action. A write that set it off while its condition did not hold shows as "Condition false".',
+      refresh: 'Refresh', more: 'Older runs',
       none: 'The rule has not run yet.', record: 'Record', condition: 'Condition',
-      yes: 'held', no: 'did not hold',
+      yes: 'held', no: 'did not hold', all: 'All', statusFilter: 'Status',
     },
     deliveries: {
       intro: 'Webhook calls and e-mails of this rule. A call that kept failing is given up; send it again once the receiver works.',
@@ -107,7 +111,10 @@ export const zh: typeof en = {
       date: '在记录某个日期之前或之后的时间（日期变化时重新安排）。',
       schedule: '按 cron 计划的时间，对筛选出的每条记录执行。',
     },
-    status: { done: '完成', failed: '失败', dead: '已放弃', skipped: '已跳过', pending: '等待中', running: '进行中', ok: '成功', would: '将执行' },
+    status: {
+      done: '完成', failed: '失败', dead: '已放弃', skipped: '已跳过', condition_false: '条件不满足', pending: '等待中', running: '进行中',
+      ok: '成功', would: '将执行',
+    },
     editor: {
       newTitle: '新建工作流规则', key: '标识', keyHint: '小写字母、数字和 _，以字母开头；保存后不可更改。',
       labelEn: '名称（English）', labelZh: '名称（中文）', entity: '实体', active: '启用', save: '保存', saved: '已保存',
@@ -157,9 +164,9 @@ export const zh: typeof en = {
       afterSave: '保存之后', beforeSave: '写入过程中', error: '错误', created: '已创建', note: '说明',
     },
     runs: {
-      intro: '规则每次运行的记录：触发原因、条件结果以及每个动作。', refresh: '刷新', more: '更早的运行',
+      intro: '规则每次运行的记录：触发原因、条件结果以及每个动作。写入触发了规则但条件不成立时，显示为“条件不满足”。', refresh: '刷新', more: '更早的运行',
       none: '规则尚未运行。', record: '记录', condition: '条件',
-      yes: '成立', no: '不成立',
+      yes: '成立', no: '不成立', all: '全部', statusFilter: '状态',
     },
     deliveries: {
       intro: '此规则的 Webhook 调用和邮件。多次失败的投递会被放弃；接收方恢复后可重新发送。',
