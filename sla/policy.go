@@ -51,6 +51,9 @@ type Policy struct {
 	cal     *calendar.Calendar
 	doc     string
 	version int64
+	// calendars are the calendars its expressions name by a constant,
+	// each at the expression's pointer.
+	calendars []schema.ExprCalendar
 }
 
 // Target is the working hours allowed to the first response and to the
@@ -157,6 +160,9 @@ var policyValidator = sync.OnceValue(func() *jsonschema.Schema {
 type checker struct {
 	entity   func(name string) *schema.Entity
 	calendar func(name string) (*calendar.Calendar, bool)
+	// checkExprCalendars checks that the calendars the expressions name
+	// by a constant exist (stored policies are compiled without).
+	checkExprCalendars bool
 }
 
 // parse checks a policy document completely and compiles it. Every problem
@@ -216,6 +222,15 @@ func parse(doc []byte, c checker) (*Policy, error) {
 	pol.Met[1] = p.compile(vars, root["resolved_when"].(string), "/resolved_when")
 	pauses := pol.PauseWhen != nil || strings.TrimSpace(str(root["pause_when"])) != ""
 	p.fields(pol, ent, root["fields"].(map[string]any), pauses)
+	pol.calendars = p.calendars
+	if c.checkExprCalendars {
+		for _, ref := range pol.calendars {
+			if _, ok := c.calendar(ref.Name); !ok {
+				p.errs = append(p.errs, morph.FieldError{Path: ref.Path, Code: "unknown_calendar", Offset: ref.Offset,
+					Text: morph.T("There is no calendar %q (at %d)", "不存在日历 %q（位置 %d）", ref.Name, ref.Offset)})
+			}
+		}
+	}
 	if len(p.errs) > 0 {
 		return nil, p.result()
 	}
@@ -334,10 +349,16 @@ func (p *check) compile(vars *lang.Vars, src, path string) *lang.Program {
 		}
 		return nil
 	}
+	for _, c := range prog.Calendars {
+		p.calendars = append(p.calendars, schema.ExprCalendar{Path: path, CalendarRef: c})
+	}
 	return prog
 }
 
-type check struct{ errs []morph.FieldError }
+type check struct {
+	errs      []morph.FieldError
+	calendars []schema.ExprCalendar // named by the expressions compiled
+}
 
 func (p *check) add(path, code string, t morph.Text) {
 	p.errs = append(p.errs, fieldErr(path, code, t))

@@ -87,6 +87,7 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 		return nil, err
 	}
 	eng.AddHooks(engine.Hooks{BeforeValidate: s.beforeSave})
+	eng.AddReferrers(s.referrers)
 	return s, nil
 }
 
@@ -172,12 +173,7 @@ func (s *Service) compileAll(stored map[string]storedPolicy) *policySet {
 	cat := s.eng.Catalog()
 	ps := &policySet{cat: cat, stored: stored, byName: map[string]*Policy{}, byEntity: map[string]*Policy{}}
 	c := s.checker(cat)
-	names := make([]string, 0, len(stored))
-	for n := range stored {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedNames(stored) {
 		d := stored[name]
 		p, err := parse([]byte(d.doc), c)
 		if err != nil {
@@ -191,6 +187,16 @@ func (s *Service) compileAll(stored map[string]storedPolicy) *policySet {
 		}
 	}
 	return ps
+}
+
+// sortedNames returns the names of the stored policies in order.
+func sortedNames(stored map[string]storedPolicy) []string {
+	names := make([]string, 0, len(stored))
+	for n := range stored {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Info is a saved policy as the API lists it.
@@ -260,10 +266,29 @@ func (s *Service) Put(ctx context.Context, actor engine.Actor, name string, doc 
 		return Info{}, false, errAdminOnly()
 	}
 	doc, nameErr := named(name, doc)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var (
+		out     Info
+		created bool
+	)
+	// Checked and stored under the engine's lock of definition changes: the
+	// entity and the calendars the policy names are not deleted or renamed
+	// meanwhile.
+	err := s.eng.Define(func(cat *engine.Catalog) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var err error
+		out, created, err = s.putLocked(ctx, cat, actor, name, doc, nameErr, ifVersion)
+		return err
+	})
+	return out, created, err
+}
+
+// putLocked is Put under the engine's definitions lock and s.mu.
+func (s *Service) putLocked(ctx context.Context, cat *engine.Catalog, actor engine.Actor, name string, doc []byte, nameErr *morph.FieldError, ifVersion int64) (Info, bool, error) {
 	ps := s.policies.Load()
-	p, err := parse(doc, s.checker(s.eng.Catalog()))
+	c := s.checker(cat)
+	c.checkExprCalendars = true
+	p, err := parse(doc, c)
 	if nameErr != nil {
 		me := morph.AsError(err)
 		if err == nil || me != nil && me.Code == morph.EInvalid {

@@ -73,6 +73,9 @@ type Rule struct {
 	doc     string // the document as saved (secrets included)
 	version int64
 	ent     *schema.Entity
+	// calendars are the calendars its expressions name by a constant,
+	// each at the expression's pointer.
+	calendars []schema.ExprCalendar
 }
 
 // Trigger says which writes, or which times, set a rule off.
@@ -249,6 +252,9 @@ type checker struct {
 	entity     func(name string) *schema.Entity
 	roleExists func(name string) bool
 	teamExists func(name string) (bool, error)
+	// calendarExists says whether a calendar that an expression names by a
+	// constant exists; nil checks none (stored rules are compiled without).
+	calendarExists func(name string) bool
 }
 
 // redacted stands for a webhook's secret in documents that leave the
@@ -328,6 +334,15 @@ func parse(doc []byte, c checker) (*Rule, error) {
 	for i, a := range acts {
 		am, _ := a.(map[string]any)
 		r.Actions = append(r.Actions, p.action(r, am, "/actions/"+strconv.Itoa(i), c))
+	}
+	r.calendars = p.calendars
+	if c.calendarExists != nil {
+		for _, ref := range r.calendars {
+			if !c.calendarExists(ref.Name) {
+				p.errs = append(p.errs, morph.FieldError{Path: ref.Path, Code: "unknown_calendar", Offset: ref.Offset,
+					Text: morph.T("There is no calendar %q (at %d)", "不存在日历 %q（位置 %d）", ref.Name, ref.Offset)})
+			}
+		}
 	}
 	if len(p.errs) > 0 {
 		return nil, p.result()
@@ -504,10 +519,16 @@ func (p *ruleCheck) compile(vars *lang.Vars, src string, want lang.Want, path st
 		}
 		return nil
 	}
+	for _, c := range prog.Calendars {
+		p.calendars = append(p.calendars, schema.ExprCalendar{Path: path, CalendarRef: c})
+	}
 	return prog
 }
 
-type ruleCheck struct{ errs []morph.FieldError }
+type ruleCheck struct {
+	errs      []morph.FieldError
+	calendars []schema.ExprCalendar // named by the expressions compiled
+}
 
 func (p *ruleCheck) add(path, code string, t morph.Text) {
 	p.errs = append(p.errs, fieldErr(path, code, t))

@@ -155,6 +155,7 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 		return nil, err
 	}
 	eng.AddHooks(engine.Hooks{BeforeValidate: s.beforeSave, AfterValidate: s.afterValidate})
+	eng.AddReferrers(s.referrers)
 	eng.Subscribe(func(context.Context, engine.Event) { s.poke() })
 	return s, nil
 }
@@ -339,20 +340,35 @@ func (s *Service) Put(ctx context.Context, actor engine.Actor, name string, doc 
 		return RuleInfo{}, false, errAdminOnly()
 	}
 	doc, nameErr := named(name, doc)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var (
+		out     RuleInfo
+		created bool
+	)
+	// Checked and stored under the engine's lock of definition changes: no
+	// entity or calendar the rule names is deleted or renamed meanwhile.
+	err := s.eng.Define(func(cat *engine.Catalog) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var err error
+		out, created, err = s.putLocked(ctx, cat, actor, name, doc, nameErr, ifVersion)
+		return err
+	})
+	return out, created, err
+}
+
+// putLocked is Put under the engine's definitions lock and s.mu.
+func (s *Service) putLocked(ctx context.Context, cat *engine.Catalog, actor engine.Actor, name string, doc []byte, nameErr *morph.FieldError, ifVersion int64) (RuleInfo, bool, error) {
 	rs := s.rules.Load()
 	if old, ok := rs.stored[name]; ok {
 		doc = keepSecrets(doc, old.doc)
 	}
-	cat := s.eng.Catalog()
 	c := checker{entity: cat.Entity, roleExists: s.eng.RoleExists, teamExists: func(t string) (bool, error) {
 		if s.opts.Directory == nil {
 			return false, nil
 		}
 		_, ok, err := s.opts.Directory.TeamID(ctx, t)
 		return ok, err
-	}}
+	}, calendarExists: func(n string) bool { _, ok := cat.WorkCalendar(n); return ok }}
 	r, err := parse(doc, c)
 	if nameErr != nil {
 		me := morph.AsError(err)
