@@ -31,7 +31,20 @@ func TestNamedDefinitionsStay(t *testing.T) {
 				t.Fatalf("%s: %d %s", put.path, r.Status, r.Body)
 			}
 		}
+		rep := "Authorization: Bearer " + s.userToken("rep@test.local")
 		scenarios := []scenario{
+			{name: "who names contract", method: "GET", path: "/api/entities/contract/references", wantStatus: 200,
+				want: []string{`{"kind":"workflow","name":"won","path":"/actions/1/entity","pointer":"/workflows/won/actions/1/entity","message":"Workflow rule won names it at /actions/1/entity"}`}},
+			{name: "who names customer", method: "GET", path: "/api/entities/customer/references", headers: []string{"Accept-Language: zh-CN"}, wantStatus: 200,
+				want: []string{`"pointer":"/workflows/won/entity"`, "工作流规则 won 在 /entity 引用了它"}},
+			{name: "who names company", method: "GET", path: "/api/entities/company/references", wantStatus: 200,
+				want: []string{`{"kind":"entity","name":"customer","path":"/properties/company","pointer":"/entities/customer/properties/company"`}},
+			{name: "who names the calendar", method: "GET", path: "/api/calendars/cn_office/references", wantStatus: 200,
+				want: []string{`"pointer":"/workflows/won/when"`, `"pointer":"/slas/ticket_sla/calendar"`}},
+			{name: "the built-in default calendar", method: "GET", path: "/api/calendars/default/references", wantStatus: 200, want: []string{`{"items":[]}`}},
+			{name: "references of an unknown entity", method: "GET", path: "/api/entities/nosuch/references", wantStatus: 404},
+			{name: "references of an unknown calendar", method: "GET", path: "/api/calendars/nosuch/references", wantStatus: 404},
+			{name: "references for administrators only", method: "GET", path: "/api/entities/contract/references", headers: []string{rep}, wantStatus: 403},
 			{name: "a rule creates its records", method: "DELETE", path: "/api/entities/contract", wantStatus: 409,
 				want: []string{`"code":"in_use"`, `"path":"/workflows/won/actions/1/entity"`, `"code":"referenced"`,
 					`Other definitions name \"contract\"`, "Workflow rule won names it at /actions/1/entity"},

@@ -10,6 +10,7 @@ import (
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/schema"
 )
 
 // What definitions name by name: entities and calendars.
@@ -83,7 +84,7 @@ func (e *Engine) Define(f func(cat *Catalog) error) error {
 // References lists every definition that names an entity (named
 // NamedEntity) or a calendar (NamedCalendar) by its name, in the order of
 // a refused change's answer (administrators only; ENotFound when there is
-// no such entity or saved calendar). For an entity: relation and roll-up
+// no such entity or calendar). For an entity: relation and roll-up
 // fields of other entities, its saved layouts, layout drafts and views,
 // roles granting access to it, and the external referrers (workflow rules,
 // SLA policies). For a calendar: the expressions of entities and the
@@ -102,7 +103,7 @@ func (e *Engine) References(ctx context.Context, actor Actor, named, name string
 		}
 		return e.referrersOf(ctx, cur, named, name, true)
 	case NamedCalendar:
-		if cur.calendars[name] == nil {
+		if cur.calendars[name] == nil && name != schema.DefaultCalendar {
 			return nil, errUnknownCalendar(name)
 		}
 		return e.referrersOf(ctx, cur, named, name, true)
