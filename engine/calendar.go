@@ -2,13 +2,13 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema"
 	"github.com/morphcrm/morph/schema/calendar"
@@ -206,21 +206,10 @@ func namedDocument(name string, doc []byte, what morph.Text) (out []byte, nameEr
 	if err := schema.CheckText(doc); err != nil {
 		return nil, nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(doc, &m); err != nil || m == nil {
-		return doc, nil, nil // the parser says what is wrong
-	}
-	switch n, has := m["name"]; {
-	case !has:
-		m["name"] = name
-		out, err := json.Marshal(m)
-		return out, nil, err
-	case n != name:
-		return doc, &morph.FieldError{Path: "/name", Code: "name", Offset: -1, Text: morph.Text{
-			EN: fmt.Sprintf("The %s name must be the one in the URL, %q", what.EN, name),
-			ZH: fmt.Sprintf("%s名称必须与 URL 中的一致：%q", what.ZH, name)}}, nil
-	}
-	return doc, nil, nil
+	out, nameErr = defdoc.Named(name, doc, morph.Text{
+		EN: fmt.Sprintf("The %s name must be the one in the URL, %q", what.EN, name),
+		ZH: fmt.Sprintf("%s名称必须与 URL 中的一致：%q", what.ZH, name)})
+	return out, nameErr, nil
 }
 
 // compileCalendars compiles the stored calendars. One that no longer

@@ -5,6 +5,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/schema"
 )
 
@@ -26,9 +27,9 @@ func (s *Service) referrers(ctx context.Context, cat *engine.Catalog, named, nam
 		out = append(out, engine.Referrer{Kind: engine.KindSLA, Name: policy, Path: path,
 			Text: morph.T("SLA policy %s names it at %s", "SLA 策略 %s 在 %s 引用了它", policy, path)})
 	}
-	for _, n := range sortedNames(stored) {
+	for _, n := range stored.Names() {
 		d := stored[n]
-		m, _ := decodeObject([]byte(d.doc))
+		m, _ := defdoc.DecodeObject([]byte(d.Text))
 		switch {
 		case named == engine.NamedEntity:
 			if m["entity"] == name {
@@ -39,8 +40,8 @@ func (s *Service) referrers(ctx context.Context, cat *engine.Catalog, named, nam
 				add(n, "/calendar")
 			}
 			p := ps.byName[n]
-			if p == nil || p.version != d.version {
-				p, _ = parse([]byte(d.doc), s.checker(cat))
+			if p == nil || p.version != d.Version {
+				p, _ = parse([]byte(d.Text), s.checker(cat))
 			}
 			if p == nil {
 				continue

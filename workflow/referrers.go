@@ -6,7 +6,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
-	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/defdoc"
 )
 
 // referrers answers the engine which rules name an entity — as the rule's
@@ -16,9 +16,9 @@ import (
 // another instance saved counts too; a rule that no longer compiles still
 // names its entities, but only compiled rules tell their calendars.
 func (s *Service) referrers(ctx context.Context, cat *engine.Catalog, named, name string) ([]engine.Referrer, error) {
-	recs, err := s.st.Find(ctx, collRules, query.Query{Sort: []query.Sort{{Field: "id"}}})
+	stored, err := s.docs.ReadAll(ctx, "read rules")
 	if err != nil {
-		return nil, internal("read rules", err)
+		return nil, err
 	}
 	rs := s.rules.Load()
 	var out []engine.Referrer
@@ -26,23 +26,23 @@ func (s *Service) referrers(ctx context.Context, cat *engine.Catalog, named, nam
 		out = append(out, engine.Referrer{Kind: engine.KindWorkflow, Name: rule, Path: path,
 			Text: morph.T("Workflow rule %s names it at %s", "工作流规则 %s 在 %s 引用了它", rule, path)})
 	}
-	for _, rec := range recs {
-		doc, _ := rec.Data["document"].(string)
+	for _, rule := range stored.Names() {
+		doc := stored[rule].Text
 		switch named {
 		case engine.NamedEntity:
-			m, _ := decodeObject([]byte(doc))
+			m, _ := defdoc.DecodeObject([]byte(doc))
 			if m["entity"] == name {
-				add(rec.ID, "/entity")
+				add(rule, "/entity")
 			}
 			acts, _ := m["actions"].([]any)
 			for i, a := range acts {
 				if am, _ := a.(map[string]any); am["type"] == ActCreate && am["entity"] == name {
-					add(rec.ID, "/actions/"+strconv.Itoa(i)+"/entity")
+					add(rule, "/actions/"+strconv.Itoa(i)+"/entity")
 				}
 			}
 		case engine.NamedCalendar:
-			r := rs.byName[rec.ID]
-			if r == nil || r.version != rec.Version {
+			r := rs.byName[rule]
+			if r == nil || r.version != stored[rule].Version {
 				r, _ = parse([]byte(doc), checker{entity: cat.Entity, roleExists: func(string) bool { return true },
 					teamExists: func(string) (bool, error) { return true, nil }})
 			}
@@ -51,7 +51,7 @@ func (s *Service) referrers(ctx context.Context, cat *engine.Catalog, named, nam
 			}
 			for _, c := range r.calendars {
 				if c.Name == name {
-					add(rec.ID, c.Path)
+					add(rule, c.Path)
 				}
 			}
 		}
