@@ -92,8 +92,8 @@ func TestNamedDefinitionsStay(t *testing.T) {
 	})
 }
 
-// A rule saved while its entity is deleted: of the two, never both succeed (a rule naming an entity that is gone
-// would be left behind); the one that loses is refused.
+// A rule or an SLA policy saved while its entity is deleted: of the two, never both succeed (a rule naming an entity
+// that is gone would be left behind); the one that loses is refused.
 func TestRuleSaveAndEntityDeleteRace(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		s := newServer(t, kind)
@@ -116,6 +116,25 @@ func TestRuleSaveAndEntityDeleteRace(t *testing.T) {
 			case rule.Status == 400 && strings.Contains(rule.Body, "unknown_entity") && del.Status == 204:
 			default:
 				t.Fatalf("rule %d %s; delete %d %s", rule.Status, rule.Body, del.Status, del.Body)
+			}
+		}
+		for i := range 8 {
+			name := "case" + strconv.Itoa(i)
+			if r := s.do("PUT", "/api/entities/"+name, strings.Replace(slaTicketDef, `"$id": "ticket"`, `"$id": "`+name+`"`, 1)); r.Status != 201 {
+				t.Fatalf("put %s: %d %s", name, r.Status, r.Body)
+			}
+			policy := strings.Replace(strings.Replace(slaPolicy, `"entity": "ticket", "calendar": "cn_office"`, `"entity": "`+name+`"`, 1), `"label"`, `"active": false, "label"`, 1)
+			var put, del response
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); put = s.do("PUT", "/api/slas/p"+strconv.Itoa(i), policy) }()
+			go func() { defer wg.Done(); del = s.do("DELETE", "/api/entities/"+name, "") }()
+			wg.Wait()
+			switch {
+			case put.Status == 201 && del.Status == 409 && strings.Contains(del.Body, `"path":"/slas/p`+strconv.Itoa(i)+`/entity"`):
+			case put.Status == 400 && strings.Contains(put.Body, "unknown_entity") && del.Status == 204:
+			default:
+				t.Fatalf("policy %d %s; delete %d %s", put.Status, put.Body, del.Status, del.Body)
 			}
 		}
 	})
