@@ -22,6 +22,7 @@ const (
 	EMethod           Code = "method_not_allowed"  // 405
 	ETimeout          Code = "request_timeout"     // 408: the request did not arrive in time
 	EConflict         Code = "conflict"            // 409: the change clashes with the current state
+	EInUse            Code = "in_use"              // 409: other definitions name what is to be deleted or renamed (fields say which)
 	EDuplicate        Code = "duplicate_value"     // 409: a unique field's value is taken
 	EIncompatible     Code = "incompatible_values" // 409: stored values do not fit a changed definition
 	EVersion          Code = "version_mismatch"    // 412: If-Match names a stale version
@@ -40,7 +41,7 @@ const (
 
 var statuses = map[Code]int{
 	EInvalid: 400, EInvalidJSON: 400, EInvalidFilter: 400, EUnauthenticated: 401, EForbidden: 403, ECSRF: 403,
-	ENotFound: 404, EMethod: 405, ETimeout: 408, EConflict: 409, EDuplicate: 409, EIncompatible: 409, EVersion: 412, ETooLarge: 413,
+	ENotFound: 404, EMethod: 405, ETimeout: 408, EConflict: 409, EInUse: 409, EDuplicate: 409, EIncompatible: 409, EVersion: 412, ETooLarge: 413,
 	EUnsupportedMedia: 415, EUnprocessable: 422, ERule: 422, EExpression: 422, EPreconditionReq: 428, ERateLimited: 429, EHeadersTooLarge: 431,
 	EInternal: 500, EUnavailable: 503, EStorageFull: 507,
 }

@@ -200,6 +200,7 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/entities/:name", s.putEntity},
 		{"DELETE", "/api/entities/:name", s.deleteEntity},
 		{"POST", "/api/entities/:name/rename", s.renameEntity},
+		{"GET", "/api/entities/:name/references", s.entityReferences},
 		{"POST", "/api/entities/:name/plan", s.planEntity},
 		{"POST", "/api/entities/:name/indexes/advice", s.adviseIndex},
 		{"GET", "/api/entities/:name/recompute", s.recomputeStatus},
@@ -227,6 +228,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/calendars/:name", s.getCalendar},
 		{"PUT", "/api/calendars/:name", s.putCalendar},
 		{"DELETE", "/api/calendars/:name", s.deleteCalendar},
+		{"GET", "/api/calendars/:name/references", s.calendarReferences},
 
 		{"GET", "/api/records/:entity", s.listRecords},
 		{"POST", "/api/records/:entity", s.createRecord},

@@ -491,7 +491,7 @@ func commonPaths() obj {
 			},
 			"delete": obj{
 				"operationId": "deleteEntity", "summary": "Delete an entity and its records", "tags": []any{"Entities"},
-				"description": "Refused with 409 while relation fields of other entities refer to it.",
+				"description": "Refused with 409 in_use, changing nothing, while other definitions name it: relation or roll-up fields of other entities, workflow rules (as their entity or a create action's), SLA policies. Each is a field error (code referenced) at /<kinds>/<name><path>: /entities/contact/properties/account, /workflows/deal_won/actions/1/entity, /slas/tickets/entity.",
 				"parameters":  []any{param("IfMatch")},
 				"responses":   responses(obj{"204": obj{"description": "Deleted"}}, "400", "404", "409", "412"),
 			},

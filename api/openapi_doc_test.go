@@ -210,6 +210,8 @@ func TestOpenAPIDocument(t *testing.T) {
 			"/api/entities/{name}/layouts":                    {"get:listLayouts"},
 			"/api/entities/{name}/plan":                       {"post:planEntity"},
 			"/api/entities/{name}/rename":                     {"post:renameEntity"},
+			"/api/entities/{name}/references":                 {"get:entityReferences"},
+			"/api/calendars/{name}/references":                {"get:calendarReferences"},
 			"/api/entities/{name}/indexes/advice":             {"post:adviseIndex"},
 			"/api/entities/{name}/layouts/{id}":               {"delete:deleteLayout", "get:getLayout", "put:putLayout"},
 			"/api/entities/{name}/layouts/{id}/draft":         {"delete:deleteLayoutDraft", "get:getLayoutDraft", "put:putLayoutDraft"},

@@ -2,14 +2,13 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema"
 	"github.com/morphcrm/morph/schema/calendar"
@@ -142,8 +141,9 @@ func (e *Engine) PutCalendar(ctx context.Context, actor Actor, name string, doc 
 }
 
 // DeleteCalendar removes a saved calendar. One that an expression of an
-// entity names is refused (EConflict, naming the place); deleting the
-// saved "default" brings back the built-in one.
+// entity, a workflow rule or an SLA policy names is refused with EInUse,
+// naming each place (see Referrer.Pointer); deleting the saved "default"
+// brings back the built-in one.
 func (e *Engine) DeleteCalendar(ctx context.Context, actor Actor, name string, opts ...SaveOption) error {
 	if !actor.IsAdmin() {
 		return errAdminOnly()
@@ -156,11 +156,15 @@ func (e *Engine) DeleteCalendar(ctx context.Context, actor Actor, name string, o
 	if cd == nil {
 		return errUnknownCalendar(name)
 	}
-	if uses := cur.calendarUses(name); len(uses) > 0 {
-		return &morph.Error{Code: morph.EConflict, Text: morph.T("Calendar %s is used by %s: change those expressions first",
-			"日历 %s 正被 %s 使用：请先修改这些表达式", name, strings.Join(uses, ", "))}
+	refs, err := e.referrersOf(ctx, cur, NamedCalendar, name, false)
+	if err != nil {
+		return err
 	}
-	err := e.st.Delete(ctx, collCalendars, name, o.ifVersion,
+	if len(refs) > 0 {
+		return errInUse(morph.T("Other definitions name calendar %s; change or remove them before deleting it",
+			"其他定义使用了日历 %s；请先修改或删除它们再删除该日历", name), refs)
+	}
+	err = e.st.Delete(ctx, collCalendars, name, o.ifVersion,
 		e.defEntry(actor, AuditUndefine, "calendar", name, 0, e.now(), map[string]any{"version": float64(cd.version)}, nil))
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound) && o.ifVersion > 0:
@@ -172,20 +176,6 @@ func (e *Engine) DeleteCalendar(ctx context.Context, actor Actor, name string, o
 	delete(docs.calendars, name)
 	e.catalog.Store(e.newCatalog(cur.entities, docs))
 	return nil
-}
-
-// calendarUses names the places (entity and JSON pointer) whose
-// expressions name a calendar by a constant.
-func (c *Catalog) calendarUses(name string) []string {
-	var uses []string
-	for _, n := range c.names {
-		for _, ref := range c.entities[n].Calendars() {
-			if ref.Name == name {
-				uses = append(uses, n+ref.Path)
-			}
-		}
-	}
-	return uses
 }
 
 // checkCalendars reports the calendars an entity's expressions name that
@@ -216,21 +206,10 @@ func namedDocument(name string, doc []byte, what morph.Text) (out []byte, nameEr
 	if err := schema.CheckText(doc); err != nil {
 		return nil, nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(doc, &m); err != nil || m == nil {
-		return doc, nil, nil // the parser says what is wrong
-	}
-	switch n, has := m["name"]; {
-	case !has:
-		m["name"] = name
-		out, err := json.Marshal(m)
-		return out, nil, err
-	case n != name:
-		return doc, &morph.FieldError{Path: "/name", Code: "name", Offset: -1, Text: morph.Text{
-			EN: fmt.Sprintf("The %s name must be the one in the URL, %q", what.EN, name),
-			ZH: fmt.Sprintf("%s名称必须与 URL 中的一致：%q", what.ZH, name)}}, nil
-	}
-	return doc, nil, nil
+	out, nameErr = defdoc.Named(name, doc, morph.Text{
+		EN: fmt.Sprintf("The %s name must be the one in the URL, %q", what.EN, name),
+		ZH: fmt.Sprintf("%s名称必须与 URL 中的一致：%q", what.ZH, name)})
+	return out, nameErr, nil
 }
 
 // compileCalendars compiles the stored calendars. One that no longer

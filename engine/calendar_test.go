@@ -105,7 +105,7 @@ func TestCalendars(t *testing.T) {
 
 		// cn_office is in use: it cannot be deleted. default is not named
 		// by a constant: deleting it brings back the built-in one.
-		if err := eng.DeleteCalendar(ctx, admin, "cn_office"); morph.ErrorCode(err) != morph.EConflict || !strings.Contains(err.Error(), "ticket/properties/due/x-expr") {
+		if err := eng.DeleteCalendar(ctx, admin, "cn_office"); morph.ErrorCode(err) != morph.EInUse || !strings.Contains(err.Error(), "/entities/ticket/properties/due/x-expr") {
 			t.Fatalf("delete in use: %v", err)
 		}
 		if err := eng.DeleteCalendar(ctx, clerk, "default"); morph.ErrorCode(err) != morph.EForbidden {

@@ -135,6 +135,9 @@ type Engine struct {
 	hooks   atomic.Pointer[Hooks]
 	defMu   sync.Mutex // serialises definition changes
 
+	refMu     sync.Mutex
+	referrers []ReferrerSource // definitions kept outside the engine that name entities and calendars
+
 	subMu sync.RWMutex
 	subs  []func(context.Context, Event)
 

@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/morphcrm/morph"
-	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema"
 )
@@ -22,12 +19,14 @@ import (
 // It is refused, changing nothing, with
 //   - ENotFound when there is no entity from;
 //   - EInvalid when to is not a valid entity name (path /name);
-//   - EConflict when an entity named to exists (/name), when the entity
+//   - EConflict when an entity named to exists (/name), or when the entity
 //     holds records (/name, code has_records: its name is fixed from then
-//     on), or while anything refers to it by name: relation or roll-up
+//     on);
+//   - EInUse while anything refers to it by name: relation or roll-up
 //     fields of other entities, its saved layouts and layout drafts, its
-//     saved views, roles that grant access to it (each at /<kind>/<name>,
-//     code referenced) — those are changed or removed first.
+//     saved views, roles that grant access to it, workflow rules and SLA
+//     policies (each at /<kinds>/<name>[<path>], code referenced: see
+//     Referrer.Pointer) — those are changed or removed first.
 func (e *Engine) RenameEntity(ctx context.Context, actor Actor, from, to string, opts ...SaveOption) (SaveResult, error) {
 	if !actor.IsAdmin() {
 		return SaveResult{}, errAdminOnly()
@@ -62,15 +61,13 @@ func (e *Engine) RenameEntity(ctx context.Context, actor Actor, from, to string,
 			Fields: []morph.FieldError{{Path: "/name", Code: "has_records", Offset: -1,
 				Text: morph.T("The entity holds records", "实体已有记录")}}}
 	}
-	refs, err := e.namedBy(ctx, cur, from)
+	refs, err := e.referrersOf(ctx, cur, NamedEntity, from, true)
 	if err != nil {
 		return SaveResult{}, err
 	}
 	if len(refs) > 0 {
-		return SaveResult{}, &morph.Error{Code: morph.EConflict,
-			Text: morph.T("Other definitions refer to %q by its name; change or remove them before renaming it",
-				"其他定义按名称引用了 %q；请先修改或删除它们再改名", from),
-			Fields: refs}
+		return SaveResult{}, errInUse(morph.T("Other definitions name %q; change or remove them before renaming it",
+			"其他定义按名称引用了 %q；请先修改或删除它们再改名", from), refs)
 	}
 
 	doc, err := renamedDefinition(ce.def, from, to)
@@ -116,52 +113,4 @@ func renamedDefinition(def, from, to string) ([]byte, error) {
 		}
 	}
 	return json.Marshal(root)
-}
-
-// namedBy lists what refers to an entity by its name, as field errors at
-// /<kind>/<name>: relation and roll-up fields of other entities, saved
-// layouts and drafts, saved views, roles.
-func (e *Engine) namedBy(ctx context.Context, cur *Catalog, name string) ([]morph.FieldError, error) {
-	var out []morph.FieldError
-	add := func(path string, text morph.Text) {
-		out = append(out, morph.FieldError{Path: path, Code: "referenced", Offset: -1, Text: text})
-	}
-	for _, r := range cur.ReferencesTo(name) {
-		add("/entities/"+r.Entity+"/properties/"+r.Field, morph.T("%s.%s refers to %s", "%s.%s 引用了 %s", r.Entity, r.Field, name))
-	}
-	for _, r := range cur.rolledUpBy(name) {
-		add("/entities/"+r.Entity+"/properties/"+r.Field, morph.T("%s.%s rolls up %s", "%s.%s 汇总了 %s", r.Entity, r.Field, name))
-	}
-	var layouts []string
-	for key := range cur.layouts {
-		if id, ok := strings.CutPrefix(key, name+":"); ok {
-			layouts = append(layouts, id)
-		}
-	}
-	sort.Strings(layouts)
-	for _, id := range layouts {
-		add("/layouts/"+id, morph.T("Its saved layout %q", "它已保存的布局 %q", id))
-	}
-	byEntity := query.Query{Filter: query.Cmp{Field: "entity", Op: query.Eq, Value: name}, Limit: 50}
-	drafts, err := e.st.Find(ctx, collLayoutDrafts, byEntity)
-	if err != nil && !errors.Is(err, store.ErrNoCollection) {
-		return nil, fmt.Errorf("engine: layout drafts of %s: %w", name, err)
-	}
-	for _, d := range drafts {
-		id, _ := d.Data["id"].(string)
-		add("/layouts/"+id+"/draft", morph.T("A draft of its layout %q", "它的布局 %q 的草稿", id))
-	}
-	views, err := e.st.Find(ctx, collViews, byEntity)
-	if err != nil && !errors.Is(err, store.ErrNoCollection) {
-		return nil, fmt.Errorf("engine: views of %s: %w", name, err)
-	}
-	for _, v := range views {
-		add("/views/"+v.ID, morph.T("Its saved view %s", "它已保存的视图 %s", v.ID))
-	}
-	for _, rn := range cur.RoleNames() {
-		if _, ok := cur.roles[rn].role.Entities[name]; ok {
-			add("/roles/"+rn, morph.T("Role %q grants access to it", "角色 %q 授予了对它的权限", rn))
-		}
-	}
-	return out, nil
 }

@@ -268,9 +268,13 @@ func (e *Engine) lastHistoryVersion(ctx context.Context, name string) (int64, er
 
 func historyID(name string, version int64) string { return fmt.Sprintf("%s@%d", name, version) }
 
-// DeleteEntity removes an entity's definition and its records. It is refused
-// while relation fields of other entities point at it. IfVersion applies;
-// Force does not.
+// DeleteEntity removes an entity's definition, its records, layouts and
+// views. It is refused with EInUse, changing nothing, while other
+// definitions name it: relation and roll-up fields of other entities, and
+// the external referrers (workflow rules, SLA policies), each a field error
+// at its pointer (/entities/<name>/properties/<field>,
+// /workflows/<name>/entity …, code referenced). IfVersion applies; Force
+// does not.
 func (e *Engine) DeleteEntity(ctx context.Context, actor Actor, name string, opts ...SaveOption) error {
 	if !actor.IsAdmin() {
 		return errAdminOnly()
@@ -287,25 +291,15 @@ func (e *Engine) deleteEntityLocked(ctx context.Context, actor Actor, name strin
 	if cur.entities[name] == nil {
 		return errUnknownEntity(name)
 	}
-	if refs := cur.ReferencesTo(name); len(refs) > 0 {
-		err := morph.Errorf(morph.EConflict, "Entity %q is referenced by other entities; remove those relation fields first",
-			"实体 %q 仍被其他实体引用；请先删除这些关联字段", name)
-		for _, r := range refs {
-			err.Fields = append(err.Fields, morph.FieldError{Path: "/" + r.Entity + "/properties/" + r.Field, Code: "referenced",
-				Text: morph.T("%s.%s refers to %s", "%s.%s 引用了 %s", r.Entity, r.Field, name)})
-		}
+	refs, err := e.referrersOf(ctx, cur, NamedEntity, name, false)
+	if err != nil {
 		return err
 	}
-	if refs := cur.rolledUpBy(name); len(refs) > 0 {
-		err := morph.Errorf(morph.EConflict, "Roll-up fields of other entities count the records of %q; remove them first",
-			"其他实体的汇总字段统计了 %q 的记录；请先删除这些汇总字段", name)
-		for _, r := range refs {
-			err.Fields = append(err.Fields, morph.FieldError{Path: "/" + r.Entity + "/properties/" + r.Field, Code: "rolled_up",
-				Text: morph.T("%s.%s rolls up %s", "%s.%s 汇总了 %s", r.Entity, r.Field, name)})
-		}
-		return err
+	if len(refs) > 0 {
+		return errInUse(morph.T("Other definitions name %q; change or remove them before deleting it",
+			"其他定义引用了 %q；请先修改或删除它们再删除该实体", name), refs)
 	}
-	err := e.st.Delete(ctx, collEntities, name, o.ifVersion, e.definitionEntry(actor, AuditUndefine, name, cur.entities[name].version, 0))
+	err = e.st.Delete(ctx, collEntities, name, o.ifVersion, e.definitionEntry(actor, AuditUndefine, name, cur.entities[name].version, 0))
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound) && o.ifVersion > 0:
 		return errDefinitionVersion()

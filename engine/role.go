@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema"
 )
@@ -106,43 +106,15 @@ func (e *Engine) PutRole(ctx context.Context, actor Actor, name string, doc []by
 // key of a system collection, with its audit entry (kind) in the same
 // write: version 1 when there is none, and ifVersion (when not 0) must be
 // the stored version. fields are further data kept beside the document.
-// The caller holds defMu.
+// The audit entry of a change holds the previous document beside the new
+// one, so that the log alone shows what a save changed. The caller holds
+// defMu.
 func (e *Engine) putDocument(ctx context.Context, actor Actor, coll, kind, key string, fields map[string]any, doc string, ifVersion int64) (version int64, found bool, err error) {
-	stored, err := e.st.Get(ctx, coll, key)
-	found = err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return 0, false, fmt.Errorf("engine: read %s %s: %w", kind, key, err)
-	}
-	if ifVersion > 0 && (!found || stored.Version != ifVersion) {
-		return 0, false, errDefinitionVersion()
-	}
-	now := e.now()
-	rec := store.Record{ID: key, Version: 1, Data: map[string]any{"document": doc,
-		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
-	for k, v := range fields {
-		rec.Data[k] = v
-	}
-	var old map[string]any
-	if found {
-		rec.Version = stored.Version + 1
-		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
-		// The previous document goes into the entry beside the new one, so
-		// that the log alone shows what a save changed.
-		old = map[string]any{"version": float64(stored.Version), "document": stored.Data["document"]}
-	}
-	entry := e.defEntry(actor, AuditDefine, kind, key, rec.Version, now, old, map[string]any{"version": float64(rec.Version), "document": doc})
-	if found {
-		err = e.st.Update(ctx, coll, rec, entry)
-	} else {
-		err = e.st.Insert(ctx, coll, rec, entry)
-	}
-	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
-		return 0, false, errDefinitionVersion()
-	case err != nil:
-		return 0, false, storeFailure("store "+kind+" "+key, err)
-	}
-	return rec.Version, found, nil
+	docs := defdoc.Collection{Store: e.st, Name: coll, Noun: kind, KeepOld: true, ErrVersion: errDefinitionVersion, Failure: storeFailure}
+	return docs.Put(ctx, defdoc.Save{Name: key, Doc: doc, Fields: fields, IfVersion: ifVersion, ActorID: actor.ID, At: e.now(),
+		Audit: func(c defdoc.Change) store.Record {
+			return e.defEntry(actor, c.Action, kind, key, c.Version, c.At, c.Old, c.New)
+		}})
 }
 
 // DeleteRole removes a saved role; users who hold it lose what it granted.

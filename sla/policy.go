@@ -2,7 +2,6 @@ package sla
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/schema"
 	"github.com/morphcrm/morph/schema/calendar"
 	"github.com/morphcrm/morph/schema/lang"
@@ -51,6 +51,9 @@ type Policy struct {
 	cal     *calendar.Calendar
 	doc     string
 	version int64
+	// calendars are the calendars its expressions name by a constant,
+	// each at the expression's pointer.
+	calendars []schema.ExprCalendar
 }
 
 // Target is the working hours allowed to the first response and to the
@@ -157,6 +160,9 @@ var policyValidator = sync.OnceValue(func() *jsonschema.Schema {
 type checker struct {
 	entity   func(name string) *schema.Entity
 	calendar func(name string) (*calendar.Calendar, bool)
+	// checkExprCalendars checks that the calendars the expressions name
+	// by a constant exist (stored policies are compiled without).
+	checkExprCalendars bool
 }
 
 // parse checks a policy document completely and compiles it. Every problem
@@ -176,11 +182,11 @@ func parse(doc []byte, c checker) (*Policy, error) {
 	}
 	root, ok := raw.(map[string]any)
 	if !ok {
-		return nil, morph.Invalid(fieldErr("", "type", morph.T("An SLA policy must be a JSON object", "SLA 策略必须是 JSON 对象")))
+		return nil, morph.Invalid(defdoc.FieldErr("", "type", morph.T("An SLA policy must be a JSON object", "SLA 策略必须是 JSON 对象")))
 	}
 	p := &check{}
-	p.shape(raw)
-	if len(p.errs) > 0 {
+	p.Shape(policyValidator(), raw)
+	if len(p.Errs) > 0 {
 		return nil, p.result()
 	}
 	pol := &Policy{Active: true, Targets: map[string]Target{}}
@@ -189,7 +195,7 @@ func parse(doc []byte, c checker) (*Policy, error) {
 	if a, ok := root["active"].(bool); ok {
 		pol.Active = a
 	}
-	pol.Label = textOf(root["label"])
+	pol.Label = defdoc.TextOf(root["label"])
 	if pol.Label.EN == "" {
 		pol.Label.EN = pol.Name
 	}
@@ -200,11 +206,11 @@ func parse(doc []byte, c checker) (*Policy, error) {
 	if cal, ok := c.calendar(pol.Calendar); ok {
 		pol.cal = cal
 	} else {
-		p.add("/calendar", "unknown_calendar", morph.T("There is no calendar %q", "不存在日历 %q", pol.Calendar))
+		p.Add("/calendar", "unknown_calendar", morph.T("There is no calendar %q", "不存在日历 %q", pol.Calendar))
 	}
 	ent := c.entity(pol.Entity)
 	if ent == nil {
-		p.add("/entity", "unknown_entity", morph.T("There is no entity %q", "不存在实体 %q", pol.Entity))
+		p.Add("/entity", "unknown_entity", morph.T("There is no entity %q", "不存在实体 %q", pol.Entity))
 		return nil, p.result()
 	}
 	p.targets(pol, ent, root)
@@ -216,7 +222,11 @@ func parse(doc []byte, c checker) (*Policy, error) {
 	pol.Met[1] = p.compile(vars, root["resolved_when"].(string), "/resolved_when")
 	pauses := pol.PauseWhen != nil || strings.TrimSpace(str(root["pause_when"])) != ""
 	p.fields(pol, ent, root["fields"].(map[string]any), pauses)
-	if len(p.errs) > 0 {
+	pol.calendars = p.Calendars
+	if c.checkExprCalendars {
+		p.CheckCalendars(func(name string) bool { _, ok := c.calendar(name); return ok })
+	}
+	if len(p.Errs) > 0 {
 		return nil, p.result()
 	}
 	pol.doc = string(doc)
@@ -232,9 +242,9 @@ func (p *check) targets(pol *Policy, ent *schema.Entity, root map[string]any) {
 		f := ent.Field(pol.Priority)
 		switch {
 		case f == nil:
-			p.add("/priority", "unknown_field", morph.T("Entity %s has no field %q", "实体 %s 没有字段 %q", pol.Entity, pol.Priority))
+			p.Add("/priority", "unknown_field", morph.T("Entity %s has no field %q", "实体 %s 没有字段 %q", pol.Entity, pol.Priority))
 		case f.Type.Name() != "select":
-			p.add("/priority", "field_type", morph.T("The priority must be a select field; %s is a %s field", "优先级必须是单选字段；%s 是%s字段", pol.Priority, f.Type.Name()))
+			p.Add("/priority", "field_type", morph.T("The priority must be a select field; %s is a %s field", "优先级必须是单选字段；%s 是%s字段", pol.Priority, f.Type.Name()))
 		default:
 			options = f.Enum
 		}
@@ -250,16 +260,16 @@ func (p *check) targets(pol *Policy, ent *schema.Entity, root map[string]any) {
 		resp, _ := m["response"].(float64)
 		res, _ := m["resolution"].(float64)
 		pol.Targets[k] = Target{Response: resp, Resolution: res}
-		path := "/targets/" + escapePointer(k)
+		path := "/targets/" + defdoc.EscapePointer(k)
 		switch {
 		case k == AnyPriority:
 		case pol.Priority == "":
-			p.add(path, "unknown_option", morph.T(`Without a priority field the only target is "*"`, `没有优先级字段时，只能设置 "*" 目标`))
+			p.Add(path, "unknown_option", morph.T(`Without a priority field the only target is "*"`, `没有优先级字段时，只能设置 "*" 目标`))
 		case options != nil && !slices.Contains(options, k):
-			p.add(path, "unknown_option", morph.T("%q is not an option of %s (%s)", "%q 不是 %s 的选项（%s）", k, pol.Priority, strings.Join(options, ", ")))
+			p.Add(path, "unknown_option", morph.T("%q is not an option of %s (%s)", "%q 不是 %s 的选项（%s）", k, pol.Priority, strings.Join(options, ", ")))
 		}
 		if res < resp {
-			p.add(path+"/resolution", "range", morph.T("The resolution target cannot be shorter than the response target", "解决时限不能短于响应时限"))
+			p.Add(path+"/resolution", "range", morph.T("The resolution target cannot be shorter than the response target", "解决时限不能短于响应时限"))
 		}
 	}
 	if _, ok := tm[AnyPriority]; !ok && len(options) > 0 {
@@ -270,7 +280,7 @@ func (p *check) targets(pol *Policy, ent *schema.Entity, root map[string]any) {
 			}
 		}
 		if len(missing) > 0 {
-			p.add("/targets", "missing_target", morph.T(`No target for %s: give them targets or add "*"`, `%s 没有目标：请为其设置目标或添加 "*"`, strings.Join(missing, ", ")))
+			p.Add("/targets", "missing_target", morph.T(`No target for %s: give them targets or add "*"`, `%s 没有目标：请为其设置目标或添加 "*"`, strings.Join(missing, ", ")))
 		}
 	}
 }
@@ -293,24 +303,24 @@ func (p *check) fields(pol *Policy, ent *schema.Entity, fm map[string]any, pause
 		path := "/fields/" + w.key
 		if !ok {
 			if pauses && strings.HasSuffix(w.key, "_remaining") {
-				p.add(path, "required", morph.T("A policy that pauses needs a number field for the working hours left while paused", "可暂停的策略需要一个数字字段保存暂停时剩余的工作小时"))
+				p.Add(path, "required", morph.T("A policy that pauses needs a number field for the working hours left while paused", "可暂停的策略需要一个数字字段保存暂停时剩余的工作小时"))
 			}
 			continue
 		}
 		f := ent.Field(name)
 		switch {
 		case f == nil:
-			p.add(path, "unknown_field", morph.T("Entity %s has no field %q", "实体 %s 没有字段 %q", pol.Entity, name))
+			p.Add(path, "unknown_field", morph.T("Entity %s has no field %q", "实体 %s 没有字段 %q", pol.Entity, name))
 			continue
 		case f.Type.Name() != w.typ:
-			p.add(path, "field_type", morph.T("%s must be a %s field; it is a %s field", "%s 必须是%s字段；它是%s字段", name, w.typ, f.Type.Name()))
+			p.Add(path, "field_type", morph.T("%s must be a %s field; it is a %s field", "%s 必须是%s字段；它是%s字段", name, w.typ, f.Type.Name()))
 			continue
 		case name == pol.Priority:
-			p.add(path, "field", morph.T("The priority field cannot hold what the policy maintains", "优先级字段不能用于保存策略维护的值"))
+			p.Add(path, "field", morph.T("The priority field cannot hold what the policy maintains", "优先级字段不能用于保存策略维护的值"))
 			continue
 		}
 		if other, dup := seen[name]; dup {
-			p.add(path, "duplicate", morph.T("%s is already the field of %s", "%s 已用于 %s", name, other))
+			p.Add(path, "duplicate", morph.T("%s is already the field of %s", "%s 已用于 %s", name, other))
 			continue
 		}
 		seen[name] = w.key
@@ -321,89 +331,13 @@ func (p *check) fields(pol *Policy, ent *schema.Entity, fm map[string]any, pause
 // compile compiles a condition, reporting its problems at path (with the
 // offset inside the expression).
 func (p *check) compile(vars *lang.Vars, src, path string) *lang.Program {
-	prog, err := vars.Compile(src, lang.Want{Kind: lang.KindBool})
-	if err != nil {
-		me := morph.AsError(err)
-		if me == nil || len(me.Fields) == 0 {
-			p.add(path, "expression", morph.T("The expression cannot be used: %s", "表达式无法使用：%s", err.Error()))
-			return nil
-		}
-		for _, fe := range me.Fields {
-			fe.Path = path + fe.Path
-			p.errs = append(p.errs, fe)
-		}
-		return nil
-	}
-	return prog
+	return p.Compile(vars, src, lang.Want{Kind: lang.KindBool}, path)
 }
 
-type check struct{ errs []morph.FieldError }
-
-func (p *check) add(path, code string, t morph.Text) {
-	p.errs = append(p.errs, fieldErr(path, code, t))
-}
+type check struct{ defdoc.Check }
 
 func (p *check) result() error {
-	sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Path < p.errs[j].Path })
-	return &morph.Error{Code: morph.EInvalid, Fields: p.errs,
-		Text: morph.T("The SLA policy has %d problem(s)", "SLA 策略有 %d 处问题", len(p.errs))}
-}
-
-// shape checks the decoded document against PolicySchema: one problem per
-// pointer, the innermost ones.
-func (p *check) shape(v any) {
-	err := policyValidator().Validate(v)
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return
-	}
-	seen := map[string]bool{}
-	for _, leaf := range leaves(ve) {
-		kw := leaf.KeywordLocation[strings.LastIndex(leaf.KeywordLocation, "/")+1:]
-		path := leaf.InstanceLocation
-		if seen[path] {
-			continue
-		}
-		seen[path] = true
-		code := kw
-		switch kw {
-		case "additionalProperties", "false":
-			code = "unknown_key"
-		case "maxLength", "maxItems", "maxProperties":
-			code = "too_long"
-		case "pattern":
-			code = "name"
-		case "exclusiveMinimum", "maximum":
-			code = "range"
-		}
-		p.add(path, code, morph.T("%s", "%s", leaf.Message))
-	}
-}
-
-func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(ve.Causes) == 0 {
-		return []*jsonschema.ValidationError{ve}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
-}
-
-func textOf(v any) morph.Text {
-	m, _ := v.(map[string]any)
-	en, _ := m["en"].(string)
-	zh, _ := m["zh-CN"].(string)
-	return morph.Text{EN: en, ZH: zh}
-}
-
-func fieldErr(path, code string, t morph.Text) morph.FieldError {
-	return morph.FieldError{Path: path, Code: code, Text: t, Offset: -1}
-}
-
-func escapePointer(k string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+	return p.Result("The SLA policy has %d problem(s)", "SLA 策略有 %d 处问题")
 }
 
 func str(v any) string {

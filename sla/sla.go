@@ -19,7 +19,6 @@ package sla
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -29,7 +28,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
-	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema/calendar"
 )
@@ -48,6 +47,7 @@ type Options struct {
 type Service struct {
 	eng  *engine.Engine
 	st   store.Store
+	docs defdoc.Collection // the policy documents
 	opts Options
 	log  *slog.Logger
 
@@ -59,14 +59,9 @@ type Service struct {
 // policySet is the compiled policies, for one engine catalog.
 type policySet struct {
 	cat      *engine.Catalog
-	stored   map[string]storedPolicy
+	stored   defdoc.Docs
 	byName   map[string]*Policy
 	byEntity map[string]*Policy // the active policy of an entity
-}
-
-type storedPolicy struct {
-	doc     string
-	version int64
 }
 
 // New makes the SLA service of eng, creates its collection, loads the
@@ -80,6 +75,8 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 		opts.Now = eng.Now
 	}
 	s := &Service{eng: eng, st: eng.Store(), opts: opts, log: opts.Logger}
+	s.docs = defdoc.Collection{Store: s.st, Name: collPolicies, Noun: "policy", ErrVersion: errVersion,
+		Failure: func(what string, err error) error { return fmt.Errorf("sla: %s: %w", what, err) }}
 	if err := s.st.EnsureCollection(ctx, collPolicies, nil); err != nil {
 		return nil, fmt.Errorf("sla: system collection %s: %w", collPolicies, err)
 	}
@@ -87,6 +84,7 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 		return nil, err
 	}
 	eng.AddHooks(engine.Hooks{BeforeValidate: s.beforeSave})
+	eng.AddReferrers(s.referrers)
 	return s, nil
 }
 
@@ -106,17 +104,8 @@ func (s *Service) current() *policySet {
 	return ps
 }
 
-func (s *Service) readStored(ctx context.Context) (map[string]storedPolicy, error) {
-	recs, err := s.st.Find(ctx, collPolicies, query.Query{Sort: []query.Sort{{Field: "id"}}})
-	if err != nil {
-		return nil, fmt.Errorf("sla: read policies: %w", err)
-	}
-	stored := make(map[string]storedPolicy, len(recs))
-	for _, r := range recs {
-		doc, _ := r.Data["document"].(string)
-		stored[r.ID] = storedPolicy{doc: doc, version: r.Version}
-	}
-	return stored, nil
+func (s *Service) readStored(ctx context.Context) (defdoc.Docs, error) {
+	return s.docs.ReadAll(ctx, "read policies")
 }
 
 // load reads the stored policies and compiles them.
@@ -145,14 +134,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ps := s.policies.Load()
-	same := len(stored) == len(ps.stored)
-	for n, d := range stored {
-		if ps.stored[n].version != d.version {
-			same = false
-		}
-	}
-	if same {
+	if s.policies.Load().stored.Same(stored) {
 		return nil
 	}
 	s.mu.Lock()
@@ -168,23 +150,18 @@ func (s *Service) checker(cat *engine.Catalog) checker {
 // compileAll compiles stored policies against the engine's catalog; a
 // policy that no longer compiles (its entity, a field or its calendar was
 // removed) is kept as stored but does nothing, and is logged.
-func (s *Service) compileAll(stored map[string]storedPolicy) *policySet {
+func (s *Service) compileAll(stored defdoc.Docs) *policySet {
 	cat := s.eng.Catalog()
 	ps := &policySet{cat: cat, stored: stored, byName: map[string]*Policy{}, byEntity: map[string]*Policy{}}
 	c := s.checker(cat)
-	names := make([]string, 0, len(stored))
-	for n := range stored {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range stored.Names() {
 		d := stored[name]
-		p, err := parse([]byte(d.doc), c)
+		p, err := parse([]byte(d.Text), c)
 		if err != nil {
 			s.log.Warn("SLA policy does not compile; it does nothing", "policy", name, "err", err)
 			continue
 		}
-		p.version = d.version
+		p.version = d.Version
 		ps.byName[name] = p
 		if p.Active && ps.byEntity[p.Entity] == nil {
 			ps.byEntity[p.Entity] = p
@@ -206,7 +183,7 @@ type Info struct {
 
 func info(ps *policySet, name string) Info {
 	d := ps.stored[name]
-	in := Info{Name: name, Version: d.version, Doc: d.doc, Label: morph.Text{EN: name, ZH: name}}
+	in := Info{Name: name, Version: d.Version, Doc: d.Text, Label: morph.Text{EN: name, ZH: name}}
 	if p := ps.byName[name]; p != nil {
 		in.Label, in.Entity, in.Active, in.Valid = p.Label, p.Entity, p.Active, true
 	}
@@ -260,10 +237,29 @@ func (s *Service) Put(ctx context.Context, actor engine.Actor, name string, doc 
 		return Info{}, false, errAdminOnly()
 	}
 	doc, nameErr := named(name, doc)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var (
+		out     Info
+		created bool
+	)
+	// Checked and stored under the engine's lock of definition changes: the
+	// entity and the calendars the policy names are not deleted or renamed
+	// meanwhile.
+	err := s.eng.Define(func(cat *engine.Catalog) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var err error
+		out, created, err = s.putLocked(ctx, cat, actor, name, doc, nameErr, ifVersion)
+		return err
+	})
+	return out, created, err
+}
+
+// putLocked is Put under the engine's definitions lock and s.mu.
+func (s *Service) putLocked(ctx context.Context, cat *engine.Catalog, actor engine.Actor, name string, doc []byte, nameErr *morph.FieldError, ifVersion int64) (Info, bool, error) {
 	ps := s.policies.Load()
-	p, err := parse(doc, s.checker(s.eng.Catalog()))
+	c := s.checker(cat)
+	c.checkExprCalendars = true
+	p, err := parse(doc, c)
 	if nameErr != nil {
 		me := morph.AsError(err)
 		if err == nil || me != nil && me.Code == morph.EInvalid {
@@ -280,7 +276,7 @@ func (s *Service) Put(ctx context.Context, actor engine.Actor, name string, doc 
 	if p.Active {
 		for n, other := range ps.byName {
 			if n != name && other.Active && other.Entity == p.Entity {
-				return Info{}, false, morph.Invalid(fieldErr("/active", "conflict",
+				return Info{}, false, morph.Invalid(defdoc.FieldErr("/active", "conflict",
 					morph.T("Entity %s already has the active SLA policy %s; deactivate one of them", "实体 %s 已有生效的 SLA 策略 %s；请停用其中一个", p.Entity, n)))
 			}
 		}
@@ -288,54 +284,23 @@ func (s *Service) Put(ctx context.Context, actor engine.Actor, name string, doc 
 	if _, exists := ps.stored[name]; !exists && len(ps.stored) >= MaxPolicies {
 		return Info{}, false, morph.Errorf(morph.EConflict, "There may be at most %d SLA policies", "SLA 策略最多 %d 个", MaxPolicies)
 	}
-	stored, found, err := s.getStored(ctx, name)
+	version, found, err := s.docs.Put(ctx, defdoc.Save{Name: name, Doc: string(doc), Fields: map[string]any{"entity": p.Entity},
+		IfVersion: ifVersion, ActorID: actor.ID, At: engine.FormatTime(s.eng.Now()), Audit: s.audit(actor, name)})
 	if err != nil {
 		return Info{}, false, err
 	}
-	if ifVersion > 0 && (!found || stored.Version != ifVersion) {
-		return Info{}, false, errVersion()
-	}
-	now := engine.FormatTime(s.eng.Now())
-	rec := store.Record{ID: name, Version: 1, Data: map[string]any{"document": string(doc), "entity": p.Entity,
-		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
-	var old map[string]any
-	if found {
-		rec.Version = stored.Version + 1
-		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
-		old = map[string]any{"version": float64(stored.Version)}
-	}
-	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "sla", Entity: name, Version: rec.Version,
-		Old: old, New: map[string]any{"version": float64(rec.Version), "document": string(doc)}})
-	if found {
-		err = s.st.Update(ctx, collPolicies, rec, entry)
-	} else {
-		err = s.st.Insert(ctx, collPolicies, rec, entry)
-	}
-	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
-		return Info{}, false, errVersion()
-	case err != nil:
-		return Info{}, false, fmt.Errorf("sla: store policy %s: %w", name, err)
-	}
-	next := make(map[string]storedPolicy, len(ps.stored)+1)
-	for k, v := range ps.stored {
-		next[k] = v
-	}
-	next[name] = storedPolicy{doc: string(doc), version: rec.Version}
+	next := ps.stored.With(name, defdoc.Doc{Text: string(doc), Version: version})
 	nps := s.compileAll(next)
 	s.policies.Store(nps)
 	return info(nps, name), !found, nil
 }
 
-func (s *Service) getStored(ctx context.Context, name string) (store.Record, bool, error) {
-	stored, err := s.st.Get(ctx, collPolicies, name)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return store.Record{}, false, nil
-	case err != nil:
-		return store.Record{}, false, fmt.Errorf("sla: read policy %s: %w", name, err)
+// audit builds the audit entries of a policy's save or delete.
+func (s *Service) audit(actor engine.Actor, name string) defdoc.Audit {
+	return func(c defdoc.Change) store.Record {
+		return s.eng.AuditRecord(actor, engine.AuditEntry{Action: c.Action, Kind: "sla", Entity: name, Version: c.Version,
+			Old: c.Old, New: c.New})
 	}
-	return stored, true, nil
 }
 
 // Delete removes a policy (ifVersion, when not 0, must be the stored
@@ -346,51 +311,21 @@ func (s *Service) Delete(ctx context.Context, actor engine.Actor, name string, i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	stored, found, err := s.getStored(ctx, name)
+	found, err := s.docs.Delete(ctx, name, ifVersion, "", s.audit(actor, name))
 	if err != nil {
 		return err
 	}
 	if !found {
 		return errUnknown(name)
 	}
-	if ifVersion > 0 && stored.Version != ifVersion {
-		return errVersion()
-	}
-	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditUndefine, Kind: "sla", Entity: name, Version: stored.Version,
-		Old: map[string]any{"version": float64(stored.Version)}})
-	err = s.st.Delete(ctx, collPolicies, name, stored.Version, entry)
-	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
-		return errVersion()
-	case err != nil:
-		return fmt.Errorf("sla: delete policy %s: %w", name, err)
-	}
-	ps := s.policies.Load()
-	next := make(map[string]storedPolicy, len(ps.stored))
-	for k, v := range ps.stored {
-		if k != name {
-			next[k] = v
-		}
-	}
+	next := s.policies.Load().stored.Without(name)
 	s.policies.Store(s.compileAll(next))
 	return nil
 }
 
 // named returns doc with its name checked against the URL's.
 func named(name string, doc []byte) ([]byte, *morph.FieldError) {
-	m, ok := decodeObject(doc)
-	if !ok {
-		return doc, nil
-	}
-	switch n, has := m["name"]; {
-	case !has:
-		m["name"] = name
-		return encode(m, doc), nil
-	case n != name:
-		fe := fieldErr("/name", "name", morph.T("The policy's name must be the one in the URL, %q", "策略名称必须与 URL 中的一致：%q", name))
-		return doc, &fe
-	}
-	return doc, nil
+	return defdoc.Named(name, doc, morph.T("The policy's name must be the one in the URL, %q", "策略名称必须与 URL 中的一致：%q", name))
 }
 
 func errAdminOnly() error {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 )
@@ -215,7 +216,7 @@ func (s *Service) Deliveries(ctx context.Context, actor engine.Actor, rule, stat
 	case statusPending, statusRunning, statusDone, statusDead:
 		filter = query.AndOf(filter, query.Cmp{Field: "status", Op: query.Eq, Value: status})
 	default:
-		return RunPage{}, morph.Invalid(fieldErr("status", "enum", morph.T("status is one of pending, running, done, dead", "status 只能是 pending、running、done、dead 之一")))
+		return RunPage{}, morph.Invalid(defdoc.FieldErr("status", "enum", morph.T("status is one of pending, running, done, dead", "status 只能是 pending、running、done、dead 之一")))
 	}
 	// The log is ordered by creation time.
 	p, err := s.page(ctx, collOutbox, "created_at", true, filter, after, limit)

@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"regexp"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/schema"
 	"github.com/morphcrm/morph/schema/lang"
 )
@@ -73,6 +73,9 @@ type Rule struct {
 	doc     string // the document as saved (secrets included)
 	version int64
 	ent     *schema.Entity
+	// calendars are the calendars its expressions name by a constant,
+	// each at the expression's pointer.
+	calendars []schema.ExprCalendar
 }
 
 // Trigger says which writes, or which times, set a rule off.
@@ -249,6 +252,9 @@ type checker struct {
 	entity     func(name string) *schema.Entity
 	roleExists func(name string) bool
 	teamExists func(name string) (bool, error)
+	// calendarExists says whether a calendar that an expression names by a
+	// constant exists; nil checks none (stored rules are compiled without).
+	calendarExists func(name string) bool
 }
 
 // redacted stands for a webhook's secret in documents that leave the
@@ -274,11 +280,11 @@ func parse(doc []byte, c checker) (*Rule, error) {
 	}
 	root, ok := raw.(map[string]any)
 	if !ok {
-		return nil, morph.Invalid(fieldErr("", "type", morph.T("A workflow rule must be a JSON object", "工作流规则必须是 JSON 对象")))
+		return nil, morph.Invalid(defdoc.FieldErr("", "type", morph.T("A workflow rule must be a JSON object", "工作流规则必须是 JSON 对象")))
 	}
 	p := &ruleCheck{}
-	p.shape(raw)
-	if len(p.errs) > 0 {
+	p.Shape(ruleValidator(), raw)
+	if len(p.Errs) > 0 {
 		return nil, p.result()
 	}
 	r := &Rule{Active: true}
@@ -287,7 +293,7 @@ func parse(doc []byte, c checker) (*Rule, error) {
 	if a, ok := root["active"].(bool); ok {
 		r.Active = a
 	}
-	r.Label = textOf(root["label"])
+	r.Label = defdoc.TextOf(root["label"])
 	if r.Label.EN == "" {
 		r.Label.EN = r.Name
 	}
@@ -296,7 +302,7 @@ func parse(doc []byte, c checker) (*Rule, error) {
 	}
 	r.ent = c.entity(r.Entity)
 	if r.ent == nil {
-		p.add("/entity", "unknown_entity", morph.T("There is no entity %q", "不存在实体 %q", r.Entity))
+		p.Add("/entity", "unknown_entity", morph.T("There is no entity %q", "不存在实体 %q", r.Entity))
 		return nil, p.result()
 	}
 	vars := r.ent.Vars()
@@ -304,19 +310,19 @@ func parse(doc []byte, c checker) (*Rule, error) {
 	r.Trigger.Type, _ = tr["type"].(string)
 	if fs, ok := tr["fields"].([]any); ok {
 		if r.Trigger.Type != TriggerUpdated {
-			p.add("/trigger/fields", "trigger", morph.T("fields belongs to an updated trigger", "fields 只用于 updated 触发器"))
+			p.Add("/trigger/fields", "trigger", morph.T("fields belongs to an updated trigger", "fields 只用于 updated 触发器"))
 		}
 		for i, f := range fs {
 			name, _ := f.(string)
 			if _, ok := vars.Var(name); !ok {
-				p.add("/trigger/fields/"+strconv.Itoa(i), "unknown_field", morph.T("Entity %s has no field %q", "实体 %s 没有字段 %q", r.Entity, name))
+				p.Add("/trigger/fields/"+strconv.Itoa(i), "unknown_field", morph.T("Entity %s has no field %q", "实体 %s 没有字段 %q", r.Entity, name))
 			}
 			r.Trigger.Fields = append(r.Trigger.Fields, name)
 		}
 	}
 	if src, ok := tr["to"].(string); ok {
 		if r.Trigger.Type != TriggerUpdated {
-			p.add("/trigger/to", "trigger", morph.T("to belongs to an updated trigger", "to 只用于 updated 触发器"))
+			p.Add("/trigger/to", "trigger", morph.T("to belongs to an updated trigger", "to 只用于 updated 触发器"))
 		}
 		r.Trigger.To = p.compile(vars, src, lang.Want{Kind: lang.KindBool}, "/trigger/to")
 	}
@@ -329,7 +335,11 @@ func parse(doc []byte, c checker) (*Rule, error) {
 		am, _ := a.(map[string]any)
 		r.Actions = append(r.Actions, p.action(r, am, "/actions/"+strconv.Itoa(i), c))
 	}
-	if len(p.errs) > 0 {
+	r.calendars = p.Calendars
+	if c.calendarExists != nil {
+		p.CheckCalendars(c.calendarExists)
+	}
+	if len(p.Errs) > 0 {
 		return nil, p.result()
 	}
 	r.doc = string(doc)
@@ -346,26 +356,26 @@ func (p *ruleCheck) action(r *Rule, am map[string]any, path string, c checker) *
 		after = after || r.Trigger.Timed()
 		a.After = after
 		if r.Trigger.Type == TriggerDeleted {
-			p.add(path, "trigger", morph.T("A deleted record cannot be changed", "已删除的记录不能修改"))
+			p.Add(path, "trigger", morph.T("A deleted record cannot be changed", "已删除的记录不能修改"))
 		}
 		a.Values, a.Order = p.values(r.ent, vars, am["values"], path+"/values")
 		if _, setsOwner := a.Values["owner"]; setsOwner && !after && r.ent.Field("owner") == nil {
-			p.add(path+"/values/owner", "after", morph.T(`The owner is given by a set after save ("after": true) or an assign`, `负责人只能由保存后的 set（"after": true）或 assign 设置`))
+			p.Add(path+"/values/owner", "after", morph.T(`The owner is given by a set after save ("after": true) or an assign`, `负责人只能由保存后的 set（"after": true）或 assign 设置`))
 		}
 	case ActReject:
 		a.After = false
 		if r.Trigger.Timed() {
-			p.add(path, "trigger", morph.T("reject runs inside a write; a %s trigger is not one", "reject 只在写入时运行，%s 触发器不是写入", r.Trigger.Type))
+			p.Add(path, "trigger", morph.T("reject runs inside a write; a %s trigger is not one", "reject 只在写入时运行，%s 触发器不是写入", r.Trigger.Type))
 		}
 		if r.Trigger.Type == TriggerDeleted {
-			p.add(path, "trigger", morph.T("reject runs inside a create or an update, not on a deleted trigger", "reject 只用于创建或更新触发器"))
+			p.Add(path, "trigger", morph.T("reject runs inside a create or an update, not on a deleted trigger", "reject 只用于创建或更新触发器"))
 		}
 		a.Message = p.template(vars, am["message"], path+"/message")
 	case ActCreate:
 		a.Entity, _ = am["entity"].(string)
 		target := c.entity(a.Entity)
 		if target == nil {
-			p.add(path+"/entity", "unknown_entity", morph.T("There is no entity %q", "不存在实体 %q", a.Entity))
+			p.Add(path+"/entity", "unknown_entity", morph.T("There is no entity %q", "不存在实体 %q", a.Entity))
 			break
 		}
 		a.Values, a.Order = p.values(target, vars, am["values"], path+"/values")
@@ -387,25 +397,25 @@ func (p *ruleCheck) action(r *Rule, am map[string]any, path string, c checker) *
 			a.Strategy = "round_robin"
 		}
 		if r.Trigger.Type == TriggerDeleted {
-			p.add(path, "trigger", morph.T("A deleted record cannot be assigned", "已删除的记录不能分配"))
+			p.Add(path, "trigger", morph.T("A deleted record cannot be assigned", "已删除的记录不能分配"))
 		}
 		if v, ok := vars.Var(a.Field); !ok || v.Kind != lang.KindString || (a.Field != "owner" && r.ent.Field(a.Field).Type.Name() != "user") {
-			p.add(path+"/field", "field", morph.T("assign sets owner or a user field of %s", "assign 只能设置 owner 或%s的用户字段", r.Entity))
+			p.Add(path+"/field", "field", morph.T("assign sets owner or a user field of %s", "assign 只能设置 owner 或%s的用户字段", r.Entity))
 		}
 		if t, ok := am["team"].(string); ok {
 			a.Team = t
 			exists, err := c.teamExists(t)
 			switch {
 			case err != nil:
-				p.add(path+"/team", "team", morph.T("The team could not be looked up: %s", "无法查找团队：%s", err.Error()))
+				p.Add(path+"/team", "team", morph.T("The team could not be looked up: %s", "无法查找团队：%s", err.Error()))
 			case !exists:
-				p.add(path+"/team", "unknown_team", morph.T("There is no team %q", "不存在团队 %q", t))
+				p.Add(path+"/team", "unknown_team", morph.T("There is no team %q", "不存在团队 %q", t))
 			}
 		}
 		if ro, ok := am["role"].(string); ok {
 			a.Role = ro
 			if !c.roleExists(ro) {
-				p.add(path+"/role", "unknown_role", morph.T("There is no role %q", "不存在角色 %q", ro))
+				p.Add(path+"/role", "unknown_role", morph.T("There is no role %q", "不存在角色 %q", ro))
 			}
 		}
 	case ActWebhook:
@@ -414,12 +424,12 @@ func (p *ruleCheck) action(r *Rule, am map[string]any, path string, c checker) *
 		if a.Secret == redacted {
 			// Sent back redacted for a URL that had no secret before: the
 			// stored secret of another URL is never sent to this one.
-			p.add(path+"/secret", "secret", morph.T("Give the secret again: the URL changed, and a secret is kept only for the URL it was given for",
+			p.Add(path+"/secret", "secret", morph.T("Give the secret again: the URL changed, and a secret is kept only for the URL it was given for",
 				"请重新填写密钥：地址已更改，密钥只用于当初填写时的地址"))
 		}
 		u, err := url.Parse(a.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			p.add(path+"/url", "url", morph.T("url must be an http or https URL without credentials", "url 必须是不含凭据的 http 或 https 地址"))
+			p.Add(path+"/url", "url", morph.T("url must be an http or https URL without credentials", "url 必须是不含凭据的 http 或 https 地址"))
 		}
 	}
 	return a
@@ -432,13 +442,13 @@ func (p *ruleCheck) values(target *schema.Entity, vars *lang.Vars, v any, path s
 	out := map[string]*lang.Program{}
 	var order []string
 	for name, src := range m {
-		fp := path + "/" + escapePointer(name)
+		fp := path + "/" + defdoc.EscapePointer(name)
 		want, ok := target.FieldWant(name)
 		if name == "owner" && target.Field("owner") == nil {
 			want, ok = lang.Want{Kind: lang.KindString}, true
 		}
 		if !ok {
-			p.add(fp, "unknown_field", morph.T("Entity %s has no field %q that can be set", "实体 %s 没有可设置的字段 %q", target.Name, name))
+			p.Add(fp, "unknown_field", morph.T("Entity %s has no field %q that can be set", "实体 %s 没有可设置的字段 %q", target.Name, name))
 			continue
 		}
 		s, _ := src.(string)
@@ -456,10 +466,10 @@ var placeholderRE = regexp.MustCompile(`\{\{(.*?)\}\}`)
 // template compiles a message's {{expression}} placeholders.
 func (p *ruleCheck) template(vars *lang.Vars, v any, path string) Template {
 	t := Template{Parts: map[string]*lang.Program{}, present: true}
-	tx := textOf(v)
+	tx := defdoc.TextOf(v)
 	t.EN, t.ZH = tx.EN, tx.ZH
 	if t.EN == "" && t.ZH == "" {
-		p.add(path, "required", morph.T("A message in en, zh-CN or both is required", "需要 en 或 zh-CN 的消息"))
+		p.Add(path, "required", morph.T("A message in en, zh-CN or both is required", "需要 en 或 zh-CN 的消息"))
 	}
 	if t.EN == "" {
 		t.EN = t.ZH
@@ -470,7 +480,7 @@ func (p *ruleCheck) template(vars *lang.Vars, v any, path string) Template {
 	for _, lang_ := range []struct{ key, s string }{{"en", tx.EN}, {"zh-CN", tx.ZH}} {
 		ms := placeholderRE.FindAllStringSubmatchIndex(lang_.s, -1)
 		if len(ms) > maxPlaceholder {
-			p.add(path+"/"+lang_.key, "too_many", morph.T("At most %d placeholders", "最多 %d 个占位符", maxPlaceholder))
+			p.Add(path+"/"+lang_.key, "too_many", morph.T("At most %d placeholders", "最多 %d 个占位符", maxPlaceholder))
 			continue
 		}
 		for _, m := range ms {
@@ -488,90 +498,14 @@ func (p *ruleCheck) template(vars *lang.Vars, v any, path string) Template {
 	return t
 }
 
-// compile compiles one expression, reporting its problems at path (with
-// the offset inside the expression).
+type ruleCheck struct{ defdoc.Check }
+
 func (p *ruleCheck) compile(vars *lang.Vars, src string, want lang.Want, path string) *lang.Program {
-	prog, err := vars.Compile(src, want)
-	if err != nil {
-		me := morph.AsError(err)
-		if me == nil || len(me.Fields) == 0 {
-			p.add(path, "expression", morph.T("The expression cannot be used: %s", "表达式无法使用：%s", err.Error()))
-			return nil
-		}
-		for _, fe := range me.Fields {
-			fe.Path = path + fe.Path
-			p.errs = append(p.errs, fe)
-		}
-		return nil
-	}
-	return prog
-}
-
-type ruleCheck struct{ errs []morph.FieldError }
-
-func (p *ruleCheck) add(path, code string, t morph.Text) {
-	p.errs = append(p.errs, fieldErr(path, code, t))
+	return p.Compile(vars, src, want, path)
 }
 
 func (p *ruleCheck) result() error {
-	sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Path < p.errs[j].Path })
-	return &morph.Error{Code: morph.EInvalid, Fields: p.errs,
-		Text: morph.T("The workflow rule has %d problem(s)", "工作流规则有 %d 处问题", len(p.errs))}
-}
-
-// shape checks the decoded document against RuleSchema: one problem per
-// pointer, the innermost ones.
-func (p *ruleCheck) shape(v any) {
-	err := ruleValidator().Validate(v)
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return
-	}
-	seen := map[string]bool{}
-	for _, leaf := range leaves(ve) {
-		kw := leaf.KeywordLocation[strings.LastIndex(leaf.KeywordLocation, "/")+1:]
-		path := leaf.InstanceLocation
-		if seen[path] {
-			continue
-		}
-		seen[path] = true
-		code := kw
-		switch kw {
-		case "additionalProperties", "false":
-			code = "unknown_key"
-		case "maxLength", "maxItems", "maxProperties":
-			code = "too_long"
-		case "pattern":
-			code = "name"
-		}
-		p.add(path, code, morph.T("%s", "%s", leaf.Message))
-	}
-}
-
-func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(ve.Causes) == 0 {
-		return []*jsonschema.ValidationError{ve}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
-}
-
-func textOf(v any) morph.Text {
-	m, _ := v.(map[string]any)
-	en, _ := m["en"].(string)
-	zh, _ := m["zh-CN"].(string)
-	return morph.Text{EN: en, ZH: zh}
-}
-
-func fieldErr(path, code string, t morph.Text) morph.FieldError {
-	return morph.FieldError{Path: path, Code: code, Text: t, Offset: -1}
-}
-
-func escapePointer(k string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+	return p.Result("The workflow rule has %d problem(s)", "工作流规则有 %d 处问题")
 }
 
 // redact returns the document with every webhook secret replaced by

@@ -8,6 +8,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 )
@@ -158,5 +159,5 @@ func (s *Service) page(ctx context.Context, coll, at string, withVersion bool, f
 
 // errBadCursor refuses a cursor that is not one of ours.
 func errBadCursor() error {
-	return morph.Invalid(fieldErr("after", "cursor", morph.T("after is not a cursor of this list", "after 不是此列表的游标")))
+	return morph.Invalid(defdoc.FieldErr("after", "cursor", morph.T("after is not a cursor of this list", "after 不是此列表的游标")))
 }

@@ -67,12 +67,12 @@ func (p *ruleCheck) timed(r *Rule, tr map[string]any) {
 	t := &r.Trigger
 	for _, k := range []string{"field", "offset"} {
 		if _, ok := tr[k]; ok && t.Type != TriggerDate {
-			p.add("/trigger/"+k, "trigger", morph.T("%s belongs to a date trigger", "%s 只用于 date 触发器", k))
+			p.Add("/trigger/"+k, "trigger", morph.T("%s belongs to a date trigger", "%s 只用于 date 触发器", k))
 		}
 	}
 	for _, k := range []string{"cron", "timezone", "filter"} {
 		if _, ok := tr[k]; ok && t.Type != TriggerSchedule {
-			p.add("/trigger/"+k, "trigger", morph.T("%s belongs to a schedule trigger", "%s 只用于 schedule 触发器", k))
+			p.Add("/trigger/"+k, "trigger", morph.T("%s belongs to a schedule trigger", "%s 只用于 schedule 触发器", k))
 		}
 	}
 	switch t.Type {
@@ -81,14 +81,14 @@ func (p *ruleCheck) timed(r *Rule, tr map[string]any) {
 		v, ok := r.ent.Vars().Var(t.Field)
 		switch {
 		case t.Field == "":
-			p.add("/trigger/field", "required", morph.T("A date trigger names a date or datetime field", "date 触发器需要指定日期或日期时间字段"))
+			p.Add("/trigger/field", "required", morph.T("A date trigger names a date or datetime field", "date 触发器需要指定日期或日期时间字段"))
 		case !ok || (v.Kind != lang.KindDate && v.Kind != lang.KindDateTime):
-			p.add("/trigger/field", "field", morph.T("%s has no date or datetime field %q", "%s 没有日期或日期时间字段 %q", r.Entity, t.Field))
+			p.Add("/trigger/field", "field", morph.T("%s has no date or datetime field %q", "%s 没有日期或日期时间字段 %q", r.Entity, t.Field))
 		}
 		if s, ok := tr["offset"].(string); ok {
 			d, ok := parseOffset(s)
 			if !ok {
-				p.add("/trigger/offset", "offset", morph.T(`offset is 0 or a whole number of minutes, hours, days or weeks, such as "-7d", "3d", "2h", "30m" (at most ten years)`,
+				p.Add("/trigger/offset", "offset", morph.T(`offset is 0 or a whole number of minutes, hours, days or weeks, such as "-7d", "3d", "2h", "30m" (at most ten years)`,
 					`offset 为 0 或整数个分钟、小时、天或周，如 "-7d"、"3d"、"2h"、"30m"（最多十年）`))
 			}
 			t.Offset = d
@@ -96,29 +96,29 @@ func (p *ruleCheck) timed(r *Rule, tr map[string]any) {
 	case TriggerSchedule:
 		spec, _ := tr["cron"].(string)
 		if strings.TrimSpace(spec) == "" {
-			p.add("/trigger/cron", "required", morph.T(`A schedule trigger has a cron expression, such as "0 9 * * 1-5" (09:00 on working days)`, `schedule 触发器需要 cron 表达式，如 "0 9 * * 1-5"（工作日 09:00）`))
+			p.Add("/trigger/cron", "required", morph.T(`A schedule trigger has a cron expression, such as "0 9 * * 1-5" (09:00 on working days)`, `schedule 触发器需要 cron 表达式，如 "0 9 * * 1-5"（工作日 09:00）`))
 			break
 		}
 		if strings.Contains(spec, "TZ=") {
-			p.add("/trigger/cron", "cron", morph.T("Give the time zone as timezone, not in the cron expression", "时区请写在 timezone 中，不要写在 cron 表达式里"))
+			p.Add("/trigger/cron", "cron", morph.T("Give the time zone as timezone, not in the cron expression", "时区请写在 timezone 中，不要写在 cron 表达式里"))
 			break
 		}
 		sched, err := cron.ParseStandard(spec)
 		if err != nil {
-			p.add("/trigger/cron", "cron", morph.T("The cron expression cannot be read: %s", "无法解析 cron 表达式：%s", err.Error()))
+			p.Add("/trigger/cron", "cron", morph.T("The cron expression cannot be read: %s", "无法解析 cron 表达式：%s", err.Error()))
 			break
 		}
 		// More often than once a minute would be a busy loop, not a schedule.
 		a := sched.Next(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
 		if b := sched.Next(a); b.Sub(a) < time.Minute {
-			p.add("/trigger/cron", "cron", morph.T("A schedule fires at most once a minute", "计划最多每分钟触发一次"))
+			p.Add("/trigger/cron", "cron", morph.T("A schedule fires at most once a minute", "计划最多每分钟触发一次"))
 			break
 		}
 		t.Cron = sched
 		if tz, ok := tr["timezone"].(string); ok && tz != "" {
 			loc, err := time.LoadLocation(tz)
 			if err != nil || tz == "Local" {
-				p.add("/trigger/timezone", "timezone", morph.T("There is no time zone %q (use a name such as Asia/Shanghai)", "不存在时区 %q（请使用 Asia/Shanghai 这样的名称）", tz))
+				p.Add("/trigger/timezone", "timezone", morph.T("There is no time zone %q (use a name such as Asia/Shanghai)", "不存在时区 %q（请使用 Asia/Shanghai 这样的名称）", tz))
 			}
 			t.Location = loc
 		}
@@ -126,11 +126,11 @@ func (p *ruleCheck) timed(r *Rule, tr map[string]any) {
 			if _, err := lang.Filter(src, r.ent.Resolve, lang.Env{Now: time.Now()}); err != nil {
 				me := morph.AsError(err)
 				if me == nil || len(me.Fields) == 0 {
-					p.add("/trigger/filter", "filter", morph.T("The filter cannot be used: %s", "筛选条件无法使用：%s", err.Error()))
+					p.Add("/trigger/filter", "filter", morph.T("The filter cannot be used: %s", "筛选条件无法使用：%s", err.Error()))
 				} else {
 					for _, fe := range me.Fields {
 						fe.Path = "/trigger/filter"
-						p.errs = append(p.errs, fe)
+						p.Errs = append(p.Errs, fe)
 					}
 				}
 			}

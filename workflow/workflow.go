@@ -16,7 +16,6 @@ package workflow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -29,7 +28,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
-	"github.com/morphcrm/morph/engine/query"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/engine/store"
 )
 
@@ -78,6 +77,7 @@ type Options struct {
 type Service struct {
 	eng  *engine.Engine
 	st   store.Store
+	docs defdoc.Collection // the rule documents
 	opts Options
 	log  *slog.Logger
 
@@ -98,14 +98,9 @@ type Service struct {
 // ruleSet is the compiled rules, for one engine catalog.
 type ruleSet struct {
 	cat      *engine.Catalog
-	stored   map[string]storedRule
+	stored   defdoc.Docs
 	byName   map[string]*Rule
 	byEntity map[string][]*Rule
-}
-
-type storedRule struct {
-	doc     string
-	version int64
 }
 
 // New makes the workflow service of eng, creates its collections, loads
@@ -136,6 +131,7 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 		opts.Workers = 4
 	}
 	s := &Service{eng: eng, st: eng.Store(), opts: opts, log: opts.Logger, instance: uuid.NewString(), wake: make(chan struct{}, 1)}
+	s.docs = defdoc.Collection{Store: s.st, Name: collRules, Noun: "rule", ErrVersion: errVersion, Failure: internal}
 	for _, c := range []struct {
 		name string
 		idx  []store.Index
@@ -155,6 +151,7 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 		return nil, err
 	}
 	eng.AddHooks(engine.Hooks{BeforeValidate: s.beforeSave, AfterValidate: s.afterValidate})
+	eng.AddReferrers(s.referrers)
 	eng.Subscribe(func(context.Context, engine.Event) { s.poke() })
 	return s, nil
 }
@@ -215,14 +212,9 @@ func (s *Service) current() *ruleSet {
 
 // load reads the stored rules and compiles them.
 func (s *Service) load(ctx context.Context) error {
-	recs, err := s.st.Find(ctx, collRules, query.Query{Sort: []query.Sort{{Field: "id"}}})
+	stored, err := s.docs.ReadAll(ctx, "read rules")
 	if err != nil {
-		return fmt.Errorf("workflow: read rules: %w", err)
-	}
-	stored := make(map[string]storedRule, len(recs))
-	for _, r := range recs {
-		doc, _ := r.Data["document"].(string)
-		stored[r.ID] = storedRule{doc: doc, version: r.Version}
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -239,18 +231,11 @@ func (s *Service) refresh(ctx context.Context) error {
 		return nil
 	}
 	s.checked.Store(now)
-	recs, err := s.st.Find(ctx, collRules, query.Query{Sort: []query.Sort{{Field: "id"}}})
+	stored, err := s.docs.ReadAll(ctx, "read rules")
 	if err != nil {
-		return fmt.Errorf("workflow: read rules: %w", err)
+		return err
 	}
-	rs := s.rules.Load()
-	same := len(recs) == len(rs.stored)
-	for _, r := range recs {
-		if rs.stored[r.ID].version != r.Version {
-			same = false
-		}
-	}
-	if same {
+	if s.rules.Load().stored.Same(stored) {
 		return nil
 	}
 	return s.load(ctx)
@@ -259,17 +244,17 @@ func (s *Service) refresh(ctx context.Context) error {
 // compileAll compiles stored rules against the engine's catalog; a rule
 // that no longer compiles (an entity or field it names was removed) is
 // kept as stored but does nothing, and is logged.
-func (s *Service) compileAll(stored map[string]storedRule) *ruleSet {
+func (s *Service) compileAll(stored defdoc.Docs) *ruleSet {
 	cat := s.eng.Catalog()
 	rs := &ruleSet{cat: cat, stored: stored, byName: map[string]*Rule{}, byEntity: map[string][]*Rule{}}
 	c := checker{entity: cat.Entity, roleExists: s.eng.RoleExists, teamExists: func(string) (bool, error) { return true, nil }}
 	for name, d := range stored {
-		r, err := parse([]byte(d.doc), c)
+		r, err := parse([]byte(d.Text), c)
 		if err != nil {
 			s.log.Warn("workflow rule does not compile; it does nothing", "rule", name, "err", err)
 			continue
 		}
-		r.version = d.version
+		r.version = d.Version
 		rs.byName[name] = r
 		rs.byEntity[r.Entity] = append(rs.byEntity[r.Entity], r)
 	}
@@ -296,11 +281,7 @@ func (s *Service) List(actor engine.Actor) ([]RuleInfo, error) {
 		return nil, errAdminOnly()
 	}
 	rs := s.current()
-	names := make([]string, 0, len(rs.stored))
-	for n := range rs.stored {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := rs.stored.Names()
 	out := make([]RuleInfo, 0, len(names))
 	for _, n := range names {
 		out = append(out, info(rs, n))
@@ -310,7 +291,7 @@ func (s *Service) List(actor engine.Actor) ([]RuleInfo, error) {
 
 func info(rs *ruleSet, name string) RuleInfo {
 	d := rs.stored[name]
-	ri := RuleInfo{Name: name, Version: d.version, Doc: redact(d.doc), Label: morph.Text{EN: name, ZH: name}}
+	ri := RuleInfo{Name: name, Version: d.Version, Doc: redact(d.Text), Label: morph.Text{EN: name, ZH: name}}
 	if r := rs.byName[name]; r != nil {
 		ri.Label, ri.Entity, ri.Active, ri.Valid = r.Label, r.Entity, r.Active, true
 	}
@@ -339,20 +320,35 @@ func (s *Service) Put(ctx context.Context, actor engine.Actor, name string, doc 
 		return RuleInfo{}, false, errAdminOnly()
 	}
 	doc, nameErr := named(name, doc)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var (
+		out     RuleInfo
+		created bool
+	)
+	// Checked and stored under the engine's lock of definition changes: no
+	// entity or calendar the rule names is deleted or renamed meanwhile.
+	err := s.eng.Define(func(cat *engine.Catalog) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var err error
+		out, created, err = s.putLocked(ctx, cat, actor, name, doc, nameErr, ifVersion)
+		return err
+	})
+	return out, created, err
+}
+
+// putLocked is Put under the engine's definitions lock and s.mu.
+func (s *Service) putLocked(ctx context.Context, cat *engine.Catalog, actor engine.Actor, name string, doc []byte, nameErr *morph.FieldError, ifVersion int64) (RuleInfo, bool, error) {
 	rs := s.rules.Load()
 	if old, ok := rs.stored[name]; ok {
-		doc = keepSecrets(doc, old.doc)
+		doc = keepSecrets(doc, old.Text)
 	}
-	cat := s.eng.Catalog()
 	c := checker{entity: cat.Entity, roleExists: s.eng.RoleExists, teamExists: func(t string) (bool, error) {
 		if s.opts.Directory == nil {
 			return false, nil
 		}
 		_, ok, err := s.opts.Directory.TeamID(ctx, t)
 		return ok, err
-	}}
+	}, calendarExists: func(n string) bool { _, ok := cat.WorkCalendar(n); return ok }}
 	r, err := parse(doc, c)
 	if nameErr != nil {
 		me := morph.AsError(err)
@@ -372,57 +368,27 @@ func (s *Service) Put(ctx context.Context, actor engine.Actor, name string, doc 
 	}
 	for _, a := range r.Actions {
 		if a.Type == ActWebhook && a.Secret == redacted {
-			return RuleInfo{}, false, morph.Invalid(fieldErr("/actions", "secret", morph.T("A webhook's secret was sent redacted for a URL that has no stored secret; send the secret", "webhook 的密钥以隐藏形式发送，但该地址没有已保存的密钥；请发送密钥")))
+			return RuleInfo{}, false, morph.Invalid(defdoc.FieldErr("/actions", "secret", morph.T("A webhook's secret was sent redacted for a URL that has no stored secret; send the secret", "webhook 的密钥以隐藏形式发送，但该地址没有已保存的密钥；请发送密钥")))
 		}
 	}
-	stored, found, err := s.getStored(ctx, name)
+	version, found, err := s.docs.Put(ctx, defdoc.Save{Name: name, Doc: string(doc), AuditDoc: redact(string(doc)),
+		Fields: map[string]any{"entity": r.Entity}, IfVersion: ifVersion, ActorID: actor.ID, At: engine.FormatTime(s.eng.Now()),
+		Audit: s.audit(actor, name)})
 	if err != nil {
 		return RuleInfo{}, false, err
 	}
-	if ifVersion > 0 && (!found || stored.Version != ifVersion) {
-		return RuleInfo{}, false, errVersion()
-	}
-	now := engine.FormatTime(s.eng.Now())
-	rec := store.Record{ID: name, Version: 1, Data: map[string]any{"document": string(doc), "entity": r.Entity,
-		"created_at": now, "created_by": actor.ID, "updated_at": now, "updated_by": actor.ID}}
-	var old map[string]any
-	if found {
-		rec.Version = stored.Version + 1
-		rec.Data["created_at"], rec.Data["created_by"] = stored.Data["created_at"], stored.Data["created_by"]
-		old = map[string]any{"version": float64(stored.Version)}
-	}
-	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditDefine, Kind: "workflow", Entity: name, Version: rec.Version,
-		Old: old, New: map[string]any{"version": float64(rec.Version), "document": redact(string(doc))}})
-	if found {
-		err = s.st.Update(ctx, collRules, rec, entry)
-	} else {
-		err = s.st.Insert(ctx, collRules, rec, entry)
-	}
-	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDuplicateID):
-		return RuleInfo{}, false, errVersion()
-	case err != nil:
-		return RuleInfo{}, false, internal("store rule "+name, err)
-	}
-	next := make(map[string]storedRule, len(rs.stored)+1)
-	for k, v := range rs.stored {
-		next[k] = v
-	}
-	next[name] = storedRule{doc: string(doc), version: rec.Version}
+	next := rs.stored.With(name, defdoc.Doc{Text: string(doc), Version: version})
 	nrs := s.compileAll(next)
 	s.rules.Store(nrs)
 	return info(nrs, name), !found, nil
 }
 
-func (s *Service) getStored(ctx context.Context, name string) (store.Record, bool, error) {
-	stored, err := s.st.Get(ctx, collRules, name)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return store.Record{}, false, nil
-	case err != nil:
-		return store.Record{}, false, internal("read rule "+name, err)
+// audit builds the audit entries of a rule's save or delete.
+func (s *Service) audit(actor engine.Actor, name string) defdoc.Audit {
+	return func(c defdoc.Change) store.Record {
+		return s.eng.AuditRecord(actor, engine.AuditEntry{Action: c.Action, Kind: "workflow", Entity: name, Version: c.Version,
+			Old: c.Old, New: c.New})
 	}
-	return stored, true, nil
 }
 
 // Delete removes a rule (ifVersion, when not 0, must be the stored
@@ -433,55 +399,30 @@ func (s *Service) Delete(ctx context.Context, actor engine.Actor, name string, i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	stored, found, err := s.getStored(ctx, name)
+	found, err := s.docs.Delete(ctx, name, ifVersion, "", s.audit(actor, name))
 	if err != nil {
 		return err
 	}
 	if !found {
 		return errUnknownRule(name)
 	}
-	if ifVersion > 0 && stored.Version != ifVersion {
-		return errVersion()
-	}
-	entry := s.eng.AuditRecord(actor, engine.AuditEntry{Action: engine.AuditUndefine, Kind: "workflow", Entity: name, Version: stored.Version,
-		Old: map[string]any{"version": float64(stored.Version)}})
-	err = s.st.Delete(ctx, collRules, name, stored.Version, entry)
-	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
-		return errVersion()
-	case err != nil:
-		return internal("delete rule "+name, err)
-	}
-	rs := s.rules.Load()
-	next := make(map[string]storedRule, len(rs.stored))
-	for k, v := range rs.stored {
-		if k != name {
-			next[k] = v
-		}
-	}
+	next := s.rules.Load().stored.Without(name)
 	s.rules.Store(s.compileAll(next))
 	return nil
 }
 
-// named returns doc with its name checked against the URL's.
+// named returns doc with its name checked against the URL's. A name the
+// document gives itself must also be a rule name (one it takes from the
+// URL is checked by the schema).
 func named(name string, doc []byte) ([]byte, *morph.FieldError) {
-	m, ok := decodeObject(doc)
-	if !ok {
-		return doc, nil
+	m, _ := defdoc.DecodeObject(doc)
+	_, had := m["name"]
+	doc, fe := defdoc.Named(name, doc, morph.T("The rule's name must be the one in the URL, %q", "规则名称必须与 URL 中的一致：%q", name))
+	if fe == nil && had && !nameRE.MatchString(name) {
+		e := defdoc.FieldErr("/name", "name", morph.T("A rule name starts with a lower-case letter and uses only a-z, 0-9 and _", "规则名称以小写字母开头，只含 a-z、0-9 和 _"))
+		return doc, &e
 	}
-	switch n, has := m["name"]; {
-	case !has:
-		m["name"] = name
-		return encode(m, doc), nil
-	case n != name:
-		fe := fieldErr("/name", "name", morph.T("The rule's name must be the one in the URL, %q", "规则名称必须与 URL 中的一致：%q", name))
-		return doc, &fe
-	}
-	if !nameRE.MatchString(name) {
-		fe := fieldErr("/name", "name", morph.T("A rule name starts with a lower-case letter and uses only a-z, 0-9 and _", "规则名称以小写字母开头，只含 a-z、0-9 和 _"))
-		return doc, &fe
-	}
-	return doc, nil
+	return doc, fe
 }
 
 func errAdminOnly() error {

@@ -154,6 +154,20 @@ test('an analyst creates 会员 with a phone, a level, a date and an account; it
   await renameTo('member', 'club_member')
   assert.equal((await api(page, 'GET', '/api/entities/club_member')).body.properties.account['x-ref'], 'account')
   await renameTo('club_member', 'member')
+  // While a workflow rule names it, a rename is refused: the dialog says so and names the rule and the place.
+  const rule = await api(page, 'PUT', '/api/workflows/member_welcome', { entity: 'member', trigger: { type: 'created' },
+    actions: [{ type: 'notify', to: 'owner', message: { en: 'Welcome', 'zh-CN': '欢迎' } }] })
+  assert.equal(rule.status, 201, JSON.stringify(rule.body))
+  await page.click('[data-test=rename-entity]')
+  await page.fill('.el-message-box input', 'club_member')
+  await page.click('.el-message-box__btns .el-button--primary')
+  const refusal = page.locator('.el-message-box', { hasText: 'Workflow rule member_welcome names it at /entity' })
+  await refusal.waitFor()
+  assert.match(await refusal.innerText(), /Other definitions name "member"/)
+  await refusal.locator('.el-message-box__btns .el-button--primary').click()
+  await refusal.waitFor({ state: 'hidden' })
+  assert.equal((await api(page, 'GET', '/api/entities/member')).status, 200)
+  assert.equal((await api(page, 'DELETE', '/api/workflows/member_welcome')).status, 204)
 
   const acc = (await api(page, 'GET', '/api/records/account?limit=1')).body.items[0]
   await page.click('nav.side a[data-entity=member]')
