@@ -98,7 +98,7 @@ func (s *Service) Runs(ctx context.Context, actor engine.Actor, rule, status, af
 		return RunPage{}, errAdminOnly()
 	}
 	if status != "" && !slices.Contains(runStatuses, status) {
-		return RunPage{}, morph.Invalid(fieldErr("status", "enum", morph.T("status is one of "+strings.Join(runStatuses, ", "),
+		return RunPage{}, morph.Invalid(defdoc.FieldErr("status", "enum", morph.T("status is one of "+strings.Join(runStatuses, ", "),
 			"status 只能是 "+strings.Join(runStatuses, "、")+" 之一")))
 	}
 	if _, ok := s.current().stored[rule]; !ok {
