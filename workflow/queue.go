@@ -82,8 +82,52 @@ func (s *Service) pruneDue() bool {
 const keepDone = 24 * time.Hour
 
 // prune deletes finished items and deliveries older than keepDone (dead
-// ones stay, for inspection and redelivery). The run log keeps their story.
+// ones stay, for inspection and redelivery; the run log keeps their
+// story), and runs older than the run log keeps them.
 func (s *Service) prune(ctx context.Context) error {
+	if err := s.pruneItems(ctx); err != nil {
+		return err
+	}
+	now := s.opts.Now()
+	for _, p := range []struct {
+		keep   time.Duration
+		status string
+	}{{s.opts.KeepConditionFalse, statusConditionFalse}, {s.opts.KeepRuns, ""}} {
+		var f query.Expr = query.Cmp{Field: "at", Op: query.Lt, Value: engine.FormatTime(now.Add(-p.keep))}
+		if p.status != "" {
+			f = query.And{f, query.Cmp{Field: "status", Op: query.Eq, Value: p.status}}
+		}
+		if err := s.deleteAll(ctx, collRuns, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pruneBatches bounds one prune's work per kind of record.
+const pruneBatches = 100
+
+// deleteAll deletes the records filter selects, a thousand at a time, at
+// most pruneBatches times (the next prune goes on).
+func (s *Service) deleteAll(ctx context.Context, coll string, filter query.Expr) error {
+	for range pruneBatches {
+		recs, err := s.st.Find(ctx, coll, query.Query{Filter: filter, Limit: 1000})
+		if err != nil {
+			return fmt.Errorf("workflow: prune %s: %w", coll, err)
+		}
+		for _, r := range recs {
+			if err := s.st.Delete(ctx, coll, r.ID, r.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("workflow: prune %s: %w", coll, err)
+			}
+		}
+		if len(recs) < 1000 {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (s *Service) pruneItems(ctx context.Context) error {
 	before := engine.FormatTime(s.opts.Now().Add(-keepDone))
 	for _, coll := range []string{collQueue, collOutbox} {
 		for _, status := range []string{statusDone, statusSkipped, statusCancelled} {

@@ -71,6 +71,11 @@ type Options struct {
 	Grace time.Duration
 	// Workers run queue items in parallel (default 4).
 	Workers int
+	// KeepRuns is how long the run log keeps a run (default 90 days);
+	// KeepConditionFalse how long it keeps the runs of writes whose
+	// condition did not hold (default 7 days: there are many of them, and
+	// they answer "why did it not act" about recent writes).
+	KeepRuns, KeepConditionFalse time.Duration
 }
 
 // Service holds the rules and runs them.
@@ -130,6 +135,12 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
+	if opts.KeepRuns <= 0 {
+		opts.KeepRuns = 90 * 24 * time.Hour
+	}
+	if opts.KeepConditionFalse <= 0 {
+		opts.KeepConditionFalse = 7 * 24 * time.Hour
+	}
 	s := &Service{eng: eng, st: eng.Store(), opts: opts, log: opts.Logger, instance: uuid.NewString(), wake: make(chan struct{}, 1)}
 	s.docs = defdoc.Collection{Store: s.st, Name: collRules, Noun: "rule", ErrVersion: errVersion, Failure: internal}
 	for _, c := range []struct {
@@ -139,7 +150,7 @@ func New(ctx context.Context, eng *engine.Engine, opts Options) (*Service, error
 		{collRules, nil},
 		{collState, nil},
 		{collQueue, []store.Index{{Name: "i_due", Fields: []string{"status", "next_at"}}}},
-		{collRuns, []store.Index{{Name: "i_rule", Fields: []string{"rule", "at"}}}},
+		{collRuns, []store.Index{{Name: "i_rule", Fields: []string{"rule", "at"}}, {Name: "i_at", Fields: []string{"at"}}}},
 		{collOutbox, []store.Index{{Name: "i_due", Fields: []string{"status", "next_at"}}, {Name: "i_rule", Fields: []string{"rule", "status"}}}},
 		{collNotifications, []store.Index{{Name: "i_user", Fields: []string{"user", "at"}}, {Name: "i_unread", Fields: []string{"user", "read"}}}},
 	} {

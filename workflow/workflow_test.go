@@ -614,3 +614,35 @@ func TestAssignRoundRobin(t *testing.T) {
 		}
 	})
 }
+
+// The run log keeps runs for KeepRuns, and the runs of writes whose condition
+// did not hold for KeepConditionFalse.
+func TestRunLogPruned(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		now := e.clock.now()
+		day := 24 * time.Hour
+		for _, r := range []struct {
+			id, status string
+			age        time.Duration
+		}{
+			{"old-done", "done", 91 * day}, {"kept-done", "done", 80 * day},
+			{"old-false", "condition_false", 8 * day}, {"kept-false", "condition_false", 6 * day},
+			{"kept-failed", "failed", 30 * day},
+		} {
+			if err := e.st.Insert(ctx, "_wf_runs", store.Record{ID: r.id, Version: 1, Data: map[string]any{
+				"rule": "r", "status": r.status, "at": engine.FormatTime(now.Add(-r.age))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.drain(t)
+		var left []string
+		for _, r := range e.find(t, "_wf_runs", nil) {
+			left = append(left, r.ID)
+		}
+		slices.Sort(left)
+		if want := []string{"kept-done", "kept-failed", "kept-false"}; !slices.Equal(left, want) {
+			t.Fatalf("runs left %v, want %v", left, want)
+		}
+	})
+}
