@@ -117,7 +117,7 @@ func TestSMECRMFields(t *testing.T) {
 	tests := map[string]want{
 		"account.name":               {typ: "text", required: true, unique: true},
 		"account.region":             {typ: "select", required: true, indexed: true, enum: []string{"华东", "华南", "华北", "华中", "西南", "西北", "东北"}},
-		"account.tier":               {typ: "select", indexed: true, def: "normal", enum: []string{"vip", "key", "normal"}},
+		"account.tier":               {typ: "select", def: "normal", enum: []string{"vip", "key", "normal"}}, // the composite [tier, -annual_revenue] serves it
 		"account.industry":           {typ: "select", indexed: true},
 		"account.source":             {typ: "select", indexed: true},
 		"account.credit_code":        {typ: "text", unique: true},

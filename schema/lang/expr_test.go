@@ -214,7 +214,7 @@ func TestRunErrorsNeverPanic(t *testing.T) {
 	cases := []struct{ src, msg string }{
 		{"count(1..10000000, # > 0) > 0", "more memory than the budget"},
 		{"count(1..60000, # > 0) + count(1..60000, # > 0) > 0", "more memory than the budget"},
-		{"close_date > now()", "wrong type, or a missing value, was met at 11"},
+		{"close_date > now()", "wrong type, or a missing value, was met at character 12"},
 		{"1 / (visits - visits) > 0 && int('x') > 0", ""},
 		{"date('tomorrow') > now()", "not a date"},
 		{"addDays(now(), 1e9) > now()", "out of range"},
