@@ -10,6 +10,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/schema"
 )
 
 // docSchema is the JSON Schema (draft 2020-12) of one kind of identity
@@ -43,7 +44,7 @@ func (d *docSchema) check(doc map[string]any) []morph.FieldError {
 		return nil
 	}
 	var out []morph.FieldError
-	for _, leaf := range leaves(ve) {
+	for _, leaf := range schema.Leaves(ve) {
 		kw := leaf.KeywordLocation[strings.LastIndex(leaf.KeywordLocation, "/")+1:]
 		path := leaf.InstanceLocation
 		switch {
@@ -73,17 +74,6 @@ var quoted = regexp.MustCompile(`'([^']*)'`)
 var shapeCodes = map[string]string{
 	"type": "type", "enum": "enum", "pattern": "format", "format": "format", "minLength": "required",
 	"maxLength": "too_long", "maxItems": "too_many", "uniqueItems": "duplicate", "const": "enum",
-}
-
-func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(ve.Causes) == 0 {
-		return []*jsonschema.ValidationError{ve}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
 }
 
 // sortErrors orders problems by path and keeps the first of each path.

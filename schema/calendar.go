@@ -338,7 +338,7 @@ func calendarShapeErrors(v any) []morph.FieldError {
 		return nil
 	}
 	var out []morph.FieldError
-	for _, leaf := range leaves(ve) {
+	for _, leaf := range Leaves(ve) {
 		kw := leaf.KeywordLocation[strings.LastIndex(leaf.KeywordLocation, "/")+1:]
 		path := leaf.InstanceLocation
 		if strings.Contains(leaf.KeywordLocation, "/propertyNames/") {

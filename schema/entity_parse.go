@@ -531,7 +531,7 @@ func compileValidator(doc []byte) (*jsonschema.Schema, []morph.FieldError) {
 	var ve *jsonschema.ValidationError
 	if errors.As(err, &ve) {
 		var out []morph.FieldError
-		for _, leaf := range leaves(ve) {
+		for _, leaf := range Leaves(ve) {
 			out = append(out, settingError(leaf.InstanceLocation, "schema",
 				morph.T("Not valid JSON Schema: %s", "不符合 JSON Schema 规范：%s", leaf.Message)))
 		}
@@ -547,14 +547,15 @@ func compileValidator(doc []byte) (*jsonschema.Schema, []morph.FieldError) {
 	return nil, []morph.FieldError{settingError(path, "schema", morph.T("Not a usable JSON Schema: %s", "无法使用的 JSON Schema：%s", err.Error()))}
 }
 
-// leaves returns the innermost causes of a validation error.
-func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
+// Leaves returns the innermost causes of a validation error: one problem
+// each, with its own place in the document.
+func Leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	if len(ve.Causes) == 0 {
 		return []*jsonschema.ValidationError{ve}
 	}
 	var out []*jsonschema.ValidationError
 	for _, c := range ve.Causes {
-		out = append(out, leaves(c)...)
+		out = append(out, Leaves(c)...)
 	}
 	return out
 }

@@ -133,7 +133,7 @@ func (e *Entity) Validate(data map[string]any) []morph.FieldError {
 	for _, fe := range errs {
 		seen[fe.Path] = true
 	}
-	for _, leaf := range leaves(ve) {
+	for _, leaf := range Leaves(ve) {
 		for _, fe := range e.fieldErrors(leaf, data) {
 			if !seen[fe.Path] {
 				seen[fe.Path] = true

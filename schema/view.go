@@ -410,7 +410,7 @@ func viewShapeErrors(v any) []morph.FieldError {
 		return nil
 	}
 	var out []morph.FieldError
-	for _, leaf := range leaves(ve) {
+	for _, leaf := range Leaves(ve) {
 		kw := leaf.KeywordLocation[strings.LastIndex(leaf.KeywordLocation, "/")+1:]
 		if strings.Contains(leaf.KeywordLocation, "/propertyNames/") {
 			kw = "propertyNames"

@@ -55,7 +55,7 @@ func (c *Check) Shape(validator *jsonschema.Schema, v any) {
 		return
 	}
 	seen := map[string]bool{}
-	for _, leaf := range leaves(ve) {
+	for _, leaf := range schema.Leaves(ve) {
 		kw := leaf.KeywordLocation[strings.LastIndex(leaf.KeywordLocation, "/")+1:]
 		path := leaf.InstanceLocation
 		if seen[path] {
@@ -75,17 +75,6 @@ func (c *Check) Shape(validator *jsonschema.Schema, v any) {
 		}
 		c.Add(path, code, morph.T("%s", "%s", leaf.Message))
 	}
-}
-
-func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(ve.Causes) == 0 {
-		return []*jsonschema.ValidationError{ve}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
 }
 
 // Compile compiles one expression of the document, reporting its problems
