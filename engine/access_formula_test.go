@@ -58,3 +58,29 @@ func TestFormulaFollowsItsSources(t *testing.T) {
 		}
 	})
 }
+
+// Deleting an entity takes it out of the roles that granted something on
+// it: an entity created later under the same name starts with no grants.
+func TestDeletedEntityLeavesRoles(t *testing.T) {
+	forStores(t, func(t *testing.T, kind string, eng *engine.Engine) {
+		ctx := context.Background()
+		putRole(t, eng, "reader", `{"entities": {"customer": {"read": "all", "fields": {"*": "read"}}, "deal": {"read": "all", "fields": {"*": "read"}}}}`)
+		before, _ := eng.Catalog().Role("reader")
+		if err := eng.DeleteEntity(ctx, engine.System, "deal"); err != nil {
+			t.Fatal(err)
+		}
+		after, ok := eng.Catalog().Role("reader")
+		if !ok || strings.Contains(after.Doc, `"deal"`) || !strings.Contains(after.Doc, `"customer"`) || after.Version != before.Version+1 {
+			t.Fatalf("role after the delete: %+v (before: version %d)", after, before.Version)
+		}
+		put(t, eng, "deal", accDealDef)
+		if _, err := eng.Create(ctx, engine.System, "deal", map[string]any{"title": "d"}); err != nil {
+			t.Fatal(err)
+		}
+		rep := matU1
+		rep.Roles = []string{"reader"}
+		if res, err := eng.List(ctx, rep, "deal", engine.ListRequest{}); err == nil && len(res.Records) > 0 {
+			t.Fatalf("the new entity's records are read through the old entity's grant: %d", len(res.Records))
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 
 	"github.com/morphcrm/morph"
+	"github.com/morphcrm/morph/engine/defdoc"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/schema"
@@ -311,6 +312,7 @@ func (e *Engine) deleteEntityLocked(ctx context.Context, actor Actor, name strin
 	docs := cur.docSet()
 	e.deleteLayoutsOf(ctx, docs, name)
 	e.deleteViewsOf(ctx, actor, name)
+	e.dropGrantsOf(ctx, actor, docs, name)
 	e.catalog.Store(e.newCatalog(next, docs))
 	e.dropCollection(ctx, name)
 	return nil
@@ -332,4 +334,32 @@ func uniqueFieldErrors(ce *compiled, ue *store.UniqueError, format string) []mor
 	}
 	return []morph.FieldError{{Path: fmt.Sprintf(format, field), Code: "unique",
 		Text: morph.T("This value is already used by another record", "该值已被其他记录使用")}}
+}
+
+// dropGrantsOf removes a deleted entity from every role that grants
+// something on it (each change a saved, audited version of the role), so
+// that an entity created later under the same name starts with no grants
+// rather than with those of the one deleted.
+func (e *Engine) dropGrantsOf(ctx context.Context, actor Actor, docs docSet, entity string) {
+	for name, rd := range docs.roles {
+		m, ok := defdoc.DecodeObject([]byte(rd.doc))
+		if !ok {
+			continue
+		}
+		ents, _ := m["entities"].(map[string]any)
+		if _, ok := ents[entity]; !ok {
+			continue
+		}
+		delete(ents, entity)
+		doc := string(defdoc.Encode(m, nil))
+		if doc == "" {
+			continue
+		}
+		version, _, err := e.putDocument(ctx, actor, collRoles, "role", name, nil, doc, rd.version)
+		if err != nil {
+			e.log.Error("remove a deleted entity from a role", "role", name, "entity", entity, "err", err)
+			continue
+		}
+		docs.roles[name] = storedDoc{doc: doc, version: version}
+	}
 }
