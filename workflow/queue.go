@@ -626,6 +626,11 @@ func (s *Service) runItem(ctx context.Context, it *item) error {
 		Event: it.Event, Actor: it.Actor, Item: it.rec.ID, Depth: it.Depth, Attempt: it.Attempts + 1}
 	finish := func(status, msg string) error {
 		rn.Status, rn.Error = status, msg
+		if status == statusDone && rn.Condition != nil && !*rn.Condition {
+			// The item is done; its run is told as one whose condition
+			// did not hold, like those decided at the write.
+			rn.Status = statusConditionFalse
+		}
 		_, err := s.save(ctx, collQueue, &it.rec, map[string]any{"status": status, "finished_at": engine.FormatTime(s.opts.Now()),
 			"done": float64(it.Done), "applying": nil, "applying_version": nil})
 		s.logRun(ctx, rn)
@@ -674,6 +679,7 @@ func (s *Service) runItem(ctx context.Context, it *item) error {
 			return s.retry(ctx, it, rn, err)
 		}
 		if !ok {
+			rn.Note = "the condition no longer held when the rule ran: it did nothing"
 			return finish(statusDone, "")
 		}
 	} else {

@@ -555,6 +555,30 @@ func TestConditionFalseRun(t *testing.T) {
 		if n := len(e.find(t, "_wf_runs", nil)); n != 3 {
 			t.Fatalf("%d runs after reading the log again, want 3", n)
 		}
+
+		// A condition true at the write and false by the time the item runs:
+		// the item is done, its run says the condition did not hold.
+		web := e.create(t, "lead", map[string]any{"name": "Web", "source": "web"})
+		if _, err := e.eng.Update(ctx, admin, "lead", web.ID, map[string]any{"source": "fair"}, 0); err != nil {
+			t.Fatal(morphDetail(err))
+		}
+		e.drain(t)
+		runs, err := e.wf.Runs(ctx, admin, "web_only", "condition_false", "", 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var late map[string]any
+		for _, r := range runs.Items {
+			if r["record"] == web.ID {
+				late = r
+			}
+		}
+		if late == nil || late["condition"] != false || late["item"] == nil {
+			t.Fatalf("the run of a condition false when the item ran: %+v", runs.Items)
+		}
+		if items := e.find(t, "_wf_queue", eq("record", web.ID)); len(items) != 1 || items[0].Data["status"] != "done" {
+			t.Fatalf("its item: %+v", items)
+		}
 	})
 }
 
