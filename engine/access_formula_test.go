@@ -52,7 +52,7 @@ func TestFormulaFollowsItsSources(t *testing.T) {
 		}
 		// Nor can it be inferred by filtering or sorting.
 		for _, q := range []engine.ListRequest{{Filter: "secret_twice > 10"}, {Sort: "secret_len"}, {Filter: "contact_tag == 'c:李四光'"}} {
-			if _, err := eng.List(ctx, rep, "customer", q); morph.ErrorCode(err) != "invalid_filter" {
+			if _, err := eng.List(ctx, rep, "customer", q); morph.ErrorCode(err) != morph.EInvalidFilter {
 				t.Errorf("%+v: %v, want a refusal", q, err)
 			}
 		}

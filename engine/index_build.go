@@ -34,7 +34,9 @@ func (e *Engine) splitIndexes(ctx context.Context, ce, prev *compiled) (now []st
 		return ce.indexes, false, nil
 	}
 	for _, ix := range ce.indexes {
-		if !ix.Unique && !slices.ContainsFunc(prev.indexes, func(p store.Index) bool { return sameIndex(p, ix) }) {
+		// Index names follow from what they index (as the save's plan
+		// compares them): a name prev lacks is an index to build.
+		if !ix.Unique && !slices.ContainsFunc(prev.indexes, func(p store.Index) bool { return p.Name == ix.Name }) {
 			later = true
 			continue
 		}
@@ -51,17 +53,6 @@ func (e *Engine) splitIndexes(ctx context.Context, ce, prev *compiled) (now []st
 		return ce.indexes, false, nil
 	}
 	return now, true, nil
-}
-
-func sameIndex(a, b store.Index) bool {
-	return a.Name == b.Name && a.Unique == b.Unique && a.Multi == b.Multi && slices.Equal(a.Fields, b.Fields) &&
-		slices.Equal(descOf(a), descOf(b))
-}
-
-func descOf(ix store.Index) []bool {
-	d := make([]bool, len(ix.Fields))
-	copy(d, ix.Desc)
-	return d
 }
 
 // buildIndexes makes the collection's indexes those of ce, after the save

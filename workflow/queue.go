@@ -131,15 +131,9 @@ func (s *Service) pruneItems(ctx context.Context) error {
 	before := engine.FormatTime(s.opts.Now().Add(-keepDone))
 	for _, coll := range []string{collQueue, collOutbox} {
 		for _, status := range []string{statusDone, statusSkipped, statusCancelled} {
-			recs, err := s.st.Find(ctx, coll, query.Query{Filter: query.And{query.Cmp{Field: "status", Op: query.Eq, Value: status},
-				query.Cmp{Field: "next_at", Op: query.Lt, Value: before}}, Limit: 1000})
-			if err != nil {
-				return fmt.Errorf("workflow: prune %s: %w", coll, err)
-			}
-			for _, r := range recs {
-				if err := s.st.Delete(ctx, coll, r.ID, r.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
-					return fmt.Errorf("workflow: prune %s: %w", coll, err)
-				}
+			if err := s.deleteAll(ctx, coll, query.And{query.Cmp{Field: "status", Op: query.Eq, Value: status},
+				query.Cmp{Field: "next_at", Op: query.Lt, Value: before}}); err != nil {
+				return err
 			}
 		}
 	}
