@@ -61,6 +61,9 @@ func (phoneType) Normalize(f *Field, v any) (any, *morph.FieldError) {
 	if out, ok := phoneMemo.get(key); ok {
 		return out, nil
 	}
+	if out, ok := mainlandMobile(s, r); ok {
+		return out, nil
+	}
 	n, err := phonenumbers.Parse(s, r)
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		if r != DefaultRegion {
@@ -72,6 +75,51 @@ func (phoneType) Normalize(f *Field, v any) (any, *morph.FieldError) {
 	out := phonenumbers.Format(n, phonenumbers.E164)
 	phoneMemo.put(key, out)
 	return out, nil
+}
+
+// mainlandMobile is the normal form of a mainland China mobile number
+// written as its 11 digits (1 and ten more, spaces or hyphens between
+// them allowed) in region CN, or after +86 in any region: the form most
+// numbers in the CRM take. Parsing one with libphonenumber costs about 25
+// microseconds of regular expressions; here only its validity is asked
+// of the library, which answers from the number's digits. The result is
+// what Parse and Format give (TestMainlandMobileAsLibrary); false when the
+// number has another form or is not valid, and the caller parses it.
+func mainlandMobile(s, region string) (string, bool) {
+	rest, intl := strings.CutPrefix(s, "+86")
+	if !intl && region != "CN" {
+		return "", false
+	}
+	var d [11]byte
+	n := 0
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == len(d) {
+				return "", false
+			}
+			d[n] = c
+			n++
+		case (c == ' ' || c == '-') && n > 0 && i+1 < len(rest):
+		case (c == ' ' || c == '-') && n == 0 && intl:
+		default:
+			return "", false
+		}
+	}
+	if n != len(d) || d[0] != '1' || d[1] < '3' {
+		return "", false
+	}
+	var national uint64
+	for _, c := range d {
+		national = national*10 + uint64(c-'0')
+	}
+	cc := int32(86)
+	num := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &national}
+	if !phonenumbers.IsValidNumber(num) {
+		return "", false
+	}
+	return "+86" + string(d[:]), true
 }
 
 // phoneMemo keeps recent numbers' normal forms: every update of a record
