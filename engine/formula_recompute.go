@@ -160,9 +160,12 @@ func (e *Engine) recompute(ctx context.Context, ce *compiled, p RecomputeProgres
 			e.log.Error("recompute formulas", "entity", ce.Name, "err", err)
 			break
 		}
-		changed, _, err := e.refreshRecords(ctx, ce, recs, true)
+		written, _, err := e.refreshRecords(ctx, ce, recs, true)
 		p.Done += int64(len(recs))
-		p.Changed += int64(changed)
+		p.Changed += int64(len(written))
+		if len(e.Catalog().rollupsOf[ce.Name]) > 0 {
+			e.checkAgain(ce.Name, written) // a roll-up worker may have counted before a child's write
+		}
 		if err != nil {
 			p.State, p.Error = RecomputeFailed, "a record could not be written"
 			e.log.Error("recompute", "entity", ce.Name, "err", err)

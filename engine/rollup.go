@@ -28,8 +28,15 @@ import (
 // events (their formulas computed again). Reading the parent before the
 // aggregate, and writing it only at the version read, makes concurrent
 // children's writes safe: a parent written meanwhile is marked dirty again.
-// A crash can lose marks, never values; RecountRollups (run when a server
-// starts, and by Recompute) repairs any drift.
+// Two recounts of one parent can still overlap (the worker's and
+// SettleRollups', a recompute's, another server's): one that began before a
+// child's write can write what it counted after another, begun after that
+// write, found nothing to change, and no version tells them apart. So every
+// recount that writes a parent marks it to be checked once more, after the
+// write; a check that writes marks nothing, so a formula that changes at
+// every computation cannot keep the worker going. A crash can lose marks,
+// never values; RecountRollups (run when a server starts, and by Recompute)
+// repairs any drift.
 
 // rollupDelay is how long the worker waits after a first mark before it
 // works, so that a burst of children's writes costs one recount per parent.
@@ -159,7 +166,8 @@ func (c *Catalog) rolledUpBy(name string) []Reference {
 // rollupWork holds the parents marked dirty, by entity, and runs the worker.
 type rollupWork struct {
 	mu      sync.Mutex
-	dirty   map[string]map[string]struct{}
+	dirty   marks      // parents a child's write touched
+	check   marks      // parents a recount wrote, to be checked once more
 	running bool       // the worker runs
 	busy    int        // recounts under way (the worker's, SettleRollups')
 	idle    *sync.Cond // signalled when a recount ends
@@ -194,18 +202,38 @@ func (e *Engine) noteRollups(ev Event) {
 	w := &e.rollups
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.dirty == nil {
-		w.dirty = map[string]map[string]struct{}{}
-	}
 	for _, m := range marks {
-		ids := w.dirty[m.entity]
-		if ids == nil {
-			ids = map[string]struct{}{}
-			w.dirty[m.entity] = ids
-		}
-		ids[m.id] = struct{}{}
+		w.dirty = w.dirty.add(m.entity, m.id)
 	}
-	if !w.running {
+	e.startRollupWorker()
+}
+
+// marks are parents by entity.
+type marks map[string]map[string]struct{}
+
+func (m marks) add(entity string, ids ...string) marks {
+	if m == nil {
+		m = marks{}
+	}
+	set := m[entity]
+	if set == nil {
+		set = map[string]struct{}{}
+		m[entity] = set
+	}
+	for _, id := range ids {
+		set[id] = struct{}{}
+	}
+	return m
+}
+
+func (m marks) has(entity, id string) bool {
+	_, ok := m[entity][id]
+	return ok
+}
+
+// startRollupWorker starts the worker unless it runs; e.rollups.mu held.
+func (e *Engine) startRollupWorker() {
+	if w := &e.rollups; !w.running {
 		w.running = true
 		go e.rollupWorker()
 	}
@@ -226,20 +254,20 @@ func (r *rollup) touched(old, new map[string]any) bool {
 	return is && r.path != "" && !reflect.DeepEqual(store.Lookup(old, r.path), store.Lookup(new, r.path))
 }
 
-// takeDirty removes and returns the dirty parents, counting a recount of
-// them under way; with none it marks the worker stopped (under the same
-// lock, so a new mark starts another).
-func (w *rollupWork) takeDirty() map[string]map[string]struct{} {
+// takeDirty removes and returns the parents marked dirty and to check,
+// counting a recount of them under way; with none it marks the worker
+// stopped (under the same lock, so a new mark starts another).
+func (w *rollupWork) takeDirty() (dirty, check marks) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	d := w.dirty
-	w.dirty = nil
-	if len(d) == 0 {
+	dirty, check = w.dirty, w.check
+	w.dirty, w.check = nil, nil
+	if len(dirty) == 0 && len(check) == 0 {
 		w.running = false
-		return nil
+		return nil, nil
 	}
 	w.busy++
-	return d
+	return dirty, check
 }
 
 // done ends a recount that takeDirty or SettleRollups counted.
@@ -252,29 +280,35 @@ func (w *rollupWork) done() {
 	}
 }
 
+// mark marks parents dirty again (their write met a concurrent one).
 func (w *rollupWork) mark(entity string, ids []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.dirty == nil {
-		w.dirty = map[string]map[string]struct{}{}
+	w.dirty = w.dirty.add(entity, ids...)
+}
+
+// checkAgain marks parents a recount wrote, to be counted once more after
+// the write (see the package comment above), and starts the worker.
+func (e *Engine) checkAgain(entity string, ids []string) {
+	if len(ids) == 0 {
+		return
 	}
-	if w.dirty[entity] == nil {
-		w.dirty[entity] = map[string]struct{}{}
-	}
-	for _, id := range ids {
-		w.dirty[entity][id] = struct{}{}
-	}
+	w := &e.rollups
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.check = w.check.add(entity, ids...)
+	e.startRollupWorker()
 }
 
 func (e *Engine) rollupWorker() {
 	ctx := context.Background()
 	for {
 		time.Sleep(rollupDelay)
-		dirty := e.rollups.takeDirty()
-		if len(dirty) == 0 {
+		dirty, check := e.rollups.takeDirty()
+		if len(dirty) == 0 && len(check) == 0 {
 			return
 		}
-		e.refreshDirty(ctx, dirty)
+		e.refreshDirty(ctx, dirty, check)
 		e.rollups.done()
 	}
 }
@@ -289,18 +323,18 @@ func (e *Engine) SettleRollups(ctx context.Context) error {
 		if w.idle == nil {
 			w.idle = sync.NewCond(&w.mu)
 		}
-		for len(w.dirty) == 0 && w.busy > 0 {
+		for len(w.dirty) == 0 && len(w.check) == 0 && w.busy > 0 {
 			w.idle.Wait()
 		}
-		dirty := w.dirty
-		w.dirty = nil
-		if len(dirty) == 0 {
+		dirty, check := w.dirty, w.check
+		w.dirty, w.check = nil, nil
+		if len(dirty) == 0 && len(check) == 0 {
 			w.mu.Unlock()
 			return nil
 		}
 		w.busy++
 		w.mu.Unlock()
-		err := e.refreshDirty(ctx, dirty)
+		err := e.refreshDirty(ctx, dirty, check)
 		w.done()
 		if err != nil {
 			return err
@@ -309,11 +343,21 @@ func (e *Engine) SettleRollups(ctx context.Context) error {
 	return errors.New("engine: roll-ups did not settle")
 }
 
-// refreshDirty recounts the roll-ups of the dirty parents, in batches; a
-// parent that could not be written (changed meanwhile) is marked again.
-func (e *Engine) refreshDirty(ctx context.Context, dirty map[string]map[string]struct{}) error {
+// refreshDirty recounts the roll-ups of the dirty parents and of those to
+// check, in batches; a parent that could not be written (changed
+// meanwhile) is marked again, and a dirty one that was written is checked
+// once more.
+func (e *Engine) refreshDirty(ctx context.Context, dirty, check marks) error {
+	all := marks{}
+	for _, m := range []marks{dirty, check} {
+		for entity, set := range m {
+			for id := range set {
+				all = all.add(entity, id)
+			}
+		}
+	}
 	var firstErr error
-	for entity, set := range dirty {
+	for entity, set := range all {
 		ce := e.Catalog().entities[entity]
 		if ce == nil {
 			continue
@@ -326,11 +370,12 @@ func (e *Engine) refreshDirty(ctx context.Context, dirty map[string]map[string]s
 		for chunk := range slices.Chunk(ids, rollupBatch) {
 			recs, err := e.st.GetMany(ctx, entity, chunk)
 			if err == nil {
-				var retry []string
-				_, retry, err = e.refreshRecords(ctx, ce, recs, false)
+				var written, retry []string
+				written, retry, err = e.refreshRecords(ctx, ce, recs, false)
 				if len(retry) > 0 {
 					e.rollups.mark(entity, retry)
 				}
+				e.checkAgain(entity, slices.DeleteFunc(written, func(id string) bool { return !dirty.has(entity, id) }))
 			}
 			if err != nil {
 				e.log.Error("roll-ups", "entity", entity, "err", err)
@@ -446,11 +491,11 @@ func (r *rollup) zero() any {
 }
 
 // refreshRecords computes the roll-ups and formulas of stored parents and
-// writes those whose values change. It returns how many were written, the
+// writes those whose values change. It returns the ids it wrote, the
 // ids that changed meanwhile (left to be tried again), and the first error
 // that stops it; a formula failing on a record is counted in failed when
 // counting, else logged.
-func (e *Engine) refreshRecords(ctx context.Context, ce *compiled, recs []Record, counting bool) (changed int, retry []string, err error) {
+func (e *Engine) refreshRecords(ctx context.Context, ce *compiled, recs []Record, counting bool) (written, retry []string, err error) {
 	var vals map[string]map[string]any
 	if rs := e.Catalog().rollupsOf[ce.Name]; len(rs) > 0 && len(recs) > 0 {
 		ids := make([]string, len(recs))
@@ -458,7 +503,7 @@ func (e *Engine) refreshRecords(ctx context.Context, ce *compiled, recs []Record
 			ids[i] = r.ID
 		}
 		if vals, err = e.rollupValues(ctx, rs, ids); err != nil {
-			return 0, nil, err
+			return nil, nil, err
 		}
 	}
 	for _, rec := range recs {
@@ -472,12 +517,12 @@ func (e *Engine) refreshRecords(ctx context.Context, ce *compiled, recs []Record
 				e.log.Warn("roll-ups: a formula failed", "entity", ce.Name, "record", rec.ID, "err", err)
 			}
 		case err != nil:
-			return changed, retry, err
+			return written, retry, err
 		case ok:
-			changed++
+			written = append(written, rec.ID)
 		}
 	}
-	return changed, retry, nil
+	return written, retry, nil
 }
 
 // RecountRollups recounts every roll-up of every entity over the stored

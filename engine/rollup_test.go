@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
@@ -360,4 +361,81 @@ func BenchmarkRollupChildWrites(b *testing.B) {
 		b.Fatalf("won %v, counted afresh %v (%v)", after.Data["won"], groups, err)
 	}
 	b.ReportMetric(float64(after.Version-before.Version)/b.Elapsed().Seconds(), "recounts/s")
+}
+
+// pausingStore holds the first aggregate after arm until release: its
+// result is read, but the recount it serves waits, as if slowed down.
+type pausingStore struct {
+	store.Store
+	calls   atomic.Int64 // aggregates run
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *pausingStore) Aggregate(ctx context.Context, coll string, f query.Expr, by []string, aggs []query.Agg) ([]query.Group, error) {
+	gs, err := s.Store.Aggregate(ctx, coll, f, by, aggs)
+	s.calls.Add(1)
+	if s.armed.CompareAndSwap(true, false) {
+		close(s.entered)
+		<-s.release
+	}
+	return gs, err
+}
+
+// A recount that counted before a child's delete and writes after another
+// recount, begun after the delete, found nothing to change: the parent is
+// checked once more after that write, and ends right.
+func TestRollupRecountsThatOverlap(t *testing.T) {
+	ctx := context.Background()
+	inner, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inner.Close() })
+	st := &pausingStore{Store: inner, entered: make(chan struct{}), release: make(chan struct{})}
+	eng, err := engine.New(ctx, st, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	putRollupEntities(t, eng)
+	p, err := eng.Create(ctx, admin, "account", map[string]any{"name": "P"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deal := func() string {
+		r, err := eng.Create(ctx, admin, "deal", map[string]any{"name": "d", "amount": 10.0, "stage": "open", "account": p.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	deal()
+	if d := settled(t, eng, p.ID); d["deals"] != 1.0 {
+		t.Fatalf("deals %v, want 1", d["deals"])
+	}
+
+	// The worker's recount, set off by a second deal, counts two and waits.
+	st.armed.Store(true)
+	second := deal()
+	<-st.entered
+	// The deal goes; a recount begun now counts one, as the parent holds.
+	if err := eng.Delete(ctx, admin, "deal", second, 0); err != nil {
+		t.Fatal(err)
+	}
+	before := st.calls.Load()
+	settledErr := make(chan error, 1)
+	go func() { settledErr <- eng.SettleRollups(ctx) }()
+	// The waiting recount writes its two once that one has read the parent
+	// and counted.
+	for st.calls.Load() == before {
+		time.Sleep(time.Millisecond)
+	}
+	close(st.release)
+	if err := <-settledErr; err != nil {
+		t.Fatal(err)
+	}
+	if d := settled(t, eng, p.ID); d["deals"] != 1.0 {
+		t.Fatalf("deals %v after overlapping recounts, want 1", d["deals"])
+	}
 }
