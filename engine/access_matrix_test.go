@@ -11,10 +11,7 @@ import (
 
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
-	"github.com/morphcrm/morph/engine/store"
-	"github.com/morphcrm/morph/engine/store/mongo"
-	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
-	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 )
 
 // The entities of the access tests: customers with fields of every kind a
@@ -48,21 +45,9 @@ const (
 // forStores runs fn on a fresh engine over each store: SQLite, and MongoDB
 // (an embedded FerretDB, or the server of MORPH_TEST_MONGO_URI).
 func forStores(t *testing.T, fn func(t *testing.T, kind string, eng *engine.Engine)) {
-	for _, kind := range []string{"sqlite", "mongo"} {
+	for _, kind := range eachstore.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			var st store.Store
-			var err error
-			if kind == "sqlite" {
-				st, err = sqlite.Open(ctx, t.TempDir()+"/m.db")
-			} else {
-				st, err = mongo.Open(ctx, mongotest.URI(t))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			eng, err := engine.New(ctx, st, engine.Options{})
+			eng, err := engine.New(context.Background(), eachstore.Open(t, kind), engine.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,9 +12,7 @@ import (
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store"
-	"github.com/morphcrm/morph/engine/store/mongo"
-	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
-	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 	"github.com/morphcrm/morph/schema"
 )
 
@@ -35,29 +33,16 @@ var admin = engine.Actor{ID: "u-admin", Name: "Ada", Roles: []string{schema.Admi
 // (an embedded FerretDB, or the server of MORPH_TEST_MONGO_URI), with a
 // clock that moves a millisecond per reading.
 func eachStore(t *testing.T, fn func(t *testing.T, eng *engine.Engine, st store.Store)) {
-	for _, kind := range []string{"sqlite", "mongo"} {
-		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			var st store.Store
-			var err error
-			if kind == "sqlite" {
-				st, err = sqlite.Open(ctx, t.TempDir()+"/m.db")
-			} else {
-				st, err = mongo.Open(ctx, mongotest.URI(t))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			var tick atomic.Int64
-			start := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
-			eng, err := engine.New(ctx, st, engine.Options{Now: func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Millisecond) }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fn(t, eng, st)
-		})
-	}
+	eachstore.Run(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		var tick atomic.Int64
+		start := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+		eng, err := engine.New(ctx, st, engine.Options{Now: func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Millisecond) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, eng, st)
+	})
 }
 
 func auditLog(t *testing.T, eng *engine.Engine, q engine.AuditQuery) []engine.AuditEntry {

@@ -8,9 +8,7 @@ import (
 
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store"
-	"github.com/morphcrm/morph/engine/store/mongo"
-	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
-	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 )
 
 // noLooseEntries is a store whose audit log takes entries only with the
@@ -29,57 +27,44 @@ func (s noLooseEntries) Insert(ctx context.Context, coll string, rec store.Recor
 // audit entry: the entry goes to the store with the write, as an entity's
 // does, never after it.
 func TestDefinitionEntriesWithTheirWrites(t *testing.T) {
-	for _, kind := range []string{"sqlite", "mongo"} {
-		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			var st store.Store
-			var err error
-			if kind == "sqlite" {
-				st, err = sqlite.Open(ctx, t.TempDir()+"/m.db")
-			} else {
-				st, err = mongo.Open(ctx, mongotest.URI(t))
+	eachstore.Run(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		eng, err := engine.New(ctx, noLooseEntries{st}, engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		put(t, eng, "member", memberDef)
+		role := `{"entities": {"member": {"read": "own", "fields": {"*": "read"}}}}`
+		steps := []struct {
+			kind, action string
+			do           func() error
+		}{
+			{"role", engine.AuditDefine, func() error { _, _, err := eng.PutRole(ctx, admin, "clerk", []byte(role)); return err }},
+			{"role", engine.AuditDefine, func() error { _, _, err := eng.PutRole(ctx, admin, "clerk", []byte(role)); return err }},
+			{"layout", engine.AuditDefine, func() error {
+				_, _, err := eng.PutLayout(ctx, admin, "member", "default", []byte(memberLayout))
+				return err
+			}},
+			{"layout", engine.AuditUndefine, func() error { return eng.DeleteLayout(ctx, admin, "member", "default") }},
+			{"role", engine.AuditUndefine, func() error { return eng.DeleteRole(ctx, admin, "clerk") }},
+		}
+		for i, s := range steps {
+			err := s.do()
+			got := auditLog(t, eng, engine.AuditQuery{Kind: s.kind, Action: s.action})
+			n := 0
+			for _, st := range steps[:i+1] {
+				if st.kind == s.kind && st.action == s.action {
+					n++
+				}
+			}
+			if err == nil && len(got) != n {
+				t.Fatalf("step %d (%s %s) acknowledged with %d entries of its kind, want %d: %+v", i, s.action, s.kind, len(got), n, got)
 			}
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("step %d (%s %s): %v", i, s.action, s.kind, err)
 			}
-			t.Cleanup(func() { st.Close() })
-			eng, err := engine.New(ctx, noLooseEntries{st}, engine.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			put(t, eng, "member", memberDef)
-			role := `{"entities": {"member": {"read": "own", "fields": {"*": "read"}}}}`
-			steps := []struct {
-				kind, action string
-				do           func() error
-			}{
-				{"role", engine.AuditDefine, func() error { _, _, err := eng.PutRole(ctx, admin, "clerk", []byte(role)); return err }},
-				{"role", engine.AuditDefine, func() error { _, _, err := eng.PutRole(ctx, admin, "clerk", []byte(role)); return err }},
-				{"layout", engine.AuditDefine, func() error {
-					_, _, err := eng.PutLayout(ctx, admin, "member", "default", []byte(memberLayout))
-					return err
-				}},
-				{"layout", engine.AuditUndefine, func() error { return eng.DeleteLayout(ctx, admin, "member", "default") }},
-				{"role", engine.AuditUndefine, func() error { return eng.DeleteRole(ctx, admin, "clerk") }},
-			}
-			for i, s := range steps {
-				err := s.do()
-				got := auditLog(t, eng, engine.AuditQuery{Kind: s.kind, Action: s.action})
-				n := 0
-				for _, st := range steps[:i+1] {
-					if st.kind == s.kind && st.action == s.action {
-						n++
-					}
-				}
-				if err == nil && len(got) != n {
-					t.Fatalf("step %d (%s %s) acknowledged with %d entries of its kind, want %d: %+v", i, s.action, s.kind, len(got), n, got)
-				}
-				if err != nil {
-					t.Fatalf("step %d (%s %s): %v", i, s.action, s.kind, err)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // A role's or a layout's entry holds the document before the change beside

@@ -10,36 +10,22 @@ import (
 	"github.com/morphcrm/morph/engine/password"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
-	"github.com/morphcrm/morph/engine/store/mongo"
-	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
 	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 	"github.com/morphcrm/morph/identity"
 )
 
 var cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
 
 func forEachStore(t *testing.T, fn func(t *testing.T, ids *identity.Service)) {
-	for _, kind := range []string{"sqlite", "mongo"} {
-		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			var st store.Store
-			var err error
-			if kind == "sqlite" {
-				st, err = sqlite.Open(ctx, t.TempDir()+"/m.db")
-			} else {
-				st, err = mongo.Open(ctx, mongotest.URI(t))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			eng, err := engine.New(ctx, st, engine.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fn(t, identity.New(eng, identity.Options{Password: cheap}))
-		})
-	}
+	eachstore.Run(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		eng, err := engine.New(ctx, st, engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, identity.New(eng, identity.Options{Password: cheap}))
+	})
 }
 
 // The first administrator: generated when no password is given, from the
@@ -170,71 +156,58 @@ func TestSessionLastSeen(t *testing.T) {
 // change behind the service's back: on the embedded store, whose every write
 // the service sees, what was read is kept only until the collection changes.
 func TestCredentialsChangedInTheStore(t *testing.T) {
-	for _, kind := range []string{"sqlite", "mongo"} {
-		t.Run(kind, func(t *testing.T) {
-			ctx := t.Context()
-			var st store.Store
-			var err error
-			if kind == "sqlite" {
-				st, err = sqlite.Open(ctx, t.TempDir()+"/m.db")
-			} else {
-				st, err = mongo.Open(ctx, mongotest.URI(t))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			eng, err := engine.New(ctx, st, engine.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids := identity.New(eng, identity.Options{Password: cheap})
-			u, err := ids.CreateUser(ctx, engine.System, map[string]any{"email": "kim@example.com", "name": "Kim", "password": "Valid-password-5"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, token, err := ids.Login(ctx, "kim@example.com", "Valid-password-5", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			actor, _, err := ids.Actor(ctx, u.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, key, err := ids.CreateKey(ctx, actor, map[string]any{"name": "sync"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range 3 { // read, then (where kept) from what was kept
-				for _, c := range []string{token, key} {
-					if a, err := ids.Authenticate(ctx, c, ""); err != nil || a.ID != u.ID {
-						t.Fatalf("live credential: %+v %v", a, err)
-					}
+	eachstore.Run(t, func(t *testing.T, st store.Store) {
+		ctx := t.Context()
+		eng, err := engine.New(ctx, st, engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := identity.New(eng, identity.Options{Password: cheap})
+		u, err := ids.CreateUser(ctx, engine.System, map[string]any{"email": "kim@example.com", "name": "Kim", "password": "Valid-password-5"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, token, err := ids.Login(ctx, "kim@example.com", "Valid-password-5", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		actor, _, err := ids.Actor(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, key, err := ids.CreateKey(ctx, actor, map[string]any{"name": "sync"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // read, then (where kept) from what was kept
+			for _, c := range []string{token, key} {
+				if a, err := ids.Authenticate(ctx, c, ""); err != nil || a.ID != u.ID {
+					t.Fatalf("live credential: %+v %v", a, err)
 				}
 			}
-			// The session ends and the key expires, written straight to the store.
-			sessions, err := st.Find(ctx, "_sessions", query.Query{})
-			if err != nil || len(sessions) != 1 {
-				t.Fatalf("sessions: %v %v", sessions, err)
-			}
-			if err := st.Delete(ctx, "_sessions", sessions[0].ID, 0); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := ids.Authenticate(ctx, token, ""); err == nil {
-				t.Fatal("a session deleted in the store still authenticates")
-			}
-			keys, err := st.Find(ctx, "_keys", query.Query{})
-			if err != nil || len(keys) != 1 {
-				t.Fatalf("keys: %v %v", keys, err)
-			}
-			keys[0].Data["expires_at"] = engine.FormatTime(time.Now().Add(-time.Minute))
-			keys[0].Version++
-			if err := st.Update(ctx, "_keys", keys[0]); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := ids.Authenticate(ctx, key, ""); err == nil {
-				t.Fatal("a key expired in the store still authenticates")
-			}
-		})
-	}
+		}
+		// The session ends and the key expires, written straight to the store.
+		sessions, err := st.Find(ctx, "_sessions", query.Query{})
+		if err != nil || len(sessions) != 1 {
+			t.Fatalf("sessions: %v %v", sessions, err)
+		}
+		if err := st.Delete(ctx, "_sessions", sessions[0].ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ids.Authenticate(ctx, token, ""); err == nil {
+			t.Fatal("a session deleted in the store still authenticates")
+		}
+		keys, err := st.Find(ctx, "_keys", query.Query{})
+		if err != nil || len(keys) != 1 {
+			t.Fatalf("keys: %v %v", keys, err)
+		}
+		keys[0].Data["expires_at"] = engine.FormatTime(time.Now().Add(-time.Minute))
+		keys[0].Version++
+		if err := st.Update(ctx, "_keys", keys[0]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ids.Authenticate(ctx, key, ""); err == nil {
+			t.Fatal("a key expired in the store still authenticates")
+		}
+	})
 }

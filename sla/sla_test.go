@@ -13,9 +13,7 @@ import (
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store"
-	"github.com/morphcrm/morph/engine/store/mongo"
-	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
-	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 	"github.com/morphcrm/morph/examples"
 	"github.com/morphcrm/morph/schema"
 	"github.com/morphcrm/morph/sla"
@@ -97,27 +95,14 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // server of MORPH_TEST_MONGO_URI), with the ticket entity, the cn_office
 // calendar and the policy saved.
 func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
-	for _, kind := range []string{"sqlite", "mongo"} {
-		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			var st store.Store
-			var err error
-			if kind == "sqlite" {
-				st, err = sqlite.Open(ctx, t.TempDir()+"/m.db")
-			} else {
-				st, err = mongo.Open(ctx, mongotest.URI(t))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			e := open(t, st)
-			if _, _, err := e.svc.Put(ctx, admin, "ticket_sla", []byte(policy), 0); err != nil {
-				t.Fatalf("policy: %v", detail(err))
-			}
-			fn(t, e)
-		})
-	}
+	eachstore.Run(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		e := open(t, st)
+		if _, _, err := e.svc.Put(ctx, admin, "ticket_sla", []byte(policy), 0); err != nil {
+			t.Fatalf("policy: %v", detail(err))
+		}
+		fn(t, e)
+	})
 }
 
 func open(t testing.TB, st store.Store) *env {

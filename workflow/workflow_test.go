@@ -17,8 +17,8 @@ import (
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/engine/store/mongo"
-	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
 	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 	"github.com/morphcrm/morph/schema"
 	"github.com/morphcrm/morph/workflow"
 )
@@ -105,23 +105,9 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // eachStore runs fn on SQLite and on MongoDB (an embedded FerretDB, or the
 // server of MORPH_TEST_MONGO_URI) with the lead and task entities.
 func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
-	for _, kind := range []string{"sqlite", "mongo"} {
-		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			var st store.Store
-			var err error
-			if kind == "sqlite" {
-				st, err = sqlite.Open(ctx, t.TempDir()+"/m.db")
-			} else {
-				st, err = mongo.Open(ctx, mongotest.URI(t))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			fn(t, open(t, st))
-		})
-	}
+	eachstore.Run(t, func(t *testing.T, st store.Store) {
+		fn(t, open(t, st))
+	})
 }
 
 func open(t testing.TB, st store.Store) *env {
