@@ -62,6 +62,7 @@ func (phoneType) Normalize(f *Field, v any) (any, *morph.FieldError) {
 		return out, nil
 	}
 	if out, ok := mainlandMobile(s, r); ok {
+		phoneMemo.put(key, out)
 		return out, nil
 	}
 	n, err := phonenumbers.Parse(s, r)
