@@ -75,20 +75,21 @@ func (e *Engine) Audit(ctx context.Context, actor Actor, entry AuditEntry) error
 // package hands to the store with the write itself (store.Store's trailing
 // audit argument), so that the entry is kept exactly when the write is.
 func (e *Engine) AuditRecord(actor Actor, entry AuditEntry) store.Record {
-	if entry.ID == "" {
-		entry.ID = newID()
-	}
 	if entry.At == "" {
 		entry.At = e.now()
 	}
 	if entry.Actor == "" {
 		entry.Actor, entry.Name, entry.Addr, entry.Via = actor.ID, actor.Name, actor.Addr, actor.Via
 	}
-	return auditRecord(entry)
+	return e.auditRecord(entry)
 }
 
-// auditRecord is the stored form of an entry.
-func auditRecord(a AuditEntry) Record {
+// auditRecord is the stored form of an entry, with a new id (entryIDs) when
+// it has none.
+func (e *Engine) auditRecord(a AuditEntry) Record {
+	if a.ID == "" {
+		a.ID = e.entryIDs.next(a.At)
+	}
 	d := map[string]any{"at": a.At, "actor": a.Actor, "action": a.Action}
 	set := func(k, v string) {
 		if v != "" {
@@ -201,18 +202,18 @@ func changes(old, new map[string]any) (fields []string, o, n map[string]any) {
 // recordEntry is the stored audit entry of a record write: the change from
 // old to new (nil on create and on delete respectively).
 func (e *Engine) recordEntry(actor Actor, action, entity string, id string, version int64, at string, old, new map[string]any, w ...*Write) store.Record {
-	a := AuditEntry{ID: newID(), At: at, Action: action, Kind: KindRecord, Entity: entity, Record: id, Version: version}
+	a := AuditEntry{At: at, Action: action, Kind: KindRecord, Entity: entity, Record: id, Version: version}
 	if len(w) > 0 && w[0] != nil {
 		a.Triggers, a.Depth, a.Skipped = w[0].Triggers, w[0].Depth, w[0].Skipped
 	}
 	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
 	a.Fields, a.Old, a.New = changes(old, new)
-	return auditRecord(a)
+	return e.auditRecord(a)
 }
 
 // definitionEntry is the stored audit entry of a definition write.
 func (e *Engine) definitionEntry(actor Actor, action, name string, from, to int64) store.Record {
-	a := AuditEntry{ID: newID(), At: e.now(), Action: action, Kind: KindEntity, Entity: name, Version: max(from, to)}
+	a := AuditEntry{At: e.now(), Action: action, Kind: KindEntity, Entity: name, Version: max(from, to)}
 	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
 	if from > 0 {
 		a.Old = map[string]any{"version": float64(from)}
@@ -220,7 +221,7 @@ func (e *Engine) definitionEntry(actor Actor, action, name string, from, to int6
 	if to > 0 {
 		a.New = map[string]any{"version": float64(to)}
 	}
-	return auditRecord(a)
+	return e.auditRecord(a)
 }
 
 // EntryOf reads a stored audit entry back.

@@ -31,9 +31,9 @@ type AuditQuery struct {
 	PageRequest
 }
 
-// auditSort is the order of every list of entries: newest first (the id,
-// time-ordered, breaks ties).
-var auditSort = []query.Sort{{Field: "at", Desc: true}, {Field: "id", Desc: true}}
+// auditSort is the order of every list of entries: newest first, which is
+// the order of their ids (entryIDs).
+var auditSort = []query.Sort{{Field: "id", Desc: true}}
 
 // History returns the audit entries of one record, newest first, as actor
 // may see them: a record actor may not read is ENotFound, like one that never
@@ -102,7 +102,9 @@ func (e *Engine) AuditLog(ctx context.Context, actor Actor, q AuditQuery) (Audit
 				Fields: []morph.FieldError{{Path: b.param, Code: "format", Offset: -1,
 					Text: morph.T("%s must be an RFC 3339 timestamp such as 2026-05-01T08:00:00Z", "%s 必须是 RFC 3339 时间戳，例如 2026-05-01T08:00:00Z", b.param)}}}
 		}
-		filter = append(filter, query.Cmp{Field: "at", Op: b.op, Value: FormatTime(t)})
+		// An entry's id starts with its time: at >= t is id >= the least id
+		// of t's millisecond, at < t is id < it.
+		filter = append(filter, query.Cmp{Field: "id", Op: b.op, Value: auditIDFloor(t)})
 	}
 	p, err := e.auditPage(ctx, filter, q.PageRequest)
 	if err != nil {

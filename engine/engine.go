@@ -152,6 +152,7 @@ type Engine struct {
 	recomputes recomputes  // the latest recompute of each entity's formulas
 	builds     indexBuilds // index builds after saves
 	rollups    rollupWork  // the parents whose roll-ups are to be recounted
+	entryIDs   entryIDs    // the ids of audit entries
 }
 
 // New opens an engine over st: it loads every stored definition, compiles

@@ -185,9 +185,9 @@ func (e *Engine) Erase(ctx context.Context, actor Actor, entity, id string) (Era
 		now := e.now()
 		data["updated_at"], data["updated_by"] = now, actor.ID
 		rec := Record{ID: id, Version: old.Version + 1, Data: data}
-		a := AuditEntry{ID: newID(), At: now, Action: AuditErase, Kind: KindRecord, Entity: entity, Record: id, Version: rec.Version, Fields: fields}
+		a := AuditEntry{At: now, Action: AuditErase, Kind: KindRecord, Entity: entity, Record: id, Version: rec.Version, Fields: fields}
 		a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
-		err = e.st.Update(ctx, entity, rec, auditRecord(a))
+		err = e.st.Update(ctx, entity, rec, e.auditRecord(a))
 		if errors.Is(err, store.ErrConflict) && attempt < e.opts.MaxRetries {
 			if err := backoff(ctx, attempt); err != nil {
 				return Erasure{}, storeError(ce, err)

@@ -147,9 +147,9 @@ func (e *Engine) DeleteRole(ctx context.Context, actor Actor, name string, opts 
 // a layout, handed to the store with the write itself: the change is made
 // exactly when its entry is kept.
 func (e *Engine) defEntry(actor Actor, action, kind, name string, version int64, at string, old, new map[string]any) store.Record {
-	a := AuditEntry{ID: newID(), At: at, Action: action, Kind: kind, Entity: name, Version: version, Old: old, New: new}
+	a := AuditEntry{At: at, Action: action, Kind: kind, Entity: name, Version: version, Old: old, New: new}
 	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
-	return auditRecord(a)
+	return e.auditRecord(a)
 }
 
 func errUnknownRole(name string) error {

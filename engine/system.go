@@ -29,9 +29,9 @@ func (e *Engine) ensureSystem(ctx context.Context) error {
 		{collViews, []store.Index{{Name: "i_entity", Fields: []string{"entity"}}}},
 		{collDefHistory, []store.Index{{Name: "i_entity", Fields: []string{"entity"}}}},
 		{collIdempotency, []store.Index{{Name: "i_created_at", Fields: []string{"created_at"}}}},
-		{collAudit, []store.Index{{Name: "i_at", Fields: []string{"at"}},
-			{Name: "i_record", Fields: []string{"entity", "record", "at"}},
-			{Name: "i_actor", Fields: []string{"actor", "at"}}}},
+		// The log is listed by id, which orders entries by time (entryIDs).
+		{collAudit, []store.Index{{Name: "i_record", Fields: []string{"entity", "record"}},
+			{Name: "i_actor", Fields: []string{"actor"}}}},
 	} {
 		if err := e.st.EnsureCollection(ctx, c.name, c.idx); err != nil {
 			return fmt.Errorf("engine: system collection %s: %w", c.name, err)

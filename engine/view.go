@@ -270,10 +270,10 @@ func (e *Engine) DeleteView(ctx context.Context, actor Actor, entity, id string,
 // viewEntry is the audit entry of a view's save or deletion, stored with
 // the write: the parts of the document that changed.
 func (e *Engine) viewEntry(actor Actor, action string, v schema.View, at string, old, new map[string]any) store.Record {
-	a := AuditEntry{ID: newID(), At: at, Action: action, Kind: KindView, Entity: v.Entity, Record: v.ID, Version: v.Version}
+	a := AuditEntry{At: at, Action: action, Kind: KindView, Entity: v.Entity, Record: v.ID, Version: v.Version}
 	a.Actor, a.Name, a.Addr, a.Via = actor.ID, actor.Name, actor.Addr, actor.Via
 	a.Fields, a.Old, a.New = changes(old, new)
-	return auditRecord(a)
+	return e.auditRecord(a)
 }
 
 // viewData is the stored form of a view (without the timestamps).
