@@ -180,6 +180,9 @@ func timeOf(id string) time.Time {
 
 const cursorID = "audit_cursor"
 
+// cursorEvery is how often at most a busy log's cursor is written.
+const cursorEvery = time.Second
+
 // tail reads the record entries of the audit log after the cursor (less
 // the grace window: concurrent writers commit out of id order) and enqueues
 // an item per rule each one sets off, and logs a run per rule whose
@@ -210,7 +213,20 @@ func (s *Service) tail(ctx context.Context) (int, error) {
 		}
 		s.windowAt = time.Now()
 	}
+	// The pass reads up to the log's newest entry as it is now, and then
+	// has read everything up to it: the next one starts there, whether or
+	// not an entry of this one set anything off. (Entries that commit later
+	// with smaller ids are the grace window's.)
+	top, err := s.st.Find(ctx, store.AuditCollection, query.Query{Sort: []query.Sort{{Field: "id", Desc: true}}, Limit: 1})
+	if err != nil {
+		return 0, fmt.Errorf("workflow: read audit log: %w", err)
+	}
+	if len(top) == 0 || top[0].ID <= low {
+		s.started.Store(true)
+		return 0, nil
+	}
 	filter := query.AndOf(
+		query.Cmp{Field: "id", Op: query.Lte, Value: top[0].ID},
 		query.Cmp{Field: "kind", Op: query.Eq, Value: engine.KindRecord},
 		query.Or{query.Cmp{Field: "triggers", Op: query.Ne, Value: nil}, query.Cmp{Field: "skipped", Op: query.Ne, Value: nil},
 			query.Cmp{Field: "action", Op: query.Eq, Value: engine.AuditDelete}},
@@ -219,7 +235,6 @@ func (s *Service) tail(ctx context.Context) (int, error) {
 		filter = query.AndOf(query.Cmp{Field: "id", Op: query.Gt, Value: low}, filter)
 	}
 	done := 0
-	last := after
 	for {
 		recs, err := s.st.Find(ctx, store.AuditCollection, query.Query{Filter: filter, Sort: []query.Sort{{Field: "id"}}, Limit: pageSize})
 		if err != nil {
@@ -230,17 +245,19 @@ func (s *Service) tail(ctx context.Context) (int, error) {
 		if err != nil {
 			return done, err
 		}
-		if len(recs) > 0 && recs[len(recs)-1].ID > last {
-			last = recs[len(recs)-1].ID
-		}
 		if len(recs) < pageSize {
 			break
 		}
 		filter = query.AndOf(query.Cmp{Field: "id", Op: query.Gt, Value: recs[len(recs)-1].ID}, filter)
 	}
 	s.started.Store(true)
+	last := top[0].ID
 	s.high = max(s.high, last)
-	if last > after {
+	// The cursor is kept for the next start, which reads well behind it
+	// (startupWindow): it is written at most every cursorEvery, not by
+	// every pass of a busy log.
+	if last > after && (time.Since(s.cursorAt) >= cursorEvery || !found) {
+		s.cursorAt = time.Now()
 		rec := store.Record{ID: cursorID, Version: 1, Data: map[string]any{"after": last}}
 		if found {
 			rec.Version = cur.Version + 1

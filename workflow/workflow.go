@@ -93,6 +93,7 @@ type Service struct {
 	started  atomic.Bool  // the tail read the startup window
 	tailMu   sync.Mutex   // one tail at a time in a process
 	high     string       // the highest audit id this process has read
+	cursorAt time.Time    // when the tail last wrote its cursor
 	windowAt time.Time    // when the tail last read the grace window
 	prunedAt time.Time    // when finished items were last pruned
 	wake     chan struct{}

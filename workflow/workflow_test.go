@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -653,6 +654,40 @@ func TestRunLogPruned(t *testing.T) {
 		slices.Sort(left)
 		if want := []string{"kept-done", "kept-failed", "kept-false"}; !slices.Equal(left, want) {
 			t.Fatalf("runs left %v, want %v", left, want)
+		}
+	})
+}
+
+// A pass of the queue reads up to the newest entry of the audit log, also
+// past entries that set nothing off: its cursor ends at the newest entry,
+// not at the last that set off a rule (a busy log of quiet writes would
+// otherwise be read again from there by every pass).
+func TestTailReadsPastQuietEntries(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.put(t, `{"name": "hello", "entity": "lead", "trigger": {"type": "created"},
+			"actions": [{"type": "notify", "to": "[owner]", "message": {"en": "New lead {{name}}", "zh-CN": "新线索 {{name}}"}}]}`)
+		e.create(t, "lead", map[string]any{"name": "Acme"})
+		for i := range 30 {
+			e.create(t, "task", map[string]any{"title": "t" + strconv.Itoa(i)})
+		}
+		e.drain(t)
+		newest, err := e.st.Find(ctx, store.AuditCollection, query.Query{Sort: []query.Sort{{Field: "id", Desc: true}}, Limit: 1})
+		if err != nil || len(newest) != 1 {
+			t.Fatal(newest, err)
+		}
+		if a := engine.EntryOf(newest[0]); a.Entity != "task" {
+			t.Fatalf("the newest entry is of %s %s", a.Kind, a.Entity)
+		}
+		cur, err := e.st.Get(ctx, "_wf_state", "audit_cursor")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cur.Data["after"] != newest[0].ID {
+			t.Fatalf("the cursor is at %v, the newest entry %s", cur.Data["after"], newest[0].ID)
+		}
+		if n := len(e.find(t, "_notifications", nil)); n != 1 {
+			t.Fatalf("%d notifications, want 1", n)
 		}
 	})
 }
