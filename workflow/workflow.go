@@ -177,8 +177,9 @@ func (s *Service) poke() {
 }
 
 // Start runs the queue in the background until ctx ends: it pumps when a
-// write was published in this process, and at least every interval for
-// the writes of other processes, retries and deliveries.
+// write was published in this process (at most once per pokeGap), and at
+// least every interval for the writes of other processes, retries and
+// deliveries.
 func (s *Service) Start(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Second
@@ -187,6 +188,7 @@ func (s *Service) Start(ctx context.Context, interval time.Duration) {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
+			passed := time.Now()
 			for {
 				n, err := s.Pump(ctx)
 				if err != nil && ctx.Err() == nil {
@@ -201,10 +203,22 @@ func (s *Service) Start(ctx context.Context, interval time.Duration) {
 				return
 			case <-t.C:
 			case <-s.wake:
+				// Writes arriving one after another wake the loop once per
+				// pokeGap: each pass reads all that is new, and a pass costs
+				// a few reads whether one write is new or a hundred.
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Until(passed.Add(pokeGap))):
+				}
 			}
 		}
 	}()
 }
+
+// pokeGap is the least time between the starts of two passes that writes
+// set off.
+const pokeGap = 50 * time.Millisecond
 
 // current returns the rules compiled against the engine's current catalog,
 // compiling them again when the catalog changed.
