@@ -26,8 +26,6 @@ import (
 	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/examples/demo"
 	"github.com/morphcrm/morph/identity"
-	"github.com/morphcrm/morph/sla"
-	"github.com/morphcrm/morph/workflow"
 )
 
 // benchAdmin is the administrator whose pages the bench measures.
@@ -164,25 +162,12 @@ func benchCmd(ctx context.Context, args []string) error {
 	// The workflow and SLA services run as in a server (and with the
 	// example's rules, on a store it was loaded into): every create's
 	// entry is read by the queue, and the deadlines are planned.
-	wf, err := workflow.New(ctx, eng, workflow.Options{Logger: log, Directory: ids})
+	wfCtx, stopServices := context.WithCancel(ctx)
+	defer stopServices()
+	wf, slas, err := c.services(wfCtx, eng, ids, log, "", 0)
 	if err != nil {
 		return err
 	}
-	slas, err := sla.New(ctx, eng, sla.Options{Logger: log})
-	if err != nil {
-		return err
-	}
-	if c.installed {
-		if err := installWorkflows(ctx, wf, c.example); err != nil {
-			return err
-		}
-		if err := installSLAs(ctx, slas, c.example); err != nil {
-			return err
-		}
-	}
-	wfCtx, stopWorkflow := context.WithCancel(ctx)
-	defer stopWorkflow()
-	wf.Start(wfCtx, 0)
 	app := api.New(eng, api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Identity: ids, Workflow: wf, SLA: slas})
 	go app.Listener(ln)
 	defer api.Shutdown(app, 5*time.Second)

@@ -195,26 +195,9 @@ func serve(ctx context.Context, args []string) error {
 	if err := workflow.CheckSMTPURL(smtpURL); err != nil {
 		return err
 	}
-	wf, err := workflow.New(ctx, eng, workflow.Options{Logger: log, Directory: ids, SMTPURL: smtpURL})
+	wf, slas, err := c.services(ctx, eng, ids, log, smtpURL, *wfInterval)
 	if err != nil {
 		return err
-	}
-	if c.installed {
-		if err := installWorkflows(ctx, wf, c.example); err != nil {
-			return err
-		}
-	}
-	wf.Start(ctx, *wfInterval)
-	// After the workflow service: its before-save rules run first, and the
-	// deadlines see what they set.
-	slas, err := sla.New(ctx, eng, sla.Options{Logger: log})
-	if err != nil {
-		return err
-	}
-	if c.installed {
-		if err := installSLAs(ctx, slas, c.example); err != nil {
-			return err
-		}
 	}
 	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids, Workflow: wf, SLA: slas})
 	errc := make(chan error, 1)
@@ -230,6 +213,34 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return <-errc
+}
+
+// services starts the workflow queue (pumping at least every interval
+// until ctx ends) and the SLA service, with the example's rules and
+// policies when open has just loaded it. The SLA service comes after the
+// workflow service: its before-save rules run first, and the deadlines see
+// what they set.
+func (c *common) services(ctx context.Context, eng *engine.Engine, ids *identity.Service, log *slog.Logger, smtpURL string, interval time.Duration) (*workflow.Service, *sla.Service, error) {
+	wf, err := workflow.New(ctx, eng, workflow.Options{Logger: log, Directory: ids, SMTPURL: smtpURL})
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.installed {
+		if err := installWorkflows(ctx, wf, c.example); err != nil {
+			return nil, nil, err
+		}
+	}
+	wf.Start(ctx, interval)
+	slas, err := sla.New(ctx, eng, sla.Options{Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.installed {
+		if err := installSLAs(ctx, slas, c.example); err != nil {
+			return nil, nil, err
+		}
+	}
+	return wf, slas, nil
 }
 
 // firstAdmin creates the first administrator when the store has no users:
