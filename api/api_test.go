@@ -15,6 +15,7 @@ import (
 	"github.com/morphcrm/morph/api"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 	"github.com/morphcrm/morph/engine/store/mongo"
 	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
 	"github.com/morphcrm/morph/engine/store/sqlite"
@@ -92,7 +93,7 @@ func openStore(t *testing.T, kind string) store.Store {
 // forEachStore runs a scenario test on the embedded store and on MongoDB
 // (an embedded FerretDB, or the server of MORPH_TEST_MONGO_URI).
 func forEachStore(t *testing.T, fn func(t *testing.T, kind string)) {
-	for _, kind := range []string{"sqlite", "mongo"} {
+	for _, kind := range eachstore.Kinds {
 		t.Run(kind, func(t *testing.T) { fn(t, kind) })
 	}
 }

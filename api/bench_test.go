@@ -12,6 +12,7 @@ import (
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 	"github.com/morphcrm/morph/engine/store/mongo"
 	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
 	"github.com/morphcrm/morph/engine/store/sqlite"
@@ -117,7 +118,7 @@ func BenchmarkListPage(b *testing.B) {
 		total  bool
 		fields string
 	}{{"total", true, ""}, {"nototal", false, ""}, {"fields", false, "name,region,tier,owner"}}
-	for _, kind := range []string{"sqlite", "mongo"} {
+	for _, kind := range eachstore.Kinds {
 		b.Run(kind, func(b *testing.B) {
 			s := benchServer(b, kind)
 			ctx := context.Background()
@@ -186,7 +187,7 @@ func BenchmarkListPage(b *testing.B) {
 
 // BenchmarkCreate: a validated create of one account through HTTP.
 func BenchmarkCreate(b *testing.B) {
-	for _, kind := range []string{"sqlite", "mongo"} {
+	for _, kind := range eachstore.Kinds {
 		b.Run(kind, func(b *testing.B) {
 			s := benchServer(b, kind)
 			b.RunParallel(func(pb *testing.PB) {
@@ -213,7 +214,7 @@ func BenchmarkCreate(b *testing.B) {
 // token's hash; the actor from the cache) and an API key (one indexed find
 // by the key's hash).
 func BenchmarkAuthenticate(b *testing.B) {
-	for _, kind := range []string{"sqlite", "mongo"} {
+	for _, kind := range eachstore.Kinds {
 		b.Run(kind, func(b *testing.B) {
 			s := benchServer(b, kind)
 			ctx := context.Background()
