@@ -15,10 +15,10 @@ import (
 	"github.com/morphcrm/morph/api"
 	"github.com/morphcrm/morph/engine"
 	"github.com/morphcrm/morph/engine/store"
-	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 	"github.com/morphcrm/morph/engine/store/mongo"
 	"github.com/morphcrm/morph/engine/store/mongo/mongotest"
 	"github.com/morphcrm/morph/engine/store/sqlite"
+	"github.com/morphcrm/morph/engine/store/storetest/eachstore"
 	"github.com/morphcrm/morph/identity"
 	"github.com/morphcrm/morph/workflow"
 )
