@@ -99,14 +99,12 @@ test('an analyst lays out a form in two sections with a condition, drafts it, pu
 
   await page.click('[data-test=add-section]')
   await page.waitForSelector('[data-test=inspector-kind][data-kind=section]')
-  await page.fill('[data-test=label-en]', 'Basics')
-  await page.fill('[data-test=label-zh]', '基本信息')
+  await fillLabels(page, 'Basics', '基本信息')
   await addField(page, 'Name')
   await addField(page, 'Phone')
   await page.click('[data-test=add-section]')
   await page.waitForFunction(() => document.querySelector('[data-test=add-target]')?.innerText.includes('New section'))
-  await page.fill('[data-test=label-en]', 'Membership')
-  await page.fill('[data-test=label-zh]', '会员信息')
+  await fillLabels(page, 'Membership', '会员信息')
   await addField(page, 'Level')
   await addField(page, 'VIP since')
   // "show VIP since only when level is gold", and required when gold.
@@ -249,11 +247,7 @@ test('the designer in Chinese, at phone width, and its accessibility', async () 
   assert.match(await page.innerText('[data-test=designer]'), /会员信息/)
   assert.match(await page.innerText('[data-test=layout-status]'), /已发布/)
   // With the keyboard: the outline selects a part of the canvas.
-  await page.focus('[data-test=outline] input')
-  await page.keyboard.type('VIP')
-  await page.locator('.el-select-dropdown__item:visible', { hasText: 'VIP 起始日' }).first().waitFor()
-  await page.keyboard.press('Enter')
-  await page.waitForFunction(() => document.querySelector('[data-test=inspector-kind]')?.innerText.includes('VIP 起始日'))
+  await pickPart(page, 'VIP', 'VIP 起始日')
   await page.waitForSelector('[data-test=cond-visibleWhen] [data-test=cond-check] .ok')
   assert.match(await page.innerText('[data-test=inspector]'), /仅在以下条件时显示/)
   await shot(page, 'builder-forms-designer-zh')
@@ -278,3 +272,45 @@ test('the designer in Chinese, at phone width, and its accessibility', async () 
   await shot(phone, 'builder-forms-preview-phone')
   await phone.context().close()
 })
+
+// fillLabels types a section's two labels and waits until both inputs hold
+// them: the inspector renders the section again as the canvas takes the
+// first label, and a fill meanwhile can land in the input it replaced.
+async function fillLabels (page, en, zh) {
+  for (let i = 0; ; i++) {
+    await page.fill('[data-test=label-en]', en)
+    await page.fill('[data-test=label-zh]', zh)
+    const ok = await page.waitForFunction(([en, zh]) =>
+      document.querySelector('[data-test=label-en]')?.value === en && document.querySelector('[data-test=label-zh]')?.value === zh,
+    [en, zh], { timeout: 2000 }).then(() => true, () => false)
+    if (ok) return
+    if (i === 2) throw new Error(`the section's labels did not take ${en} / ${zh}`)
+  }
+}
+
+// pickPart selects a part of the canvas with the keyboard: the outline's
+// filter, then Enter on the highlighted option, until the inspector shows
+// the part. (The outline is read from the canvas when it opens; just after
+// the designer opened, the canvas may still be taking its rules and miss the
+// selection: the second try finds it settled.)
+async function pickPart (page, typed, label) {
+  for (let i = 0; ; i++) {
+    await page.focus('[data-test=outline] input')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.type(typed)
+    await page.locator('.el-select-dropdown__item:visible', { hasText: label }).first().waitFor()
+    // Enter takes the highlighted option: wait until the filter has moved
+    // the highlight onto it (arrowing down to it if another match is first).
+    const hovered = page.locator('.el-select-dropdown__item.is-hovering:visible', { hasText: label })
+    for (let j = 0; j < 10 && !(await hovered.count()); j++) {
+      await page.waitForTimeout(100)
+      if (!(await hovered.count())) await page.keyboard.press('ArrowDown')
+    }
+    await hovered.first().waitFor()
+    await page.keyboard.press('Enter')
+    const shown = await page.waitForFunction(label => document.querySelector('[data-test=inspector-kind]')?.innerText.includes(label),
+      label, { timeout: 5000 }).then(() => true, () => false)
+    if (shown) return
+    if (i === 2) throw new Error(`the outline did not select ${label}`)
+  }
+}
