@@ -50,9 +50,10 @@ func (g *entryIDs) next(at string) string {
 	return entryUUID(ms, seq, rand.Uint32()).String()
 }
 
-// auditIDFloor is the least id an entry of the millisecond of t or later
-// can have: at >= t (to the millisecond) is id >= auditIDFloor(t).
-func auditIDFloor(t time.Time) string {
+// AuditIDFloor is the least id an entry of the millisecond of t or later
+// can have: at >= t (to the millisecond) is id >= AuditIDFloor(t). Ids
+// compare as strings in time order.
+func AuditIDFloor(t time.Time) string {
 	return entryUUID(max(t.UnixMilli(), 0), 0, 0).String()
 }
 

@@ -39,7 +39,7 @@ func TestAuditIDsFollowTheEntriesTimes(t *testing.T) {
 	}
 	// The floor of a time splits the entries where their times do.
 	for _, cut := range []time.Time{base, base.Add(-3 * time.Millisecond), base.Add(2500 * time.Microsecond), base.Add(time.Hour)} {
-		floor := auditIDFloor(cut)
+		floor := AuditIDFloor(cut)
 		for _, e := range made {
 			if atOrAfter := FormatTime(e.at) >= FormatTime(cut); (e.id >= floor) != atOrAfter {
 				t.Fatalf("entry at %s, id %s: id >= the floor of %s is %v, at >= it %v", FormatTime(e.at), e.id, FormatTime(cut), !atOrAfter, atOrAfter)
@@ -54,7 +54,7 @@ func TestAuditIDsFollowTheEntriesTimes(t *testing.T) {
 		t.Fatalf("after the clock went back, %s does not keep the last millisecond of %s", back.id, last.id)
 	}
 	later := add(base.Add(time.Minute))
-	if later.id < auditIDFloor(base.Add(time.Minute)) || later.id >= auditIDFloor(base.Add(time.Minute+time.Millisecond)) {
+	if later.id < AuditIDFloor(base.Add(time.Minute)) || later.id >= AuditIDFloor(base.Add(time.Minute+time.Millisecond)) {
 		t.Fatalf("%s is not of its entry's millisecond %s", later.id, FormatTime(base.Add(time.Minute)))
 	}
 	var other entryIDs // another engine's ids are its own, and as many

@@ -104,7 +104,7 @@ func (e *Engine) AuditLog(ctx context.Context, actor Actor, q AuditQuery) (Audit
 		}
 		// An entry's id starts with its time: at >= t is id >= the least id
 		// of t's millisecond, at < t is id < it.
-		filter = append(filter, query.Cmp{Field: "id", Op: b.op, Value: auditIDFloor(t)})
+		filter = append(filter, query.Cmp{Field: "id", Op: b.op, Value: AuditIDFloor(t)})
 	}
 	p, err := e.auditPage(ctx, filter, q.PageRequest)
 	if err != nil {

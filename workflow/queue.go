@@ -154,20 +154,6 @@ func (s *Service) Drain(ctx context.Context, rounds int) error {
 	return fmt.Errorf("workflow: still busy after %d rounds", rounds)
 }
 
-// idAt is the smallest UUIDv7 of the millisecond t: audit ids compare as
-// strings in time order.
-func idAt(t time.Time) string {
-	ms := max(t.UnixMilli(), 0)
-	var b [16]byte
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
-	}
-	b[6] = 0x70
-	b[8] = 0x80
-	return uuid.UUID(b).String()
-}
-
 // timeOf is the time of a UUIDv7 (zero for anything else).
 func timeOf(id string) time.Time {
 	u, err := uuid.Parse(id)
@@ -204,12 +190,12 @@ func (s *Service) tail(ctx context.Context) (int, error) {
 	switch {
 	case !s.started.Load():
 		if after != "" {
-			low = idAt(timeOf(after).Add(-startupWindow))
+			low = engine.AuditIDFloor(timeOf(after).Add(-startupWindow))
 		}
 		s.windowAt = time.Now()
 	case time.Since(s.windowAt) >= s.opts.Grace/3 || low == "":
 		if after != "" {
-			low = idAt(timeOf(max(after, s.high)).Add(-s.opts.Grace))
+			low = engine.AuditIDFloor(timeOf(max(after, s.high)).Add(-s.opts.Grace))
 		}
 		s.windowAt = time.Now()
 	}
