@@ -75,14 +75,7 @@ func bootstrapGiven(t *testing.T, ids *identity.Service) {
 func TestLoginAndTokens(t *testing.T) {
 	forEachStore(t, func(t *testing.T, ids *identity.Service) {
 		ctx := t.Context()
-		u, err := ids.CreateUser(ctx, engine.System, map[string]any{"email": "kim@example.com", "name": "Kim", "password": "Valid-password-5"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, token, err := ids.Login(ctx, "kim@example.com", "Valid-password-5", "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		u, token := signedInKim(t, ids)
 		a, err := ids.Authenticate(ctx, token, "10.0.0.1")
 		if err != nil || a.ID != u.ID || a.Via != identity.ViaSession || a.Addr != "10.0.0.1" || len(a.TeamMembers) != 1 {
 			t.Fatalf("actor: %+v %v", a, err)
@@ -163,14 +156,7 @@ func TestCredentialsChangedInTheStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids := identity.New(eng, identity.Options{Password: cheap})
-		u, err := ids.CreateUser(ctx, engine.System, map[string]any{"email": "kim@example.com", "name": "Kim", "password": "Valid-password-5"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, token, err := ids.Login(ctx, "kim@example.com", "Valid-password-5", "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		u, token := signedInKim(t, ids)
 		actor, _, err := ids.Actor(ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -210,4 +196,18 @@ func TestCredentialsChangedInTheStore(t *testing.T) {
 			t.Fatal("a key expired in the store still authenticates")
 		}
 	})
+}
+
+// signedInKim creates the user Kim (kim@example.com) and signs her in.
+func signedInKim(t *testing.T, ids *identity.Service) (identity.User, string) {
+	t.Helper()
+	u, err := ids.CreateUser(t.Context(), engine.System, map[string]any{"email": "kim@example.com", "name": "Kim", "password": "Valid-password-5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := ids.Login(t.Context(), "kim@example.com", "Valid-password-5", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, token
 }
