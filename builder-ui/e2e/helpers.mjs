@@ -121,18 +121,28 @@ export async function choose(page, trigger, option) {
 
 // drag moves the mouse from the middle of from to the middle of to in small steps, as a hand does: Sortable (the
 // kanban) decides where a card goes from the moves it sees, and one jump can leave it where it was.
+// drag drags from onto to with the mouse. Sortable moves the dragged element on dragover, so an intermediate list
+// the path crosses can take it; the pointer rests over the target, moving a little, until the target holds the
+// dragged element (when it is a list that can), and only then is released.
 export async function drag(page, from, to) {
   const a = await from.boundingBox()
   const b = await to.boundingBox()
   if (!a || !b) throw new Error('drag: an element is not on the screen')
+  const item = await from.elementHandle()
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2)
   await page.mouse.down()
   const steps = 12
+  const x = b.x + b.width / 2, y = b.y + Math.min(b.height / 2, 40)
   for (let i = 1; i <= steps; i++) {
-    await page.mouse.move(a.x + a.width / 2 + (b.x + b.width / 2 - a.x - a.width / 2) * i / steps,
-      a.y + a.height / 2 + (b.y + Math.min(b.height / 2, 40) - a.y - a.height / 2) * i / steps)
+    await page.mouse.move(a.x + a.width / 2 + (x - a.x - a.width / 2) * i / steps, a.y + a.height / 2 + (y - a.y - a.height / 2) * i / steps)
+  }
+  for (let i = 0; i < 20; i++) {
+    if (await to.evaluate((t, el) => t.contains(el), item).catch(() => false)) break
+    await page.mouse.move(x + (i % 2 ? 3 : -3), y + (i % 3) * 2)
+    await page.waitForTimeout(25)
   }
   await page.mouse.up()
+  await item.dispose()
 }
 
 export async function shot(page, name) {
