@@ -13,7 +13,8 @@ const auditTable = "c_" + store.AuditCollection
 
 // entries is the encoded form of the audit entries a write carries.
 type entries struct {
-	ids, docs []string
+	ids  []string
+	docs [][]byte
 }
 
 // encodeEntries encodes the entries (an entry with an empty id is none)
@@ -38,7 +39,7 @@ func encodeEntries(audit []store.Record) (entries, error) {
 // An entry whose id is stored already is left as it is: an entry is stored
 // at most once, under its id.
 func (s *Store) auditStmt(ctx context.Context) (*sql.Stmt, error) {
-	st, err := s.stmt(ctx, true, `INSERT OR IGNORE INTO "`+auditTable+`" (id, version, data) VALUES (?, 1, jsonb(?))`)
+	st, err := s.stmt(ctx, true, `INSERT OR IGNORE INTO "`+auditTable+`" (id, version, data) VALUES (?, 1, ?)`)
 	if err != nil {
 		return nil, s.readError(store.AuditCollection, err)
 	}

@@ -14,17 +14,6 @@ import (
 	"github.com/morphcrm/morph/engine/store"
 )
 
-func encode(data map[string]any) (string, error) {
-	if data == nil {
-		return "{}", nil
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return "", fmt.Errorf("sqlite: encode document: %w", err)
-	}
-	return string(b), nil
-}
-
 // Insert stores a new record, and its audit entries in the same transaction.
 func (s *Store) Insert(ctx context.Context, coll string, rec store.Record, audit ...store.Record) error {
 	tbl, err := table(coll)
@@ -39,7 +28,7 @@ func (s *Store) Insert(ctx context.Context, coll string, rec store.Record, audit
 	if err != nil {
 		return err
 	}
-	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, jsonb(?))`)
+	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, ?)`)
 	if err != nil {
 		return s.readError(coll, err)
 	}
@@ -75,7 +64,7 @@ func (s *Store) InsertMany(ctx context.Context, coll string, recs []store.Record
 	if len(audit) != 0 && len(audit) != len(recs) {
 		return nil, fmt.Errorf("%w: %d audit entries for %d records", store.ErrInvalid, len(audit), len(recs))
 	}
-	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, jsonb(?))`)
+	st, err := s.stmt(ctx, true, `INSERT INTO "`+tbl+`" (id, version, data) VALUES (?, ?, ?)`)
 	if err != nil {
 		return nil, s.readError(coll, err)
 	}
@@ -196,7 +185,7 @@ func (s *Store) Update(ctx context.Context, coll string, rec store.Record, audit
 	if err != nil {
 		return err
 	}
-	st, err := s.stmt(ctx, true, `UPDATE "`+tbl+`" SET version = ?, data = jsonb(?) WHERE id = ? AND version = ?`)
+	st, err := s.stmt(ctx, true, `UPDATE "`+tbl+`" SET version = ?, data = ? WHERE id = ? AND version = ?`)
 	if err != nil {
 		return s.readError(coll, err)
 	}
