@@ -221,3 +221,12 @@ func BenchmarkEncodeAccount(b *testing.B) {
 		}
 	})
 }
+
+func TestValidNumber(t *testing.T) {
+	for s, want := range map[string]bool{"0": true, "-0": true, "12": true, "1.5": true, "-2.5e3": true, "1E+2": true, "1e-7": true,
+		"": false, "-": false, "01": false, "1.": false, ".5": false, "1e": false, "1e+": false, "+1": false, "0x1": false, "1.5.2": false, "--1": false} {
+		if validNumber(s) != want {
+			t.Errorf("validNumber(%q) = %v", s, !want)
+		}
+	}
+}
