@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
+	"errors"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -229,4 +232,145 @@ func TestValidNumber(t *testing.T) {
 			t.Errorf("validNumber(%q) = %v", s, !want)
 		}
 	}
+}
+
+// TestJSONBReadAsSQLite holds the reading to SQLite's: for random documents,
+// both as this package writes them and as SQLite's jsonb() converts their
+// text (which keeps escapes: TEXTJ), the rendering is byte for byte SQLite's
+// json(), and the decoding equals the decoding of that text.
+func TestJSONBReadAsSQLite(t *testing.T) {
+	db := memDB(t)
+	seed := uint64(time.Now().UnixNano())
+	r := rand.New(rand.NewPCG(seed, 11))
+	for i := 0; i < 2000; i++ {
+		doc := map[string]any{}
+		for k := r.IntN(8); k > 0; k-- {
+			doc[string(rune('a'+r.IntN(26)))+jsonbStrings[r.IntN(9)]] = randomValue(r, 1)
+		}
+		ours, err := encode(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := json.Marshal(doc) // HTML-escaped, as documents were written before: TEXTJ in SQLite's blob
+		if err != nil {
+			t.Fatal(err)
+		}
+		var theirs []byte
+		if err := db.QueryRow(`SELECT jsonb(?)`, string(text)).Scan(&theirs); err != nil {
+			t.Fatal(err)
+		}
+		for _, blob := range [][]byte{ours, theirs} {
+			var want []byte
+			if err := db.QueryRow(`SELECT json(?)`, blob).Scan(&want); err != nil {
+				t.Fatal(err)
+			}
+			got, err := renderJSONB(nil, blob)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("seed %d: rendered %s (%v)\nSQLite   %s", seed, got, err, want)
+			}
+			dec, err := decodeJSONB(blob)
+			if err != nil {
+				t.Fatalf("seed %d: decode %x: %v", seed, blob, err)
+			}
+			var wantDoc map[string]any
+			if err := json.Unmarshal(want, &wantDoc); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(dec, wantDoc) {
+				t.Fatalf("seed %d: decoded %#v\nnot     %#v", seed, dec, wantDoc)
+			}
+		}
+	}
+}
+
+// TestJSONBReadLeavesJSON5ToSQLite: a document holding JSON5 elements (which
+// no write of the store makes) is read through SQLite's json(), and a
+// malformed one is an error, not a wrong document.
+func TestJSONBReadLeavesJSON5ToSQLite(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	var blob []byte
+	if err := s.r.QueryRowContext(ctx, `SELECT jsonb('{a: 0x1F, b: .5, c: ''x\x41'', d: [+1]}')`).Scan(&blob); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeJSONB(blob); !errors.Is(err, errJSON5) {
+		t.Fatalf("decoded a JSON5 element: %v", err)
+	}
+	doc, err := s.docOf(ctx, "x", blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc["a"] != float64(31) || doc["b"] != 0.5 || doc["c"] != "xA" {
+		t.Fatalf("JSON5 document read as %#v", doc)
+	}
+	text, err := s.textOf(ctx, blob)
+	if err != nil || string(text) != `{"a":31,"b":0.5,"c":"x\u0041","d":[1]}` {
+		t.Fatalf("JSON5 document rendered as %s (%v)", text, err)
+	}
+	// A document stored as JSON text is read as SQLite reads it.
+	if doc, err := s.docOf(ctx, "x", []byte(`{"a":1}`)); err != nil || doc["a"] != float64(1) {
+		t.Errorf("JSON text read as %#v (%v)", doc, err)
+	}
+	for _, bad := range [][]byte{nil, {0x0b}, {0xcc, 0x05, 0x17}, {0x1c, 0x00}} {
+		if doc, err := s.docOf(ctx, "x", bad); err == nil {
+			t.Errorf("%x decoded as %#v", bad, doc)
+		}
+	}
+}
+
+// BenchmarkReadAccount compares reading an account-sized document in Go with
+// SQLite's json() (and, for the values, a parse of its text).
+func BenchmarkReadAccount(b *testing.B) {
+	db := memDB(b)
+	blob, err := encode(map[string]any{
+		"name": "上海浦东示例科技有限公司", "region": "华东", "tier": "A", "industry": "manufacturing", "city": "上海",
+		"phone": "13800138000", "credit_code": "91310000MA1FL8XQ2A", "source": "web", "owner": "01a241f3-d084-7630-aca6-97d3ae3688de",
+		"annual_revenue": map[string]any{"amount": 1250000.5, "currency": "CNY"}, "note": "<b>\"VIP\"</b>",
+		"created_at": "2026-12-04T08:30:00.123Z", "updated_at": "2026-12-04T08:30:00.123Z", "tags": []any{"key", "vip"},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := db.Prepare(`SELECT json(?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("render/go", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := renderJSONB(nil, blob); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("render/sqlite", func(b *testing.B) {
+		for b.Loop() {
+			var text []byte
+			if err := st.QueryRow(blob).Scan(&text); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode/go", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := decodeJSONB(blob); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode/sqlite", func(b *testing.B) {
+		for b.Loop() {
+			var text []byte
+			if err := st.QueryRow(blob).Scan(&text); err != nil {
+				b.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(text, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

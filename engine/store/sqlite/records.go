@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	json "github.com/goccy/go-json"
-
 	"github.com/morphcrm/morph/engine/query"
 	"github.com/morphcrm/morph/engine/store"
 )
@@ -130,11 +128,11 @@ func (s *Store) Get(ctx context.Context, coll, id string) (store.Record, error) 
 	if err != nil {
 		return store.Record{}, err
 	}
-	st, err := s.stmt(ctx, false, `SELECT id, version, json(data) FROM "`+tbl+`" WHERE id = ?`)
+	st, err := s.stmt(ctx, false, `SELECT id, version, data FROM "`+tbl+`" WHERE id = ?`)
 	if err != nil {
 		return store.Record{}, s.readError(coll, err)
 	}
-	rec, err := scan(st.QueryRowContext(ctx, id))
+	rec, err := s.scan(ctx, st.QueryRowContext(ctx, id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.Record{}, store.ErrNotFound
@@ -156,7 +154,7 @@ func (s *Store) GetMany(ctx context.Context, coll string, ids []string) ([]store
 		n := min(chunk, len(ids))
 		part := ids[:n]
 		ids = ids[n:]
-		q := `SELECT id, version, json(data) FROM "` + tbl + `" WHERE id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + `)`
+		q := `SELECT id, version, data FROM "` + tbl + `" WHERE id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + `)`
 		args := make([]any, len(part))
 		for i, id := range part {
 			args[i] = id
@@ -267,7 +265,12 @@ func (s *Store) FindRaw(ctx context.Context, coll string, q query.Query) ([]stor
 	var out []store.RawRecord
 	err = s.rows(ctx, coll, sqlText, args, func(rows *sql.Rows) error {
 		var r store.RawRecord
-		if err := rows.Scan(&r.ID, &r.Version, &r.JSON); err != nil {
+		var doc sql.RawBytes
+		if err := rows.Scan(&r.ID, &r.Version, &doc); err != nil {
+			return err
+		}
+		var err error
+		if r.JSON, err = s.textOf(ctx, doc); err != nil {
 			return err
 		}
 		out = append(out, r)
@@ -290,7 +293,7 @@ func selectSQL(coll string, q query.Query) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	sqlText := `SELECT id, version, json(data) FROM "` + tbl + `"` + cond + order
+	sqlText := `SELECT id, version, data FROM "` + tbl + `"` + cond + order
 	if q.Limit > 0 {
 		sqlText += " LIMIT " + strconv.Itoa(q.Limit)
 	}
@@ -322,7 +325,7 @@ func (s *Store) rows(ctx context.Context, coll, q string, args []any, each func(
 func (s *Store) query(ctx context.Context, coll, q string, args []any) ([]store.Record, error) {
 	var out []store.Record
 	err := s.rows(ctx, coll, q, args, func(rows *sql.Rows) error {
-		rec, err := scan(rows)
+		rec, err := s.scan(ctx, rows)
 		if err != nil {
 			return err
 		}
@@ -344,14 +347,15 @@ func (s *Store) readError(coll string, err error) error {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scan(sc scanner) (store.Record, error) {
+func (s *Store) scan(ctx context.Context, sc scanner) (store.Record, error) {
 	var rec store.Record
 	var doc []byte
 	if err := sc.Scan(&rec.ID, &rec.Version, &doc); err != nil {
 		return store.Record{}, err
 	}
-	if err := json.Unmarshal(doc, &rec.Data); err != nil {
-		return store.Record{}, fmt.Errorf("sqlite: decode record %s: %w", rec.ID, err)
+	var err error
+	if rec.Data, err = s.docOf(ctx, rec.ID, doc); err != nil {
+		return store.Record{}, err
 	}
 	return rec, nil
 }
