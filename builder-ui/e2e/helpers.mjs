@@ -120,10 +120,9 @@ export async function choose(page, trigger, option) {
 }
 
 // drag moves the mouse from the middle of from to the middle of to in small steps, as a hand does: Sortable (the
-// kanban) decides where a card goes from the moves it sees, and one jump can leave it where it was.
-// drag drags from onto to with the mouse. Sortable moves the dragged element on dragover, so an intermediate list
-// the path crosses can take it; the pointer rests over the target, moving a little, until the target holds the
-// dragged element (when it is a list that can), and only then is released.
+// kanban) decides where a card goes from the moves it sees, and one jump can leave it where it was. It moves the
+// card on dragover, so a list the path crosses can take it: the pointer rests over the target, moving a little,
+// until the target holds the dragged element (when it is a list that can), and only then is released.
 export async function drag(page, from, to) {
   const a = await from.boundingBox()
   const b = await to.boundingBox()

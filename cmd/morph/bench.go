@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strings"
 	"sync"
@@ -127,6 +128,7 @@ func benchCmd(ctx context.Context, args []string) error {
 	conc := fs.Int("concurrency", 8, "parallel clients")
 	only := fs.String("only", "", "run only the measurements whose name contains this")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	traceFile := fs.String("trace", "", "write an execution trace of the measurements to this file (go tool trace)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -294,6 +296,17 @@ func benchCmd(ctx context.Context, args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	// Fixed widths rather than a tabwriter: each row shows as soon as it is measured.
 	const row = "%-28s %8s %7s %7s %7s\n"

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,13 +22,19 @@ import (
 // bits or the 1, 2, 4 or 8 bytes after) and a payload: numbers as their
 // JSON text, strings as their UTF-8 text, containers as their elements (an
 // object as key and value elements in turn).
+// The writer uses all but the JSON5 types (INT5, FLOAT5, TEXT5) and
+// TEXTJ, which SQLite's own conversion of JSON text makes.
 const (
 	jbNull    = 0
 	jbTrue    = 1
 	jbFalse   = 2
 	jbInt     = 3
+	jbInt5    = 4
 	jbFloat   = 5
+	jbFloat5  = 6
 	jbText    = 7  // a string that needs no escape in JSON
+	jbTextJ   = 8  // a string holding JSON escapes, kept as written
+	jbText5   = 9  // a string holding JSON5 escapes
 	jbTextRaw = 10 // a string stored as it is, escaped by SQLite when rendered as JSON
 	jbArray   = 11
 	jbObject  = 12
@@ -225,7 +232,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 			return nil, err
 		}
 		var back any
-		dec := json.NewDecoder(strings.NewReader(string(text)))
+		dec := json.NewDecoder(bytes.NewReader(text))
 		dec.UseNumber()
 		if err := dec.Decode(&back); err != nil {
 			return nil, err

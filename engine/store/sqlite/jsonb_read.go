@@ -14,13 +14,6 @@ import (
 // by SQLite's json() and a parse of its text. The JSON5 element types
 // (INT5, FLOAT5, TEXT5), which no write of the store produces, are left to
 // SQLite: a document holding one is rendered by json() instead.
-const (
-	jbInt5   = 4
-	jbFloat5 = 6
-	jbTextJ  = 8 // a string holding JSON escapes, kept as written
-	jbText5  = 9
-)
-
 var errJSON5 = errors.New("JSONB element of a JSON5 type")
 
 // element reads the header of the element at b[i]: its type and the bounds
