@@ -49,6 +49,11 @@ type Store struct {
 	// log has grown past walRestartFrames because writes never paused long
 	// enough for the checkpointer to catch up.
 	ckWriter atomic.Bool
+	// file is the database file, for the checkpointer's syncs. It stays
+	// open until the connections have closed: closing a descriptor of the
+	// file would drop every POSIX lock this process holds on it, SQLite's
+	// included.
+	file *os.File
 
 	// gen counts committed writes per table; cached counts are valid while
 	// their table's generation is unchanged.
@@ -133,7 +138,11 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 	if err := writable(ctx, w); err != nil {
 		return nil, openError(path, err)
 	}
-	s := &Store{w: w, r: r, ck: ck, unlock: unlock,
+	file, err := os.OpenFile(real, os.O_RDWR, 0)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	s := &Store{w: w, r: r, ck: ck, file: file, unlock: unlock,
 		indexes: map[string]map[string]store.Index{}, stmts: map[stmtKey]*sql.Stmt{},
 		writes: make(chan *writeOp, 256), done: make(chan struct{}),
 		ckStop: make(chan struct{}), ckDone: make(chan struct{}),
@@ -209,14 +218,27 @@ const (
 // writer finishes a checkpoint itself. A variable for the tests.
 var walRestartFrames = 4096
 
+// catchUpPasses is how many more passes the checkpointer makes before it
+// hands a checkpoint over to the writer (see checkpointer).
+const catchUpPasses = 2
+
 // checkpointer copies committed pages into the database file while the
 // writer goes on. A checkpoint running beside the writer never catches up
 // with a writer that never pauses, and the log only starts again from its
 // beginning once every frame in it has been copied: under a steady stream
 // of writes it would grow without bound (and every write would extend the
 // file). So when the log is long the checkpointer asks the writer to finish
-// the job between two commits, when no frame can be added; the checkpointer
-// has already copied most of the pages by then.
+// the job between two commits, when no frame can be added.
+//
+// Writes wait while the writer checkpoints, so the checkpointer first
+// leaves it as little as it can. The writer's part is to copy the frames
+// committed since the checkpointer's last pass and then to sync the
+// database file, which writes out every page copied since the file was
+// last synced: SQLite syncs it only when a pass reaches the end of the
+// log, which under steady writes the checkpointer's never do. So before
+// it asks, the checkpointer syncs the file and makes another pass, a few
+// times over (each copies what was committed during the one before, so
+// each is shorter than the last), and syncs once more.
 func (s *Store) checkpointer() {
 	defer close(s.ckDone)
 	t := time.NewTicker(checkpointInterval)
@@ -226,13 +248,31 @@ func (s *Store) checkpointer() {
 		case <-s.ckStop:
 			return
 		case <-t.C:
-			var busy, log, done int
-			err := s.ck.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
-			if err == nil && log >= walRestartFrames {
-				s.ckWriter.Store(true)
+			log, err := s.checkpointPass()
+			if err != nil || log < walRestartFrames {
+				continue
 			}
+			for range catchUpPasses {
+				if s.file.Sync() != nil {
+					break
+				}
+				if _, err := s.checkpointPass(); err != nil {
+					break
+				}
+			}
+			s.file.Sync()
+			s.ckWriter.Store(true)
 		}
 	}
+}
+
+// checkpointPass copies the committed frames into the database file, as
+// far as readers allow, without waiting for anyone, and returns the log's
+// length in frames.
+func (s *Store) checkpointPass() (log int, err error) {
+	var busy, done int
+	err = s.ck.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
+	return log, err
 }
 
 // writerCheckpoint runs on the writer's connection between transactions
@@ -272,7 +312,7 @@ func (s *Store) Close() error {
 	}
 	s.stmts = map[stmtKey]*sql.Stmt{}
 	s.mu.Unlock()
-	err := errors.Join(s.r.Close(), s.ck.Close(), s.w.Close())
+	err := errors.Join(s.r.Close(), s.ck.Close(), s.w.Close(), s.file.Close())
 	s.unlock()
 	return err
 }

@@ -487,3 +487,43 @@ func TestSystemSortsAreIndexWalks(t *testing.T) {
 		}
 	}
 }
+
+// A store closes every file it opened: stores opened and closed one after
+// another (a server reopening its store, the tests) do not run the process
+// out of descriptors.
+func TestCloseReleasesFiles(t *testing.T) {
+	fds := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd here")
+		}
+		return len(ents)
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "morph.db")
+	n := 0
+	open := func() {
+		s, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EnsureCollection(ctx, "kept", nil); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if err := s.Insert(ctx, "kept", store.Record{ID: fmt.Sprint(n), Version: 1, Data: map[string]any{"x": "y"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open() // the first open creates the files and starts the runtime's own
+	before := fds()
+	for range 20 {
+		open()
+	}
+	if after := fds(); after > before {
+		t.Fatalf("%d descriptors open after 20 stores opened and closed, %d before", after, before)
+	}
+}
