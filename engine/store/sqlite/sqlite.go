@@ -238,7 +238,9 @@ const catchUpPasses = 2
 // log, which under steady writes the checkpointer's never do. So before
 // it asks, the checkpointer syncs the file and makes another pass, a few
 // times over (each copies what was committed during the one before, so
-// each is shorter than the last), and syncs once more.
+// each is shorter than the last), and syncs once more. (A sync that fails
+// here fails SQLite's own next sync too: Linux reports a write-back error
+// to every descriptor of the file that was open when it happened.)
 func (s *Store) checkpointer() {
 	defer close(s.ckDone)
 	t := time.NewTicker(checkpointInterval)
