@@ -191,7 +191,29 @@ test('the audit log shows the role change with old → new', async () => {
   await zh.goto(server.url + '/builder/audit')
   await zh.waitForSelector('[data-test=audit-entry]')
   await zh.locator('[data-test=audit-entry][data-kind=role][data-entity=sales_rep]', { hasText: '客户 › 公司电话: 只读 → 脱敏' }).first().waitFor()
+  // A team's fields are named as on the teams screen, and its parent by its name.
+  await zh.locator('[data-test=audit-entry][data-kind=team]', { hasText: '上级团队: — → 华东销售部' }).first().waitFor()
   await shot(zh, 'builder-access-audit-zh')
+  // A roll-up's new time, written by the system when an activity is logged, is shown as a time, not as stored.
+  const opp = (await api(zh, 'GET', '/api/records/opportunity?limit=1')).body.items[0]
+  const at = new Date(Math.max(Date.parse(opp.last_activity_at || '') || 0, Date.parse('2026-11-30T06:30:00Z')) + 86400000)
+  const logged = await api(zh, 'POST', '/api/records/activity', { type: 'call', subject: 'Roll-up check', at: at.toISOString(), opportunity: opp.id })
+  assert.equal(logged.status, 201, JSON.stringify(logged.body))
+  const day = `${at.getFullYear()}年${at.getMonth() + 1}月${at.getDate()}日`
+  await zh.fill('[data-test=audit-record]', opp.id)
+  const rolled = zh.locator('[data-test=audit-entry][data-kind=record][data-entity=opportunity]', { hasText: '最近跟进' }).filter({ hasText: day })
+  for (let i = 0; i < 40 && await rolled.count() === 0; i++) { // the roll-up is applied after the activity's write
+    await zh.click('[data-test=audit-apply]')
+    await zh.waitForTimeout(250)
+  }
+  const line = await rolled.first().innerText()
+  assert.doesNotMatch(line, /\d{4}-\d\d-\d\dT/, line)
+  assert.match(line, /系统\s*修改了/, "the engine's own work is the system's, in the UI language")
+  // Related records by their titles, not their ids.
+  assert.ok(opp.account, 'the demo opportunity has an account')
+  const account = (await api(zh, 'GET', `/api/records/account/${opp.account}`)).body
+  await zh.locator('[data-test=audit-entry][data-kind=record][data-entity=opportunity]', { hasText: `客户: — → ${account.name}` }).first().waitFor()
+  await shot(zh, 'builder-access-audit-record-zh')
   await zh.context().close()
 
   const phone = await admin({ phone: true, lang: 'zh-CN', locale: 'zh-CN' })

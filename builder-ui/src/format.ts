@@ -2,6 +2,7 @@
 // names, relation titles (from a cache filled by the pages).
 import { reactive } from 'vue'
 import { session, optionLabel, text, entity, type FieldDef } from './meta'
+import { get } from './api'
 
 const locale = () => (session.lang === 'zh-CN' ? 'zh-CN' : 'en-US')
 
@@ -65,7 +66,7 @@ export function formatValue(f: FieldDef | undefined, v: unknown): string {
     case 'number': return typeof v === 'number' ? formatNumber(v) : String(v)
     case 'integer': return typeof v === 'number' ? formatNumber(v, { maximumFractionDigits: 0 }) : String(v)
     case 'percent': return typeof v === 'number' ? formatNumber(v / 100, { style: 'percent', maximumFractionDigits: 2 }) : String(v)
-    case 'boolean': return v ? (session.lang === 'zh-CN' ? '是' : 'Yes') : (session.lang === 'zh-CN' ? '否' : 'No')
+    case 'boolean': return yesNo(v)
     case 'date': return formatDate(String(v))
     case 'datetime': return formatDateTime(String(v))
     case 'select': return optionLabel(f, String(v))
@@ -77,8 +78,22 @@ export function formatValue(f: FieldDef | undefined, v: unknown): string {
       return ids.map(id => titles[`${f.ref}/${id}`] || String(id)).join(', ')
     }
     case 'json': return JSON.stringify(v)
+    case 'formula': case 'rollup': return formatComputed(f.schema, v)
     default: return typeof v === 'object' ? JSON.stringify(v) : String(v)
   }
+}
+
+// formatComputed shows a formula's or a roll-up's value as its schema says it is: a date, a time or a number.
+function formatComputed(schema: Record<string, any> | undefined, v: unknown): string {
+  if (typeof v === 'string' && schema?.format === 'date-time') return formatDateTime(v)
+  if (typeof v === 'string' && schema?.format === 'date') return formatDate(v)
+  if (typeof v === 'number') return formatNumber(v)
+  if (typeof v === 'boolean') return yesNo(v)
+  return typeof v === 'object' ? JSON.stringify(v) : String(v)
+}
+
+function yesNo(v: unknown): string {
+  return v ? (session.lang === 'zh-CN' ? '是' : 'Yes') : (session.lang === 'zh-CN' ? '否' : 'No')
 }
 
 // rememberTitles stores the titles of the related records that a page of records expanded (expand=…).
@@ -97,6 +112,51 @@ export function rememberTitles(entityName: string, items: Record<string, any>[])
       }
     }
   }
+}
+
+// loadTitles fetches the titles of the related records that the values of an entity's relation fields name and
+// the cache lacks (the audit log and a record's history hold ids only): a request per related entity and 100 ids,
+// only the title field. A record the caller may not read, or that is gone, keeps showing its id.
+export async function loadTitles(entityName: string, values: Record<string, unknown>[]) {
+  const e = entity(entityName)
+  if (!e) return
+  const wanted = new Map<string, Set<string>>()
+  for (const v of values) {
+    for (const [key, val] of Object.entries(v || {})) {
+      const f = e.byKey[key]
+      if (f?.type !== 'relation' || !f.ref) continue
+      for (const id of Array.isArray(val) ? val : [val]) {
+        if (typeof id !== 'string' || !id || titles[`${f.ref}/${id}`] !== undefined) continue
+        if (!wanted.has(f.ref)) wanted.set(f.ref, new Set())
+        wanted.get(f.ref)!.add(id)
+      }
+    }
+  }
+  const asks: Promise<void>[] = []
+  for (const [ref, set] of wanted) {
+    const title = entity(ref)?.titleField || 'name'
+    const ids = [...set]
+    for (let i = 0; i < ids.length; i += 100) {
+      const chunk = ids.slice(i, i + 100)
+      asks.push(get<{ items: Record<string, any>[] }>(`/api/records/${encodeURIComponent(ref)}`, {
+        filter: `id in ${JSON.stringify(chunk)}`, fields: title, limit: chunk.length,
+      }).then(r => {
+        for (const rec of r.items) titles[`${ref}/${rec.id}`] = recordTitle(ref, rec)
+      }, () => { /* unreadable or unknown: the ids stay */ }))
+    }
+  }
+  await Promise.all(asks)
+}
+
+// auditActor names who made an audit entry: the user, by the name they had then, or the engine's own work, a
+// workflow rule's (by its name) or the system's.
+export function auditActor(e: { actor?: string; actor_name?: string; via?: string }): string {
+  const zh = session.lang === 'zh-CN'
+  if (e.actor === 'system') {
+    if (e.via === 'workflow' && e.actor_name?.startsWith('workflow ')) return (zh ? '工作流 ' : 'Workflow ') + e.actor_name.slice(9)
+    return zh ? '系统' : 'System'
+  }
+  return e.actor_name || session.users[e.actor || ''] || e.actor || ''
 }
 
 export function recordTitle(entityName: string, r: Record<string, any>): string {

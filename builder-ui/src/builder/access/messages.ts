@@ -18,6 +18,7 @@ export const en = {
       new: 'New team', edit: 'Edit team', name: 'Name', parent: 'Parent team', manager: 'Manager', addChild: 'Add a team under it',
       top: 'None (top level)', members: '{n} member | {n} members', empty: 'No teams yet', tree: 'Team tree',
     },
+    key: { name: 'Name', prefix: 'Prefix', user: 'User', expires_at: 'Expires' },
     role: {
       new: 'New role', name: 'Role name', nameHint: 'a-z, 0-9 and _, starting with a letter; fixed once saved',
       labelEn: 'Label (English)', labelZh: 'Label (简体中文)', builtin: 'Built-in: everything, cannot be changed',
@@ -72,6 +73,7 @@ export const zh: typeof en = {
       new: '新建团队', edit: '编辑团队', name: '名称', parent: '上级团队', manager: '负责人', addChild: '在其下新建团队',
       top: '无（顶级）', members: '{n} 名成员', empty: '暂无团队', tree: '团队树',
     },
+    key: { name: '名称', prefix: '前缀', user: '用户', expires_at: '到期时间' },
     role: {
       new: '新建角色', name: '角色名', nameHint: '只含 a-z、0-9 和 _，以字母开头；保存后不可更改',
       labelEn: '名称（English）', labelZh: '名称（简体中文）', builtin: '内置角色：拥有全部权限，不能修改',
