@@ -89,6 +89,7 @@ function formatComputed(schema: Record<string, any> | undefined, v: unknown): st
   if (typeof v === 'string' && schema?.format === 'date') return formatDate(v)
   if (typeof v === 'number') return formatNumber(v)
   if (typeof v === 'boolean') return yesNo(v)
+  if (Array.isArray(v)) return v.map(String).join(', ')
   return typeof v === 'object' ? JSON.stringify(v) : String(v)
 }
 
@@ -116,7 +117,8 @@ export function rememberTitles(entityName: string, items: Record<string, any>[])
 
 // loadTitles fetches the titles of the related records that the values of an entity's relation fields name and
 // the cache lacks (the audit log and a record's history hold ids only): a request per related entity and 100 ids,
-// only the title field. A record the caller may not read, or that is gone, keeps showing its id.
+// only the title field. A record the caller may not read, or that is gone, keeps showing its id (and is not asked
+// for again).
 export async function loadTitles(entityName: string, values: Record<string, unknown>[]) {
   const e = entity(entityName)
   if (!e) return
@@ -142,7 +144,9 @@ export async function loadTitles(entityName: string, values: Record<string, unkn
         filter: `id in ${JSON.stringify(chunk)}`, fields: title, limit: chunk.length,
       }).then(r => {
         for (const rec of r.items) titles[`${ref}/${rec.id}`] = recordTitle(ref, rec)
-      }, () => { /* unreadable or unknown: the ids stay */ }))
+      }, () => { /* the entity cannot be read: the ids stay */ }).finally(() => {
+        for (const id of chunk) titles[`${ref}/${id}`] ??= id
+      }))
     }
   }
   await Promise.all(asks)
