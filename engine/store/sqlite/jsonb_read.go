@@ -219,10 +219,11 @@ func appendEscaped(dst, p []byte) []byte {
 }
 
 // sqliteJSON renders a document with SQLite's json(): for the documents
-// the Go reading leaves to it.
+// the Go reading leaves to it. It asks the store's in-memory renderer, not
+// the read pool, whose connections may all be held by lists waiting here.
 func (s *Store) sqliteJSON(ctx context.Context, b []byte) ([]byte, error) {
 	var text []byte
-	if err := s.r.QueryRowContext(ctx, `SELECT json(?)`, b).Scan(&text); err != nil {
+	if err := s.render.QueryRowContext(ctx, `SELECT json(?)`, b).Scan(&text); err != nil {
 		return nil, err
 	}
 	return text, nil

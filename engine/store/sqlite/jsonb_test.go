@@ -289,8 +289,9 @@ func TestJSONBReadAsSQLite(t *testing.T) {
 }
 
 // TestJSONBReadLeavesJSON5ToSQLite: a document holding JSON5 elements (which
-// no write of the store makes) is read through SQLite's json(), and a
-// malformed one is an error, not a wrong document.
+// no write of the store makes) is read through SQLite's json(), also while
+// every reader connection is held, and a malformed one is an error, not a
+// wrong document.
 func TestJSONBReadLeavesJSON5ToSQLite(t *testing.T) {
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {
@@ -324,6 +325,30 @@ func TestJSONBReadLeavesJSON5ToSQLite(t *testing.T) {
 		if doc, err := s.docOf(ctx, "x", bad); err == nil {
 			t.Errorf("%x decoded as %#v", bad, doc)
 		}
+	}
+
+	// Lists render their documents while they hold a reader connection:
+	// with every reader held, such a document still renders.
+	var held []*sql.Conn
+	for range s.r.Stats().MaxOpenConnections {
+		c, err := s.r.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if text, err := s.textOf(wait, blob); err != nil || string(text) != `{"a":31,"b":0.5,"c":"x\u0041","d":[1]}` {
+		t.Fatalf("with every reader held, a JSON5 document rendered as %s (%v)", text, err)
+	}
+	if doc, err := s.docOf(wait, "x", blob); err != nil || doc["a"] != float64(31) {
+		t.Fatalf("with every reader held, a JSON5 document read as %#v (%v)", doc, err)
 	}
 }
 

@@ -54,6 +54,10 @@ type Store struct {
 	// file would drop every POSIX lock this process holds on it, SQLite's
 	// included.
 	file *os.File
+	// render is an in-memory database that only renders documents the Go
+	// reader leaves to SQLite's json(): a list doing so holds a reader
+	// connection, so asking the read pool could wait for itself.
+	render *sql.DB
 
 	// gen counts committed writes per table; cached counts are valid while
 	// their table's generation is unchanged.
@@ -138,11 +142,16 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 	if err := writable(ctx, w); err != nil {
 		return nil, openError(path, err)
 	}
+	// Opened here, connected on its first use only.
+	render, err := open("file::memory:", 2)
+	if err != nil {
+		return nil, err
+	}
 	file, err := os.OpenFile(real, os.O_RDWR, 0)
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s := &Store{w: w, r: r, ck: ck, file: file, unlock: unlock,
+	s := &Store{w: w, r: r, ck: ck, file: file, render: render, unlock: unlock,
 		indexes: map[string]map[string]store.Index{}, stmts: map[stmtKey]*sql.Stmt{},
 		writes: make(chan *writeOp, 256), done: make(chan struct{}),
 		ckStop: make(chan struct{}), ckDone: make(chan struct{}),
@@ -314,7 +323,7 @@ func (s *Store) Close() error {
 	}
 	s.stmts = map[stmtKey]*sql.Stmt{}
 	s.mu.Unlock()
-	err := errors.Join(s.r.Close(), s.ck.Close(), s.w.Close(), s.file.Close())
+	err := errors.Join(s.r.Close(), s.ck.Close(), s.w.Close(), s.render.Close(), s.file.Close())
 	s.unlock()
 	return err
 }
