@@ -73,7 +73,10 @@ func (s *Server) guard(r route) fiber.Handler {
 	case authNone:
 		return r.handler
 	case authOptional:
+		// What the answer holds depends on the caller (the OpenAPI
+		// description shows what they may see and do): personal too.
 		return func(c *fiber.Ctx) error {
+			personal(c)
 			if err := s.authenticate(c); err != nil && morph.ErrorCode(err) != morph.EUnauthenticated {
 				return err
 			}

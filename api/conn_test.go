@@ -56,15 +56,31 @@ func rawRequest(t *testing.T, addr, raw string) (*http.Response, map[string]any)
 func TestConnectionErrors(t *testing.T) {
 	addr := listen(t, api.Options{ReadTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond})
 
+	// Refused before any route runs, these carry the security headers too.
+	secure := func(what string, res *http.Response) {
+		t.Helper()
+		if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("X-Frame-Options") != "DENY" ||
+			!strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s: no security headers: %v", what, res.Header)
+		}
+	}
 	res, body := rawRequest(t, addr, "GET /api/entities HTTP/1.1\r\nHost: x\r\n")
 	if res.StatusCode != 408 || body["code"] != "request_timeout" || body["status"] != 408.0 {
 		t.Fatalf("half a request: %d %v", res.StatusCode, body)
 	}
+	secure("half a request", res)
 
 	res, body = rawRequest(t, addr, "GET /api/entities?filter="+strings.Repeat("x", 20<<10)+" HTTP/1.1\r\nHost: x\r\n\r\n")
 	if res.StatusCode != 431 || body["code"] != "headers_too_large" || !strings.Contains(body["message"].(string), "16 KiB") {
 		t.Fatalf("headers too large: %d %v", res.StatusCode, body)
 	}
+	secure("headers too large", res)
+
+	res, body = rawRequest(t, addr, "GARBAGE\r\n\r\n")
+	if res.StatusCode != 400 {
+		t.Fatalf("a malformed request line: %d %v", res.StatusCode, body)
+	}
+	secure("a malformed request line", res)
 
 	// An idle keep-alive connection is closed without a response.
 	conn, err := net.Dial("tcp", addr)

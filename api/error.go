@@ -54,6 +54,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		body.Fields = append(body.Fields, fb)
 	}
 	b, _ := json.Marshal(body)
+	setSecurityHeaders(c)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	c.Set(fiber.HeaderContentLanguage, l)
 	return c.Status(body.Status).Send(b)

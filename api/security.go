@@ -16,10 +16,17 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // guessing of media types, no referrer sent to other sites, and no framing
 // (X-Frame-Options for browsers that predate frame-ancestors).
 func securityHeaders(c *fiber.Ctx) error {
+	setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders sets them; the error handler does too, for the
+// requests refused before any route runs (a header too large, a malformed
+// request).
+func setSecurityHeaders(c *fiber.Ctx) {
 	h := &c.Response().Header
 	h.Set(fiber.HeaderContentSecurityPolicy, contentSecurityPolicy)
 	h.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	h.Set(fiber.HeaderReferrerPolicy, "same-origin")
 	h.Set(fiber.HeaderXFrameOptions, "DENY")
-	return c.Next()
 }

@@ -55,12 +55,13 @@ func TestViewAs(t *testing.T) {
 // An answer is made for its caller, and a record's ETag is its version
 // whoever reads it: a browser must not answer the administrator's own read
 // from what it kept while they viewed as someone else (nor one user's from
-// another's). Every authenticated answer says so: private, revalidated, and
-// varying with the credentials and the view-as header.
+// another's). Every authenticated answer says so, and so does the OpenAPI
+// description: private, revalidated, and varying with the credentials and
+// the view-as header.
 func TestAnswersVaryWithTheViewer(t *testing.T) {
 	s := newServer(t, "sqlite", personDef)
 	id := s.create("person", `{"name": "Own", "email": "own@example.com"}`)["id"].(string)
-	for _, path := range []string{"/api/records/person/" + id, "/api/records/person", "/api/me"} {
+	for _, path := range []string{"/api/records/person/" + id, "/api/records/person", "/api/me", "/api/openapi.json"} {
 		r := s.do("GET", path, "", "X-Morph-View-As: "+s.adminID())
 		if r.Status != 200 {
 			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
@@ -77,5 +78,11 @@ func TestAnswersVaryWithTheViewer(t *testing.T) {
 	}
 	if r := s.anon("GET", "/api/records/person", ""); r.Status != 401 || !strings.Contains(r.Header.Get("Vary"), "Cookie") {
 		t.Errorf("a refused read: %d Vary %q", r.Status, r.Header.Get("Vary"))
+	}
+	// The OpenAPI description is also read without credentials, and then
+	// shows less: it varies with them too.
+	if r := s.anon("GET", "/api/openapi.json", ""); r.Status != 200 || !strings.Contains(r.Header.Get("Vary"), "Authorization") ||
+		!strings.Contains(r.Header.Get("Cache-Control"), "private") {
+		t.Errorf("the anonymous OpenAPI description: %d Vary %q Cache-Control %q", r.Status, r.Header.Get("Vary"), r.Header.Get("Cache-Control"))
 	}
 }
