@@ -56,11 +56,22 @@ func TestExpressionCheck(t *testing.T) {
 		} {
 			t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
 		}
-		// Any signed-in user who may read the entity; others get 404, as for its records.
-		s.eng.PutRole(context.Background(), engine.System, "clerk", []byte(`{"entities": {"person": {"read": "all", "fields": {"*": "read"}}}}`))
+		// A filter, for any signed-in user who may read the entity, against
+		// the fields they may see; others get 404, as for its records. The
+		// definitions' places see every field: administrators only.
+		s.eng.PutRole(context.Background(), engine.System, "clerk", []byte(`{"entities": {"person": {"read": "all", "fields": {"*": "read", "level": "hidden"}}}}`))
 		clerk := bearer(s.userToken("clerk@test.local", "clerk"))
-		if r := s.anon("POST", check, `{"entity": "person", "expr": "level > 2", "kind": "rule"}`, clerk); r.Status != 200 || !strings.Contains(r.Body, `"ok":true`) {
-			t.Fatalf("clerk checks: %d %s", r.Status, r.Body)
+		if r := s.anon("POST", check, `{"entity": "person", "expr": "name != ''", "kind": "filter"}`, clerk); r.Status != 200 || !strings.Contains(r.Body, `"ok":true`) {
+			t.Fatalf("clerk checks a filter: %d %s", r.Status, r.Body)
+		}
+		if r := s.anon("POST", check, `{"entity": "person", "expr": "level > 2", "kind": "filter"}`, clerk); r.Status != 200 || strings.Contains(r.Body, `"ok":true`) {
+			t.Fatalf("clerk checks a filter on a hidden field: %d %s", r.Status, r.Body)
+		}
+		for _, kind := range []string{"rule", "condition", "formula", "default"} {
+			r := s.anon("POST", check, `{"entity": "person", "expr": "level == 'x'", "kind": "`+kind+`"}`, clerk)
+			if r.Status != 403 || strings.Contains(r.Body, "level") {
+				t.Fatalf("clerk checks a %s on a hidden field: %d %s", kind, r.Status, r.Body)
+			}
 		}
 		if r := s.anon("POST", check, `{"entity": "lead", "expr": "visits > 2", "kind": "rule"}`, clerk); r.Status != 404 {
 			t.Fatalf("clerk checks on an entity it may not read: %d %s", r.Status, r.Body)

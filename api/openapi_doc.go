@@ -86,6 +86,7 @@ func OpenAPIFor(cat *engine.Catalog, perms *engine.Permissions) map[string]any {
 	if perms != nil && !perms.Admin {
 		dropDanglingExpands(schemas)
 		restrictViews(paths, perms)
+		dropAdminOperations(paths)
 	}
 	return obj{
 		"openapi":           "3.1.0",
@@ -882,10 +883,76 @@ func camel(name string) string {
 	return b.String()
 }
 
+// adminOperations are the operations outside the records that only an
+// administrator may call: the definitions' changes and their references and
+// plans, roles, the workflow rules and their runs, users' and teams'
+// changes, and the audit log. (A record's export and erasure are dropped
+// with each entity's paths.) TestOpenAPIListsWhatTheCallerMayCall holds
+// this list to the answers a member gets.
+var adminOperations = map[string][]string{
+	"/api/audit":                                      {"get"},
+	"/api/calendars/{name}":                           {"put", "delete"},
+	"/api/calendars/{name}/references":                {"get"},
+	"/api/entities/{name}":                            {"put", "delete"},
+	"/api/entities/{name}/layouts/{id}":               {"put", "delete"},
+	"/api/entities/{name}/layouts/{id}/draft":         {"get", "put", "delete"},
+	"/api/entities/{name}/layouts/{id}/publish":       {"post"},
+	"/api/entities/{name}/plan":                       {"post"},
+	"/api/entities/{name}/recompute":                  {"get", "post"},
+	"/api/entities/{name}/references":                 {"get"},
+	"/api/roles":                                      {"get"},
+	"/api/roles/{name}":                               {"get", "put", "delete"},
+	"/api/slas/{name}":                                {"put", "delete"},
+	"/api/teams":                                      {"post"},
+	"/api/teams/{id}":                                 {"patch", "delete"},
+	"/api/users":                                      {"post"},
+	"/api/users/{id}":                                 {"patch", "delete"},
+	"/api/users/{id}/password":                        {"put"},
+	"/api/workflows":                                  {"get"},
+	"/api/workflows/{name}":                           {"get", "put", "delete"},
+	"/api/workflows/{name}/deliveries":                {"get"},
+	"/api/workflows/{name}/deliveries/{id}/redeliver": {"post"},
+	"/api/workflows/{name}/runs":                      {"get"},
+	"/api/workflows/{name}/test":                      {"post"},
+}
+
+// dropAdminOperations removes the administrators' operations, and the
+// paths left with none.
+func dropAdminOperations(paths obj) {
+	for p, methods := range adminOperations {
+		item, ok := paths[p].(obj)
+		if !ok {
+			continue
+		}
+		for _, m := range methods {
+			delete(item, m)
+		}
+		dropIfEmpty(paths, p)
+	}
+}
+
+// dropIfEmpty removes path p when it has no operation left (parameters
+// only).
+func dropIfEmpty(paths obj, p string) {
+	item, ok := paths[p].(obj)
+	if !ok {
+		return
+	}
+	for k := range item {
+		if k != "parameters" {
+			return
+		}
+	}
+	delete(paths, p)
+}
+
 // restrictEntity trims an entity's schemas and paths to what a caller with
-// permissions p may see and do.
+// permissions p may see and do. Exporting and erasing a record are for
+// administrators only.
 func restrictEntity(ent *schema.Entity, p engine.EntityPermissions, base string, schemas map[string]obj, paths obj) {
 	coll := "/api/records/" + ent.Name
+	delete(paths, coll+"/{id}/export")
+	delete(paths, coll+"/{id}/erase")
 	if !p.Create {
 		delete(paths[coll].(obj), "post")
 		delete(paths, coll+"/bulk")
@@ -903,9 +970,7 @@ func restrictEntity(ent *schema.Entity, p engine.EntityPermissions, base string,
 		delete(paths[coll+"/{id}"].(obj), "delete")
 	}
 	for _, k := range []string{coll, coll + "/{id}"} {
-		if len(paths[k].(obj)) == 1 { // parameters only
-			delete(paths, k)
-		}
+		dropIfEmpty(paths, k)
 	}
 	level := func(name string) string {
 		if name == "id" || name == "version" || name == "_expand" {

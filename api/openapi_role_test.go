@@ -73,3 +73,55 @@ func TestOpenAPIForRole(t *testing.T) {
 		t.Error("the administrator's description lacks company")
 	}
 }
+
+// A member's description lists exactly what they may call: every operation
+// in it answers them with something other than 403 (called with made-up
+// ids and empty bodies: 404 and 400 are fine), and every operation of the
+// administrator's description that theirs leaves out answers 403. The
+// member may do everything with the one entity's records, so what is left
+// out is the administrators' alone.
+func TestOpenAPIListsWhatTheCallerMayCall(t *testing.T) {
+	s := newServer(t, "sqlite", personDef)
+	if _, _, err := s.eng.PutRole(context.Background(), engine.System, "member", []byte(`{"entities": {"person": {
+		"create": true, "read": "all", "update": "all", "delete": "all", "fields": {"*": "edit"}}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	member := "Authorization: Bearer " + s.userToken("member@example.com", "member")
+	operations := func(doc map[string]any) map[string]bool {
+		ops := map[string]bool{}
+		for p, item := range doc["paths"].(map[string]any) {
+			for m := range item.(map[string]any) {
+				if m != "parameters" {
+					ops[strings.ToUpper(m)+" "+p] = true
+				}
+			}
+		}
+		return ops
+	}
+	all := operations(s.do("GET", "/api/openapi.json", "").JSON(t))
+	mine := operations(s.do("GET", "/api/openapi.json", "", member).JSON(t))
+	fill := strings.NewReplacer("{name}", "person", "{id}", "nosuch")
+	left := 0
+	for op := range all {
+		method, path, _ := strings.Cut(op, " ")
+		if path == "/api/auth/logout" {
+			continue // would end the member's session
+		}
+		body := ""
+		if method == "POST" || method == "PUT" || method == "PATCH" {
+			body = "{}"
+		}
+		r := s.send(method, fill.Replace(path), body, member, `If-Match: "1"`)
+		switch {
+		case mine[op] && r.Status == 403:
+			t.Errorf("%s is described to the member, who gets 403: %s", op, r.Body)
+		case !mine[op] && r.Status != 403:
+			t.Errorf("%s is left out of the member's description, but they get %d", op, r.Status)
+		case !mine[op]:
+			left++
+		}
+	}
+	if left < 30 {
+		t.Errorf("only %d of the administrator's %d operations left out for the member", left, len(all))
+	}
+}

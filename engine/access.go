@@ -343,6 +343,36 @@ func checkReadable(g *grants, param string, paths []string) error {
 	return nil
 }
 
+// readingResolver resolves a filter's fields as ce does and notes the first
+// one the grants do not let their holder read. A filter naming such a field
+// is refused as not readable whether or not it compiles, so that the
+// compiler's own errors (a comparison of a number with text) never tell
+// the type of a field the caller may not read.
+func readingResolver(ce *compiled, g *grants) (lang.Resolver, *string) {
+	var unreadable string
+	if g.everything {
+		return ce.Resolve, &unreadable
+	}
+	return func(name string) (lang.Field, bool) {
+		f, ok := ce.Resolve(name)
+		if head, _, _ := strings.Cut(name, "."); ok && unreadable == "" && !g.readableField(head) {
+			unreadable = name
+		}
+		return f, ok
+	}, &unreadable
+}
+
+// parseFilter compiles a filter of the actor's (a list's, a check's),
+// refusing one that names a field they may not read.
+func (e *Engine) parseFilter(ce *compiled, g *grants, actor Actor, src string) (query.Expr, error) {
+	resolve, unreadable := readingResolver(ce, g)
+	f, err := lang.Filter(src, resolve, e.filterEnv(actor))
+	if *unreadable != "" {
+		return nil, checkReadable(g, "filter", []string{*unreadable})
+	}
+	return f, err
+}
+
 func filterPaths(f query.Expr) []string {
 	var out []string
 	query.Walk(f, func(c query.Cmp) { out = append(out, c.Field) })

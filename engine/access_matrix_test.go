@@ -477,6 +477,8 @@ func TestAccessFieldLevels(t *testing.T) {
 			{engine.ListRequest{Filter: `name != "" && (tier == "vip" || email contains "alice")`}, "email"},
 			{engine.ListRequest{Filter: `updated_by == "system"`}, "updated_by"}, {engine.ListRequest{Filter: `"t" in tags`}, "tags"},
 			{engine.ListRequest{Filter: `visits > 3`}, "visits"}, {engine.ListRequest{Filter: `address.city == "上海" && secret == nil`}, "secret"},
+			// Not a type error, which would tell the field's type.
+			{engine.ListRequest{Filter: `visits == "many"`}, "visits"}, {engine.ListRequest{Filter: `secret > 3`}, "secret"},
 			{engine.ListRequest{Sort: "secret"}, "secret"}, {engine.ListRequest{Sort: "name,-email"}, "email"}, {engine.ListRequest{Sort: "updated_at"}, "updated_at"},
 			{engine.ListRequest{Fields: "name,secret"}, "secret"}, {engine.ListRequest{Fields: "code"}, "code"}, {engine.ListRequest{Fields: "name,phone"}, "phone"}, {engine.ListRequest{Fields: "created_by"}, "created_by"},
 		} {

@@ -3,7 +3,6 @@ package engine
 import (
 	"github.com/morphcrm/morph"
 	"github.com/morphcrm/morph/schema"
-	"github.com/morphcrm/morph/schema/lang"
 )
 
 // ExprCheck is the outcome of checking an expression against an entity,
@@ -24,18 +23,26 @@ var ExprKinds = append(append([]string(nil), schema.ExprKinds...), "filter")
 // CheckExpression compiles src for a place of an entity the actor may read
 // (404 otherwise, as for its records) and reports whether it compiles. A
 // request that names an unknown kind or field is EInvalid; an expression
-// that does not compile is not an error but a check with problems.
+// that does not compile is not an error but a check with problems. A
+// filter is checked for everyone who may read the entity, against the
+// fields they may filter on; the other places are the definitions', and
+// their checks see every field of the entity, so only administrators may
+// ask for them (403).
 func (e *Engine) CheckExpression(actor Actor, entity, src, kind, field string) (ExprCheck, error) {
 	ce, err := e.readableEntity(actor, entity)
 	if err != nil {
 		return ExprCheck{}, err
+	}
+	if kind != "filter" && !actor.IsSystem() && !actor.IsAdmin() {
+		return ExprCheck{}, morph.Errorf(morph.EForbidden, "Only an administrator may check the expressions of definitions",
+			"只有管理员可以检查定义中的表达式")
 	}
 	if kind == "filter" {
 		if field != "" {
 			return ExprCheck{}, morph.Invalid(morph.FieldError{Path: "/field", Code: "not_allowed", Offset: -1,
 				Text: morph.T("A filter has no field", "筛选条件没有 field")})
 		}
-		_, err := lang.Filter(src, ce.Resolve, e.filterEnv(actor))
+		_, err := e.parseFilter(ce, e.Catalog().grantsFor(actor, ce), actor, src)
 		if me := morph.AsError(err); me != nil && me.Code == morph.EInvalidFilter {
 			return ExprCheck{Problems: rekey(me.Fields)}, nil
 		}

@@ -59,7 +59,7 @@ func (e *Engine) List(ctx context.Context, actor Actor, entity string, req ListR
 	if !r.all && len(r.g.read) == 0 {
 		return ListResult{}, errForbidden("read", ce)
 	}
-	q, sorts, fields, err := e.parseList(ce, actor, req)
+	q, sorts, fields, err := e.parseList(ce, r.g, actor, req)
 	if err != nil {
 		return ListResult{}, err
 	}
@@ -155,10 +155,10 @@ func (e *Engine) listRaw(ctx context.Context, rf store.RawFinder, ce *compiled, 
 	return res, nil
 }
 
-func (e *Engine) parseList(ce *compiled, actor Actor, req ListRequest) (query.Query, []query.Sort, map[string]bool, error) {
+func (e *Engine) parseList(ce *compiled, g *grants, actor Actor, req ListRequest) (query.Query, []query.Sort, map[string]bool, error) {
 	var q query.Query
 	if req.Filter != "" {
-		f, err := lang.Filter(req.Filter, ce.Resolve, e.filterEnv(actor))
+		f, err := e.parseFilter(ce, g, actor, req.Filter)
 		if err != nil {
 			return q, nil, nil, err
 		}

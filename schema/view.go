@@ -345,11 +345,25 @@ func (c *viewChecker) groups() {
 }
 
 // filter compiles the filter against the entity and checks the fields it
-// uses may be read.
+// uses may be read: one that names a field the user may not read is
+// refused for that, whether or not it compiles, so that a compiler's error
+// (a number compared with text) never tells such a field's type.
 func (c *viewChecker) filter(src string) {
-	f, err := lang.Filter(src, c.ent.Resolve, lang.Env{})
+	var named []string
+	resolve := func(name string) (lang.Field, bool) {
+		f, ok := c.ent.Resolve(name)
+		if ok {
+			named = append(named, name)
+		}
+		return f, ok
+	}
+	f, err := lang.Filter(src, resolve, lang.Env{})
 	if err != nil {
-		c.expr(err, "/filter", morph.T("The filter cannot be used: ", "筛选条件无法使用："))
+		before := len(c.errs)
+		c.unreadable(named, "/filter")
+		if len(c.errs) == before {
+			c.expr(err, "/filter", morph.T("The filter cannot be used: ", "筛选条件无法使用："))
+		}
 		return
 	}
 	var paths []string

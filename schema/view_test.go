@@ -103,6 +103,8 @@ func TestParseViewErrors(t *testing.T) {
 			schema.ViewCheck{}, []string{"/filter unknown_field@15"}},
 		{"filter unreadable", `{"type": "list", "label": {"en": "x"}, "columns": [{"field": "name"}], "filter": "salary > 10"}`,
 			noSalary, []string{"/filter not_readable"}},
+		{"filter unreadable, of the wrong type", `{"type": "list", "label": {"en": "x"}, "columns": [{"field": "name"}], "filter": "salary == 'high'"}`,
+			noSalary, []string{"/filter not_readable"}},
 		{"sort", `{"type": "list", "label": {"en": "x"}, "columns": [{"field": "name"}], "sort": "name,-labels"}`,
 			schema.ViewCheck{}, []string{"/sort not_sortable@6"}},
 		{"sort unknown", `{"type": "list", "label": {"en": "x"}, "columns": [{"field": "name"}], "sort": "-ghost"}`,
