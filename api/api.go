@@ -286,10 +286,15 @@ func (s *Server) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 }
 
 // lang picks the response language from Accept-Language: zh-CN when Chinese
-// is preferred over English, English otherwise.
+// is preferred over English, English otherwise; without the header, the
+// signed-in user's language.
 func lang(c *fiber.Ctx) string {
 	h := c.Get(fiber.HeaderAcceptLanguage)
 	if h == "" {
+		// The signed-in user's own language, when the request names none.
+		if a, _ := c.Locals(localActor).(engine.Actor); a.Language == "zh-CN" {
+			return "zh-CN"
+		}
 		return "en"
 	}
 	best, bestQ := "en", -1.0

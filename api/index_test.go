@@ -30,12 +30,14 @@ func TestCompositeIndexDefinitions(t *testing.T) {
 			t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
 		}
 
+		u1, u2 := s.addUser("u1@example.com"), s.addUser("u2@example.com")
 		for i, a := range []float64{300, 100, 300, 200} {
-			s.create("deal", fmt.Sprintf(`{"title": "d%d", "owner": "u1", "amount": {"amount": %g, "currency": "CNY"}}`, i, a))
+			s.create("deal", fmt.Sprintf(`{"title": "d%d", "owner": %q, "amount": {"amount": %g, "currency": "CNY"}}`, i, u1, a))
 		}
-		s.create("deal", `{"title": "other", "owner": "u2", "amount": {"amount": 1000, "currency": "CNY"}}`)
-		s.create("deal", `{"title": "none", "owner": "u1"}`)
-		path := "/api/records/deal?fields=title&filter=" + urlq(`owner == "u1"`) + "&sort=-amount&limit=2"
+		s.create("deal", fmt.Sprintf(`{"title": "other", "owner": %q, "amount": {"amount": 1000, "currency": "CNY"}}`, u2))
+		s.create("deal", fmt.Sprintf(`{"title": "none", "owner": %q}`, u1))
+		mine := urlq(fmt.Sprintf(`owner == %q`, u1))
+		path := "/api/records/deal?fields=title&filter=" + mine + "&sort=-amount&limit=2"
 		var titles []string
 		for path != "" {
 			page := s.do("GET", path, "").JSON(t)
@@ -44,7 +46,7 @@ func TestCompositeIndexDefinitions(t *testing.T) {
 			}
 			path = ""
 			if next, _ := page["next"].(string); next != "" {
-				path = "/api/records/deal?fields=title&filter=" + urlq(`owner == "u1"`) + "&sort=-amount&limit=2&after=" + urlq(next)
+				path = "/api/records/deal?fields=title&filter=" + mine + "&sort=-amount&limit=2&after=" + urlq(next)
 			}
 		}
 		// Ties in the id's direction: the later of d0 and d2 first.

@@ -226,3 +226,26 @@ func TestTeams(t *testing.T) {
 		}
 	})
 }
+
+// A user's language is the language of the answers to their requests that
+// name none in Accept-Language; a request that does name one gets it.
+func TestAnswersInTheUsersLanguage(t *testing.T) {
+	s := newServer(t, "sqlite", personDef)
+	id := s.addUser("lin@example.com", "admin")
+	if r := s.do("PATCH", "/api/users/"+id, `{"language": "zh-CN"}`, `If-Match: "1"`); r.Status != 200 {
+		t.Fatalf("language: %d %s", r.Status, r.Body)
+	}
+	lin := "Authorization: Bearer " + s.tokenOf("lin@example.com")
+	r := s.anon("GET", "/api/records/person/nosuch", "", lin)
+	if r.Status != 404 || r.Header.Get("Content-Language") != "zh-CN" || !strings.Contains(r.Body, "记录不存在") {
+		t.Errorf("without Accept-Language: %d %s %s", r.Status, r.Header.Get("Content-Language"), r.Body)
+	}
+	r = s.anon("GET", "/api/records/person/nosuch", "", lin, "Accept-Language: en")
+	if r.Status != 404 || r.Header.Get("Content-Language") != "en" || !strings.Contains(r.Body, "Record not found") {
+		t.Errorf("with Accept-Language: en: %d %s %s", r.Status, r.Header.Get("Content-Language"), r.Body)
+	}
+	// The administrator's language is unset: English.
+	if r := s.do("GET", "/api/records/person/nosuch", ""); r.Header.Get("Content-Language") != "en" {
+		t.Errorf("a user without a language: %s %s", r.Header.Get("Content-Language"), r.Body)
+	}
+}

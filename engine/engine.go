@@ -42,6 +42,7 @@ type Actor struct {
 	// team); TreeMembers those of the team and every team below it (scope
 	// team_tree). Both include ID.
 	TeamMembers, TreeMembers []string
+	Language                 string // the user's language (en, zh-CN; "" when unset): answers' when a request names none
 	Addr                     string // the client's address, kept in audit entries
 	Via                      string // how the actor was authenticated: "session", "key", "cli"; "" for the engine
 
@@ -114,6 +115,11 @@ type Write struct {
 	// — for formulas, rules and the layout's conditions.
 	owner string
 }
+
+// Owner is the owner the write gives a record of an entity without an
+// owner field ("" on an update that keeps the one it has); an entity with
+// one has it in Data.
+func (w *Write) Owner() string { return w.owner }
 
 // Options configure an Engine.
 type Options struct {

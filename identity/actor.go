@@ -101,7 +101,7 @@ func (s *Service) loadActor(ctx context.Context, userID string) (cachedActor, er
 		return cachedActor{}, storeError("read user", err)
 	}
 	u := userFrom(r)
-	a := engine.Actor{ID: u.ID, Name: u.Name, Roles: u.Roles, Team: u.Team,
+	a := engine.Actor{ID: u.ID, Name: u.Name, Roles: u.Roles, Team: u.Team, Language: u.Language,
 		TeamMembers: []string{u.ID}, TreeMembers: []string{u.ID}}
 	if u.Team != "" {
 		teams, err := s.allTeams(ctx)

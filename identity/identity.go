@@ -117,6 +117,7 @@ func New(eng *engine.Engine, opts Options) *Service {
 		return h
 	})
 	s.cache.init()
+	eng.AddHooks(engine.Hooks{AfterValidate: s.checkUserFields})
 	return s
 }
 

@@ -65,6 +65,25 @@ func benchSession(ctx context.Context, ids *identity.Service) (string, func(), e
 	}, nil
 }
 
+// benchOwners returns the users the bench's creates give their accounts
+// to, one per name of benchUsers (made on first use, without a password
+// or a role): an owner must be an active user.
+func benchOwners(ctx context.Context, ids *identity.Service) ([]string, error) {
+	names := benchUsers()
+	out := make([]string, len(names))
+	for i, name := range names {
+		email := "bench-" + name + "@morph.invalid"
+		u, err := ids.UserByEmail(ctx, email)
+		if err != nil {
+			if u, err = ids.CreateUser(ctx, engine.System, map[string]any{"email": email, "name": "bench " + name}); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = u.ID
+	}
+	return out, nil
+}
+
 // benchRepUser is the sales rep whose pages the bench measures; like the
 // administrator it has no password.
 const benchRepUser = "bench-rep@morph.invalid"
@@ -182,6 +201,10 @@ func benchCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	owners, err := benchOwners(ctx, ids)
+	if err != nil {
+		return err
+	}
 	repClient := &http.Client{Transport: bearer{repToken, &http.Transport{MaxIdleConnsPerHost: *conc * 2, MaxConnsPerHost: *conc * 2}},
 		Timeout: 30 * time.Second}
 	// "My accounts, newest first" and "my accounts by revenue, largest first".
@@ -216,7 +239,7 @@ func benchCmd(ctx context.Context, args []string) error {
 	create := func(i int) error {
 		n := created.Add(1)
 		body := fmt.Sprintf(`{"name": "压测客户%d-%d", "region": "华东", "tier": "normal", "phone": "138 %04d %04d", "owner": %q}`,
-			time.Now().UnixNano(), n, n%10000, (n/10000)%10000, users[i%len(users)])
+			time.Now().UnixNano(), n, n%10000, (n/10000)%10000, owners[i%len(owners)])
 		res, err := client.Post(base+"/api/records/account", "application/json", bytes.NewBufferString(body))
 		if err != nil {
 			return err

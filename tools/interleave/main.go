@@ -33,6 +33,7 @@ type server struct {
 	bin, dir, addr string
 	cmd            *exec.Cmd
 	token          string
+	owners         []string // the ids of the accounts' owners (names on a build without users)
 	creates        int64
 	cpu            float64 // seconds
 	wall           time.Duration
@@ -116,12 +117,15 @@ func run(ss *[]*server, builds []string, rounds int, slice time.Duration, client
 		if err := signIn(client, s); err != nil {
 			return err
 		}
+		if err := addOwners(client, s); err != nil {
+			return err
+		}
 	}
 	var n atomic.Int64
 	post := func(s *server) error {
 		k := n.Add(1)
-		body := fmt.Sprintf(`{"name": "压测客户%d-%d", "region": "华东", "tier": "normal", "phone": "138 %04d %04d", "owner": "owner-%02d"}`,
-			time.Now().UnixNano(), k, k%10000, (k/10000)%10000, k%50)
+		body := fmt.Sprintf(`{"name": "压测客户%d-%d", "region": "华东", "tier": "normal", "phone": "138 %04d %04d", "owner": %q}`,
+			time.Now().UnixNano(), k, k%10000, (k/10000)%10000, s.owners[k%int64(len(s.owners))])
 		req, err := http.NewRequest("POST", "http://"+s.addr+"/api/records/account", strings.NewReader(body))
 		if err != nil {
 			return err
@@ -215,4 +219,35 @@ func signIn(client *http.Client, s *server) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("%s: no sign-in at %s", s.bin, s.addr)
+}
+
+// addOwners makes the 50 users the accounts are given to, as an owner must
+// be an active user; a build without users (no token) takes names.
+func addOwners(client *http.Client, s *server) error {
+	for i := range 50 {
+		name := fmt.Sprintf("owner-%02d", i)
+		if s.token == "" {
+			s.owners = append(s.owners, name)
+			continue
+		}
+		req, err := http.NewRequest("POST", "http://"+s.addr+"/api/users",
+			strings.NewReader(`{"email": "`+name+`@example.com", "name": "`+name+`"}`))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		var u struct{ ID string }
+		json.NewDecoder(res.Body).Decode(&u)
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated || u.ID == "" {
+			return fmt.Errorf("%s: create user %s: status %d", s.bin, name, res.StatusCode)
+		}
+		s.owners = append(s.owners, u.ID)
+	}
+	return nil
 }
