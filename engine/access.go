@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -251,9 +254,11 @@ func errRecordForbidden(op string) error {
 		Text: morph.Text{EN: "You may see this record but not " + op + " it", ZH: "您可以查看此记录，但无权" + opZH[op]}}
 }
 
-// checkEditable refuses input keys the actor may not edit; a masked
-// field's value sent back as it was shown (the mask of the stored value) is
-// not an edit and is dropped from in.
+// checkEditable refuses input keys the actor may not edit; a value sent
+// back as it was shown — a read-only field's stored value, a masked field's
+// mask of it — is not an edit and is dropped from in, so that a record read
+// and sent back whole can be changed. (A hidden field's value is refused
+// even when it is the stored one: accepting it would confirm a guess.)
 func checkEditable(g *grants, in map[string]any, old map[string]any) error {
 	if g.everything {
 		return nil
@@ -267,6 +272,8 @@ func checkEditable(g *grants, in map[string]any, old map[string]any) error {
 		case l == schema.FieldEdit:
 		case l == schema.FieldMasked && old != nil && v == maskValue(g, k, old[k]):
 			delete(in, k)
+		case l == schema.FieldRead && old != nil && sameJSON(v, old[k]):
+			delete(in, k)
 		default:
 			errs = append(errs, morph.FieldError{Path: "/" + escapeKey(k), Code: "not_editable",
 				Text: morph.T("You may not change %s", "您无权修改 %s", k)})
@@ -278,6 +285,20 @@ func checkEditable(g *grants, in map[string]any, old map[string]any) error {
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
 	return &morph.Error{Code: morph.EForbidden, Fields: errs,
 		Text: morph.T("The request changes fields you may not change", "请求修改了您无权修改的字段")}
+}
+
+// sameJSON reports whether a and b are the same JSON value (a request's
+// numbers and a stored document's may differ in Go type).
+func sameJSON(a, b any) bool {
+	if reflect.DeepEqual(a, b) {
+		return true
+	}
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false
+	}
+	jb, err := json.Marshal(b)
+	return err == nil && bytes.Equal(ja, jb)
 }
 
 func escapeKey(k string) string {

@@ -510,7 +510,8 @@ func TestAccessFieldLevels(t *testing.T) {
 		before := stored()
 		for _, patch := range []map[string]any{
 			{"secret": "x"}, {"team": "hz"}, {"phone": "+8613900139000"}, {"phone": "+86139****8000"},
-			{"visits": float64(8)}, {"owner": "u1"}, {"name": "ok", "email": "b***@example.com"}, {"tags": []any{"x"}}, {"contact": "张三"},
+			{"visits": float64(8)}, {"owner": "u2"}, {"name": "ok", "email": "b***@example.com"}, {"tags": []any{"x"}}, {"contact": "张三"},
+			{"secret": "s3cret"}, // a hidden field's stored value too: accepting it would confirm the guess
 		} {
 			_, err := eng.Update(ctx, u1, "customer", mine, patch, 0)
 			me := morph.AsError(err)
@@ -521,9 +522,10 @@ func TestAccessFieldLevels(t *testing.T) {
 		if after := stored(); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Fatalf("refused updates changed the record:\n%v\n%v", before, after)
 		}
-		// Masked values sent back as shown are no edit; the rest applies.
+		// Masked values sent back as shown, and read-only ones as stored,
+		// are no edit; the rest applies.
 		r, err = eng.Update(ctx, u1, "customer", mine, map[string]any{"name": "张三", "phone": "+86138****8000", "email": "a***@example.com",
-			"code": "AB******78", "visits": "***", "contact": "张***"}, 0)
+			"code": "AB******78", "visits": "***", "contact": "张***", "team": "sh", "owner": "u1"}, 0)
 		if err != nil {
 			t.Fatalf("update with masked values sent back: %v", err)
 		}

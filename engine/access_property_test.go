@@ -881,6 +881,7 @@ func (p *propRun) expectWrite(old *engine.Record, in map[string]any, taken map[s
 		case l == "edit":
 			eff[k] = v
 		case l == "masked" && old != nil && reflect.DeepEqual(norm(v), norm(propMask(k, oldData[k]))):
+		case l == "read" && old != nil && reflect.DeepEqual(norm(v), norm(oldData[k])):
 		default:
 			return morph.EForbidden, nil
 		}
