@@ -561,9 +561,9 @@ func entityPaths(ent *schema.Entity, base, tag string) obj {
 			"parameters": []any{idParam, param("AcceptLanguage")},
 			"get": obj{
 				"operationId": "get" + base, "summary": "One " + label + " record", "tags": tags(),
-				"parameters": []any{param("IfNoneMatch")},
+				"parameters": []any{param("Fields"), param("Expand"), param("IfNoneMatch")},
 				"responses": responses(obj{"200": record("The record"),
-					"304": obj{"description": "The record is still at the version given in If-None-Match", "headers": etagHeader()}}, "404"),
+					"304": obj{"description": "The record is still at the version given in If-None-Match", "headers": etagHeader()}}, "400", "404"),
 			},
 			"patch": obj{
 				"operationId": "update" + base, "summary": "Change a " + label + " record", "tags": tags(),

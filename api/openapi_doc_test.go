@@ -330,7 +330,7 @@ func TestOpenAPIDocument(t *testing.T) {
 				"query:fields", "query:filter", "query:limit", "query:sort"}},
 			{"/api/records/account", "post", []string{"header:Accept-Language", "header:Idempotency-Key"}},
 			{"/api/records/account/bulk", "post", []string{"header:Accept-Language", "header:Idempotency-Key"}},
-			{"/api/records/account/{id}", "get", []string{"header:Accept-Language", "header:If-None-Match", "path:id"}},
+			{"/api/records/account/{id}", "get", []string{"header:Accept-Language", "header:If-None-Match", "path:id", "query:expand", "query:fields"}},
 			{"/api/records/account/{id}", "patch", []string{"header:Accept-Language", "header:If-Match", "path:id"}},
 			{"/api/records/account/{id}", "delete", []string{"header:Accept-Language", "header:If-Match", "path:id"}},
 			{"/api/entities/{name}", "put", []string{"header:Accept-Language", "header:If-Match", "path:name", "query:force"}},

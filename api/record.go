@@ -16,10 +16,17 @@ import (
 	"github.com/morphcrm/morph/engine"
 )
 
+// recordParams are the query parameters of one record: its projection and
+// expansions, as in lists.
+var recordParams = []string{"fields", "expand"}
+
 func (s *Server) getRecord(c *fiber.Ctx) error {
+	if err := knownParams(c, recordParams); err != nil {
+		return err
+	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	rec, err := s.eng.Get(ctx, s.actor(c), c.Params("entity"), c.Params("id"))
+	rec, fields, expanded, err := s.eng.GetShaped(ctx, s.actor(c), c.Params("entity"), c.Params("id"), c.Query("fields"), expandParam(c))
 	if err != nil {
 		return err
 	}
@@ -28,7 +35,24 @@ func (s *Server) getRecord(c *fiber.Ctx) error {
 	if noneMatch(c.Get(fiber.HeaderIfNoneMatch), tag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	return writeJSON(c, fiber.StatusOK, engine.Flatten(rec, nil))
+	out := engine.Flatten(rec, fields)
+	if expanded != nil {
+		out["_expand"] = expanded
+	}
+	return writeJSON(c, fiber.StatusOK, out)
+}
+
+// expandParam splits expand=, a comma-separated list of relation fields.
+func expandParam(c *fiber.Ctx) []string {
+	v := c.Query("expand")
+	if v == "" {
+		return nil
+	}
+	names := strings.Split(v, ",")
+	for i, n := range names {
+		names[i] = strings.TrimSpace(n)
+	}
+	return names
 }
 
 func (s *Server) createRecord(c *fiber.Ctx) error {
@@ -115,11 +139,7 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 		return &morph.Error{Code: morph.EInvalidFilter, Text: morph.T("count must be true or false", "count 必须是 true 或 false"),
 			Fields: []morph.FieldError{{Path: "count", Code: "format", Offset: -1, Text: morph.T("count must be true or false", "count 必须是 true 或 false")}}}
 	}
-	if v := c.Query("expand"); v != "" {
-		for _, name := range strings.Split(v, ",") {
-			req.Expand = append(req.Expand, strings.TrimSpace(name))
-		}
-	}
+	req.Expand = expandParam(c)
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	res, err := s.eng.List(ctx, s.actor(c), c.Params("entity"), req)

@@ -49,6 +49,44 @@ func (e *Engine) Get(ctx context.Context, actor Actor, entity, id string) (Recor
 	return rec, nil
 }
 
+// GetShaped is Get with the projection (fields: "name,phone"; "" for all)
+// and the expansions of a list: the record, the fields it is projected to
+// (nil for all) and its expanded relations (nil without expand). Fields and
+// expansions are refused as in lists: unknown, or not readable by the actor.
+func (e *Engine) GetShaped(ctx context.Context, actor Actor, entity, id, fields string, expand []string) (Record, map[string]bool, map[string]any, error) {
+	ce, err := e.entity(entity)
+	if err != nil {
+		return Record{}, nil, nil, err
+	}
+	r, err := e.readableOf(actor, ce)
+	if err != nil {
+		return Record{}, nil, nil, err
+	}
+	shown, err := parseShape(ce, fields, expand)
+	if err != nil {
+		return Record{}, nil, nil, err
+	}
+	if err := checkReadable(r.g, "fields", keys(shown)); err != nil {
+		return Record{}, nil, nil, err
+	}
+	if err := checkReadable(r.g, "expand", expand); err != nil {
+		return Record{}, nil, nil, err
+	}
+	rec, err := e.getIn(ctx, ce, id, r.filter, r.all)
+	if err != nil {
+		return Record{}, nil, nil, storeError(ce, err)
+	}
+	r.g.out(rec.Data)
+	if len(expand) == 0 {
+		return rec, shown, nil, nil
+	}
+	exp, err := e.expand(ctx, actor, ce, []Record{rec}, expand)
+	if err != nil {
+		return Record{}, nil, nil, err
+	}
+	return rec, shown, exp[0], nil
+}
+
 // userData splits a stored record's fields into those validation sees (the
 // entity's own fields; owner only when the entity declares it) and those the
 // current definition no longer has. The latter are kept as they are on

@@ -193,35 +193,42 @@ func (e *Engine) parseList(ce *compiled, g *grants, actor Actor, req ListRequest
 	default:
 		q.Limit = req.Limit
 	}
+	fields, err := parseShape(ce, req.Fields, req.Expand)
+	return q, sorts, fields, err
+}
+
+// parseShape reads the projection (fields=) and the expansions (expand=)
+// of a list or of one record: the fields, nil for all of them.
+func parseShape(ce *compiled, names string, expand []string) (map[string]bool, error) {
 	var fields map[string]bool
-	if req.Fields != "" {
-		names, err := lang.Fields(req.Fields, ce.Resolve)
+	if names != "" {
+		list, err := lang.Fields(names, ce.Resolve)
 		if err != nil {
-			return q, nil, nil, err
+			return nil, err
 		}
-		fields = make(map[string]bool, len(names))
-		for _, n := range names {
+		fields = make(map[string]bool, len(list))
+		for _, n := range list {
 			fields[n] = true
 		}
 	}
-	for i, name := range req.Expand {
+	for i, name := range expand {
 		f := ce.Field(name)
 		if f == nil || f.Type.Name() != "relation" {
-			return q, nil, nil, &morph.Error{Code: morph.EInvalidFilter,
+			return nil, &morph.Error{Code: morph.EInvalidFilter,
 				Text: morph.T("expand names a field that is not a relation", "expand 指定的字段不是关联字段"),
 				Fields: []morph.FieldError{{Path: "expand", Code: "not_relation", Offset: i,
 					Text: morph.T("%q is not a relation field of %s", "%q 不是 %s 的关联字段", name, ce.Name)}}}
 		}
 		// Each name costs a read of the store: a name given twice (or
 		// thousands of times in one URL) is refused, not read again.
-		if slices.Contains(req.Expand[:i], name) {
-			return q, nil, nil, &morph.Error{Code: morph.EInvalidFilter,
+		if slices.Contains(expand[:i], name) {
+			return nil, &morph.Error{Code: morph.EInvalidFilter,
 				Text: morph.T("expand names %s twice", "expand 中 %s 出现了两次", name),
 				Fields: []morph.FieldError{{Path: "expand", Code: "duplicate", Offset: i,
 					Text: morph.T("%q is already expanded", "%q 已在 expand 中", name)}}}
 		}
 	}
-	return q, sorts, fields, nil
+	return fields, nil
 }
 
 // expand reads the related records of every expanded field: one read per
