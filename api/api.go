@@ -132,6 +132,9 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	table := s.routes()
 	for _, r := range table {
 		app.Add(r.method, r.path, s.guard(r))
+		if r.method == fiber.MethodGet { // HEAD is GET without the body (RFC 9110)
+			app.Add(fiber.MethodHead, r.path, s.guard(r))
+		}
 	}
 	app.Use(unrouted(table))
 	s.mountUI(app)

@@ -277,14 +277,15 @@ func TestMethodNotAllowed(t *testing.T) {
 	}
 	for _, sc := range []scenario{
 		{name: "PUT a record", method: "PUT", path: "/api/records/customer/" + id, body: `{"name": "Wang"}`,
-			wantStatus: 405, want: []string{`"code":"method_not_allowed"`, `"status":405`, "PUT"}, after: allow("GET, PATCH, DELETE")},
+			wantStatus: 405, want: []string{`"code":"method_not_allowed"`, `"status":405`, "PUT"}, after: allow("GET, HEAD, PATCH, DELETE")},
 		{name: "DELETE a collection", method: "DELETE", path: "/api/records/customer",
-			wantStatus: 405, want: []string{`"code":"method_not_allowed"`}, after: allow("GET, POST")},
+			wantStatus: 405, want: []string{`"code":"method_not_allowed"`}, after: allow("GET, HEAD, POST")},
 		{name: "PUT bulk", method: "PUT", path: "/api/records/customer/bulk",
-			wantStatus: 405, after: allow("POST, GET, PATCH, DELETE")},
+			wantStatus: 405, after: allow("POST, GET, HEAD, PATCH, DELETE")},
 		{name: "POST an entity", method: "POST", path: "/api/entities/customer/",
-			wantStatus: 405, after: allow("GET, PUT, DELETE")},
-		{name: "POST healthz", method: "POST", path: "/healthz", wantStatus: 405, after: allow("GET")},
+			wantStatus: 405, after: allow("GET, HEAD, PUT, DELETE")},
+		{name: "POST healthz", method: "POST", path: "/healthz", wantStatus: 405, after: allow("GET, HEAD")},
+		{name: "a doubled slash", method: "GET", path: "//api/me", wantStatus: 404, want: []string{`"code":"not_found"`}, after: allow("")},
 		{name: "in Chinese", method: "PUT", path: "/api/records/customer/" + id, headers: []string{"Accept-Language: zh-CN"},
 			wantStatus: 405, want: []string{"不允许"}},
 		{name: "unknown path", method: "PUT", path: "/api/nothing/here", wantStatus: 404, want: []string{`"code":"not_found"`},
@@ -294,6 +295,15 @@ func TestMethodNotAllowed(t *testing.T) {
 	}
 	if r := s.do("GET", "/api/records/customer/"+id, ""); r.JSON(t)["name"] != "Li" {
 		t.Fatalf("the refused PUT changed the record: %s", r.Body)
+	}
+	// HEAD is GET without the body: the same status and headers, behind the
+	// same sign-in.
+	get, head := s.do("GET", "/api/records/customer/"+id, ""), s.do("HEAD", "/api/records/customer/"+id, "")
+	if head.Status != 200 || head.Body != "" || head.Header.Get("ETag") != get.Header.Get("ETag") || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") {
+		t.Errorf("HEAD: %d %q %v", head.Status, head.Body, head.Header)
+	}
+	if r := s.anon("HEAD", "/api/records/customer/"+id, ""); r.Status != 401 {
+		t.Errorf("HEAD without credentials: %d", r.Status)
 	}
 }
 

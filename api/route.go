@@ -21,7 +21,7 @@ func unrouted(table []route) fiber.Handler {
 			return morph.Errorf(morph.EMethod, "%s is not allowed here; allowed: %s", "此处不允许 %s；允许的方法：%s",
 				c.Method(), strings.Join(allow, ", "))
 		}
-		if path == "/api" || strings.HasPrefix(path, "/api/") {
+		if api := "/" + strings.TrimLeft(path, "/"); api == "/api" || strings.HasPrefix(api, "/api/") {
 			return morph.Errorf(morph.ENotFound, "No such API route: %s %s", "没有此 API 路由：%s %s", c.Method(), path)
 		}
 		return c.Next()
@@ -35,6 +35,9 @@ func allowed(table []route, path string) []string {
 	for _, r := range table {
 		if matchPath(r.path, path) && !slices.Contains(out, r.method) {
 			out = append(out, r.method)
+			if r.method == fiber.MethodGet {
+				out = append(out, fiber.MethodHead)
+			}
 		}
 	}
 	return out
@@ -42,10 +45,13 @@ func allowed(table []route, path string) []string {
 
 // matchPath reports whether path fits pattern, whose ":name" segments match
 // any one non-empty segment. Like the router, it ignores case and a
-// trailing slash.
+// trailing slash (and, unlike it, nothing else: "//api/me" is no route).
 func matchPath(pattern, path string) bool {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		return false
+	}
 	ps := strings.Split(strings.Trim(pattern, "/"), "/")
-	xs := strings.Split(strings.Trim(path, "/"), "/")
+	xs := strings.Split(strings.TrimSuffix(path[1:], "/"), "/")
 	if len(ps) != len(xs) {
 		return false
 	}
