@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -283,9 +284,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 	defer cancel()
 	user, token, err := s.ids.Login(ctx, req.Email, req.Password, addr)
 	if morph.ErrorCode(err) == morph.EUnauthenticated {
-		for _, k := range keys {
-			k.lim.Fail(k.key)
-		}
+		s.failSignIn(ctx, s.accountLimit, keys[0].key, "account", req.Email, addr)
+		s.failSignIn(ctx, s.addressLimit, keys[1].key, "address", req.Email, addr)
 		return err
 	}
 	if err != nil {
@@ -297,6 +297,22 @@ func (s *Server) login(c *fiber.Ctx) error {
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: token, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
 		Secure: c.Protocol() == "https", MaxAge: int(s.ids.MaxAge().Seconds())})
 	return writeJSON(c, fiber.StatusOK, fiber.Map{"user": user, "token": token})
+}
+
+// failSignIn counts a refused sign-in (or a wrong current password)
+// against key of lim. The failure that locks — the attempt itself was
+// allowed, so the lock is new — is audited once; the attempts the lock
+// refuses are not.
+func (s *Server) failSignIn(ctx context.Context, lim *throttle.Limiter, key, what, email, addr string) {
+	wait := lim.Fail(key)
+	if wait <= 0 {
+		return
+	}
+	now := time.Now()
+	if s.opts.Now != nil {
+		now = s.opts.Now()
+	}
+	s.ids.LoginLocked(context.WithoutCancel(ctx), email, addr, what, now.Add(wait))
 }
 
 func rateLimited(c *fiber.Ctx, wait time.Duration) error {

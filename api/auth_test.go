@@ -130,6 +130,18 @@ func TestLoginLockout(t *testing.T) {
 	if r.Status != 429 || r.Header.Get("Retry-After") == "" || r.JSON(t)["code"] != "rate_limited" {
 		t.Fatalf("locked account: %d %v %s", r.Status, r.Header, r.Body)
 	}
+	// The lock is audited once, naming the account; the attempts it
+	// refuses are not audited one by one.
+	for range 3 {
+		s.login("bob@example.com", userPassword)
+	}
+	locks := s.entries("/api/audit?action=login_locked").Items
+	if len(locks) != 1 || locks[0].Record == "" || locks[0].Actor != locks[0].Record {
+		t.Fatalf("the account's lock in the audit log: %+v", locks)
+	}
+	if n := len(s.entries("/api/audit?action=login_failed&limit=500").Items); n != 6 {
+		t.Fatalf("%d failed sign-ins audited, want the 6 allowed", n)
+	}
 	now.Add(16 * 60)
 	if r := s.login("bob@example.com", userPassword); r.Status != 200 {
 		t.Fatalf("after the lock-out: %d %s", r.Status, r.Body)
@@ -141,6 +153,9 @@ func TestLoginLockout(t *testing.T) {
 	}
 	if r := s.login("bob@example.com", userPassword); r.Status != 429 || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("locked address: %d %s", r.Status, r.Body)
+	}
+	if locks := s.entries("/api/audit?action=login_locked").Items; len(locks) != 2 || locks[0].Actor != "anonymous" || locks[0].Record != "" {
+		t.Fatalf("the address's lock in the audit log: %+v", locks)
 	}
 }
 

@@ -264,7 +264,7 @@ func commonSchemas() obj {
 				"actor_name": str("The user's name at the time"),
 				"addr":       str("The client's address"),
 				"via":        str("How the actor signed in: session, key, cli"),
-				"action":     str("create, update, delete, define, undefine, login, login_failed, logout, key_create, key_revoke, export, erase"),
+				"action":     str("create, update, delete, define, undefine, login, login_failed, login_locked, logout, key_create, key_revoke, export, erase"),
 				"kind":       str("What entity names: record (an entity's record), entity (a definition), role, calendar, view (a saved view: entity is its entity, record its id), user, team, key, session"),
 				"entity":     str("The entity of a record; the name of a definition"),
 				"record":     str("The record's id"),

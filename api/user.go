@@ -95,7 +95,7 @@ func (s *Server) changeMyPassword(c *fiber.Ctx) error {
 	}
 	err = s.ids.ChangePassword(ctx, actor, req.Current, req.New, sessionID(c))
 	if me := morph.AsError(err); me != nil && len(me.Fields) > 0 && me.Fields[0].Path == "/current" {
-		s.accountLimit.Fail(u.Email)
+		s.failSignIn(ctx, s.accountLimit, u.Email, "account", u.Email, strings.Clone(c.IP()))
 	}
 	if err != nil {
 		return err

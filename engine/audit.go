@@ -25,6 +25,7 @@ const (
 	AuditUndefine    = "undefine"     // a definition was deleted
 	AuditLogin       = "login"        // a user signed in
 	AuditLoginFailed = "login_failed" // a sign-in was refused
+	AuditLoginLocked = "login_locked" // repeated failures locked an account or an address out of signing in
 	AuditLogout      = "logout"
 	AuditKeyCreate   = "key_create"
 	AuditKeyRevoke   = "key_revoke"

@@ -302,3 +302,19 @@ func parseTime(v any) time.Time {
 	}
 	return t
 }
+
+// LoginLocked records that repeated failures have locked signing in, for
+// an account (what "account") or a client address ("address"), until the
+// given time. The attempts refused while the lock lasts are not recorded
+// one by one: the lock's entry says they are.
+func (s *Service) LoginLocked(ctx context.Context, email, addr, what string, until time.Time) {
+	who := engine.Actor{ID: "anonymous", Name: email, Addr: addr, Via: ViaSession}
+	var record string
+	if what == "account" {
+		if u, err := s.UserByEmail(ctx, email); err == nil {
+			who.ID, who.Name, record = u.ID, u.Name, u.ID
+		}
+	}
+	s.audit(ctx, who, engine.AuditEntry{Action: engine.AuditLoginLocked, Kind: "session", Record: record,
+		Note: what + " locked until " + engine.FormatTime(until)})
+}

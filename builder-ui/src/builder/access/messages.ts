@@ -46,7 +46,7 @@ export const en = {
       empty: 'No entries', next: 'Older', first: 'Newest', system: 'System',
       actions: {
         create: 'created', update: 'changed', delete: 'deleted', define: 'saved', undefine: 'deleted', login: 'signed in',
-        login_failed: 'failed to sign in', logout: 'signed out', export: 'exported', erase: 'erased',
+        login_failed: 'failed to sign in', login_locked: 'was locked out of signing in', logout: 'signed out', export: 'exported', erase: 'erased',
       },
       kinds: { record: 'Record', entity: 'Entity', role: 'Role', user: 'User', team: 'Team', key: 'API key', session: 'Session', layout: 'Layout', view: 'View' },
       version: 'version {n}',
@@ -101,7 +101,7 @@ export const zh: typeof en = {
       empty: '暂无记录', next: '更早', first: '最新', system: '系统',
       actions: {
         create: '创建了', update: '修改了', delete: '删除了', define: '保存了', undefine: '删除了', login: '登录',
-        login_failed: '登录失败', logout: '退出登录', export: '导出了', erase: '擦除了',
+        login_failed: '登录失败', login_locked: '因多次失败被暂停登录', logout: '退出登录', export: '导出了', erase: '擦除了',
       },
       kinds: { record: '记录', entity: '实体', role: '角色', user: '用户', team: '团队', key: 'API 密钥', session: '会话', layout: '布局', view: '视图' },
       version: '第 {n} 版',
