@@ -1007,9 +1007,9 @@ func restrictEntity(ent *schema.Entity, p engine.EntityPermissions, base string,
 		}
 	}
 	trim(schemas[""], func(l string) bool { return l != "hidden" }, true)
-	for _, k := range []string{"Input", "Patch"} {
-		trim(schemas[k], func(l string) bool { return l == "edit" }, false)
-	}
+	// A masked field is the creator's to give, never to change.
+	trim(schemas["Input"], func(l string) bool { return l == "edit" || l == "masked" }, false)
+	trim(schemas["Patch"], func(l string) bool { return l == "edit" }, false)
 	if def := schemas["Definition"]; def != nil {
 		trim(def, func(l string) bool { return l != "hidden" }, false)
 	}

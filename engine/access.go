@@ -254,11 +254,14 @@ func errRecordForbidden(op string) error {
 		Text: morph.Text{EN: "You may see this record but not " + op + " it", ZH: "您可以查看此记录，但无权" + opZH[op]}}
 }
 
-// checkEditable refuses input keys the actor may not edit; a value sent
-// back as it was shown — a read-only field's stored value, a masked field's
-// mask of it — is not an edit and is dropped from in, so that a record read
-// and sent back whole can be changed. (A hidden field's value is refused
-// even when it is the stored one: accepting it would confirm a guess.)
+// checkEditable refuses input keys the actor may not edit (old is nil on
+// create). A masked field may be given on create: its value is the
+// creator's to give, and nothing stored shows through it; afterwards it
+// cannot be changed. A value sent back as it was shown — a read-only
+// field's stored value, a masked field's mask of it — is not an edit and is
+// dropped from in, so that a record read and sent back whole can be
+// changed. (A hidden field's value is refused even when it is the stored
+// one: accepting it would confirm a guess.)
 func checkEditable(g *grants, in map[string]any, old map[string]any) error {
 	if g.everything {
 		return nil
@@ -270,7 +273,8 @@ func checkEditable(g *grants, in map[string]any, old map[string]any) error {
 		}
 		switch l := g.level(k); {
 		case l == schema.FieldEdit:
-		case l == schema.FieldMasked && old != nil && v == maskValue(g, k, old[k]):
+		case l == schema.FieldMasked && old == nil:
+		case l == schema.FieldMasked && v == maskValue(g, k, old[k]):
 			delete(in, k)
 		case l == schema.FieldRead && old != nil && sameJSON(v, old[k]):
 			delete(in, k)

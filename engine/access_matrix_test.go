@@ -536,11 +536,22 @@ func TestAccessFieldLevels(t *testing.T) {
 			t.Fatalf("masked values sent back changed the record: %v", after)
 		}
 
-		// Create: fields below edit are refused; the result is masked.
-		for _, in := range []map[string]any{{"name": "n", "secret": "x"}, {"name": "n", "phone": "+8613800138000"}, {"name": "n", "team": "sh"}} {
+		// Create: fields below masked are refused; a masked one is the
+		// creator's to give, and comes back masked.
+		for _, in := range []map[string]any{{"name": "n", "secret": "x"}, {"name": "n", "team": "sh"}} {
 			if _, err := eng.Create(ctx, u1, "customer", in); morph.ErrorCode(err) != morph.EForbidden {
 				t.Errorf("create %v: want forbidden, got %v", in, err)
 			}
+		}
+		given, err := eng.Create(ctx, u1, "customer", map[string]any{"name": "赵七", "ref": "R9", "phone": "+8613700137000"})
+		if err != nil || given.Data["phone"] != "+86137****7000" {
+			t.Fatalf("create with a masked field: %v %v", given.Data, err)
+		}
+		if s, _ := eng.Get(ctx, engine.System, "customer", given.ID); s.Data["phone"] != "+8613700137000" {
+			t.Errorf("the masked field given on create was not stored: %v", s.Data)
+		}
+		if _, err := eng.Update(ctx, u1, "customer", given.ID, map[string]any{"phone": "+8613900139000"}, 0); morph.ErrorCode(err) != morph.EForbidden {
+			t.Errorf("a masked field changed after create: %v", err)
 		}
 		c, err := eng.Create(ctx, u1, "customer", map[string]any{"name": "王五", "ref": "R5"})
 		if err != nil {

@@ -833,7 +833,8 @@ func (p *propRun) patch(old map[string]any, create bool) map[string]any {
 			if p.rnd.IntN(3) > 0 && old != nil {
 				out[f] = propMask(f, old[f])
 			} else {
-				out[f] = map[string]any{"phone": "+8613912345678", "email": "x@example.com", "code": "ZZ0000ZZ"}[f]
+				// A unique value: a create may give it (the creator's to give).
+				out[f] = map[string]any{"phone": "+8613912345678", "email": fmt.Sprintf("x%d@example.com", p.seq), "code": fmt.Sprintf("ZZ%06dZZ", p.seq)}[f]
 			}
 		case 13:
 			out["team"] = p.pick([]string{"sh", "hz"})
@@ -880,7 +881,9 @@ func (p *propRun) expectWrite(old *engine.Record, in map[string]any, taken map[s
 		switch l := propLevel(k); {
 		case l == "edit":
 			eff[k] = v
-		case l == "masked" && old != nil && reflect.DeepEqual(norm(v), norm(propMask(k, oldData[k]))):
+		case l == "masked" && old == nil: // the creator's to give
+			eff[k] = v
+		case l == "masked" && reflect.DeepEqual(norm(v), norm(propMask(k, oldData[k]))):
 		case l == "read" && old != nil && reflect.DeepEqual(norm(v), norm(oldData[k])):
 		default:
 			return morph.EForbidden, nil

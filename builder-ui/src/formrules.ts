@@ -40,7 +40,10 @@ export function compileLayout(e: EntityDef, layout: Layout, validator: Validator
     if (c.text) return { type: 'div', col: { span: c.span || 24 }, class: 'layout-text', children: [text(c.text)] }
     const f = c.field ? e.byKey[c.field] : undefined
     if (!f) return null
-    const access = fieldAccess(e.name, f.key)
+    // A masked field is the user's to fill in on a new record (its value is theirs to give); once stored they
+    // see it masked and may not change it.
+    const shown = fieldAccess(e.name, f.key)
+    const access = creating && shown === 'masked' ? 'edit' : shown
     if (access === 'hidden') return null
     if (creating && ['autonumber', 'formula', 'rollup'].includes(f.type)) return null
     states[f.key] = { field: f, col: c, access }
