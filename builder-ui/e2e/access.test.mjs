@@ -33,10 +33,21 @@ test("a rep sees only their own records, with masked phones", async () => {
   for (const a of liAccounts.items) assert.ok(table.includes(a.name), `own account ${a.name} is listed`)
   for (const a of zhangAccounts) assert.ok(!table.includes(a.name), `another rep's account ${a.name} is not listed`)
   assert.match(await page.innerText('[data-test=total]'), new RegExp(`\\b${liAccounts.total}\\b`))
-  // Another rep's record, opened by its address, is not shown.
+  // Another rep's record, opened by its address, is not shown; nor is its form, which leaves no spinner behind,
+  // and both lead back to the list.
   await page.goto(`${server.url}/e/account/${zhangAccounts[0].id}`)
   await page.waitForSelector('[role=alert]')
   assert.ok(!(await page.innerText('main')).includes(zhangAccounts[0].name))
+  await page.click('.back-link a')
+  await page.waitForURL(server.url + '/e/account')
+  await page.goto(`${server.url}/e/account/${zhangAccounts[0].id}/edit`)
+  await page.waitForSelector('[data-test=form-unavailable] a')
+  assert.equal(await page.locator('[data-test=record-form]').count(), 0, 'no form, no spinner')
+  assert.ok(!(await page.innerText('main')).includes(zhangAccounts[0].name))
+  // A new account's phone is the rep's to give; it then shows masked.
+  await page.goto(`${server.url}/e/account/new`)
+  await page.waitForSelector('.mf-phone input')
+  assert.equal(await page.locator('.mf-phone input').isDisabled(), false, 'the masked phone can be given on create')
   // Masked phone on the record page, as the server sends it.
   await page.goto(`${server.url}/e/account/${liAccounts.items[0].id}`)
   const phone = page.locator('[data-field=phone] dd')
@@ -61,6 +72,13 @@ test('an auditor is offered no create, edit or delete', async () => {
   await page.click('[data-test=record-table] tbody tr a')
   await page.waitForSelector('[data-test=record-title]')
   assert.equal(await page.locator('[data-test=edit-record]').count(), 0)
+  // Its form, opened by its address, says why there is none.
+  const shown = page.url()
+  await page.goto(shown + '/edit')
+  await page.waitForSelector('[data-test=form-unavailable]')
+  assert.match(await page.innerText('[data-test=form-unavailable]'), /You may not edit Account records/)
+  await page.goto(shown)
+  await page.waitForSelector('[data-test=record-title]')
   assert.equal(await page.locator('[data-related] button').count(), 0, 'no create-in-context')
   await page.goto(server.url + '/e/opportunity?view=default_kanban')
   await page.waitForSelector('[data-test=kanban] .kcard')
