@@ -213,7 +213,19 @@ test('the audit log shows the role change with old → new', async () => {
   assert.ok(opp.account, 'the demo opportunity has an account')
   const account = (await api(zh, 'GET', `/api/records/account/${opp.account}`)).body
   await zh.locator('[data-test=audit-entry][data-kind=record][data-entity=opportunity]', { hasText: `客户: — → ${account.name}` }).first().waitFor()
+  // The record itself by its title too, and where each change came from.
+  await zh.locator('[data-test=audit-entry][data-kind=record][data-entity=opportunity] [data-test=audit-record-link]', { hasText: opp.name }).first().waitFor()
   await shot(zh, 'builder-access-audit-record-zh')
+  // A refused sign-in: its reason in the reader's language, and the address it came from.
+  await fetch(server.url + '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@localhost', password: 'not-the-password-at-all' }) })
+  await zh.fill('[data-test=audit-record]', '')
+  await pick(zh, '[data-test=audit-target]', '会话')
+  await zh.click('[data-test=audit-apply]')
+  const failed = zh.locator('[data-test=audit-entry]', { hasText: '登录失败' }).first()
+  await failed.waitFor()
+  assert.equal(await failed.locator('[data-test=audit-note]').innerText(), '密码错误')
+  assert.match(await failed.locator('[data-test=audit-origin]').innerText(), /^来自 127\.0\.0\.1 · 登录会话$/)
   await zh.context().close()
 
   const phone = await admin({ phone: true, lang: 'zh-CN', locale: 'zh-CN' })

@@ -134,20 +134,24 @@ export async function loadTitles(entityName: string, values: Record<string, unkn
       }
     }
   }
+  await Promise.all([...wanted].map(([ref, set]) => loadRecordTitles(ref, [...set])))
+}
+
+// loadRecordTitles fetches into the cache the titles of the records of an entity with the given ids that it
+// lacks: a request per 100 ids, only the title field; an id that cannot be read keeps showing as itself.
+export async function loadRecordTitles(ref: string, ids: string[]) {
+  const title = entity(ref)?.titleField || 'name'
+  ids = [...new Set(ids)].filter(id => id && titles[`${ref}/${id}`] === undefined)
   const asks: Promise<void>[] = []
-  for (const [ref, set] of wanted) {
-    const title = entity(ref)?.titleField || 'name'
-    const ids = [...set]
-    for (let i = 0; i < ids.length; i += 100) {
-      const chunk = ids.slice(i, i + 100)
-      asks.push(get<{ items: Record<string, any>[] }>(`/api/records/${encodeURIComponent(ref)}`, {
-        filter: `id in ${JSON.stringify(chunk)}`, fields: title, limit: chunk.length,
-      }).then(r => {
-        for (const rec of r.items) titles[`${ref}/${rec.id}`] = recordTitle(ref, rec)
-      }, () => { /* the entity cannot be read: the ids stay */ }).finally(() => {
-        for (const id of chunk) titles[`${ref}/${id}`] ??= id
-      }))
-    }
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100)
+    asks.push(get<{ items: Record<string, any>[] }>(`/api/records/${encodeURIComponent(ref)}`, {
+      filter: `id in ${JSON.stringify(chunk)}`, fields: title, limit: chunk.length,
+    }).then(r => {
+      for (const rec of r.items) titles[`${ref}/${rec.id}`] = recordTitle(ref, rec)
+    }, () => { /* the entity cannot be read: the ids stay */ }).finally(() => {
+      for (const id of chunk) titles[`${ref}/${id}`] ??= id
+    }))
   }
   await Promise.all(asks)
 }

@@ -90,7 +90,7 @@ const dynamic = [
   ['entities.types.'], ['entities.changes.'], ['entities.aggs.'], ['entities.results.'], // the field designer
   ['forms.', ['section', 'row', 'tabs', 'tab', 'col']], ['forms.losses.'], // the form designer's containers, what a layout loses
   ['access.role.', ['createOp', 'read', 'update', 'delete', 'where']], ['access.role.scopes.'], ['access.role.levels.'], // the role editor
-  ['access.log.actions.'], ['access.log.kinds.'], // the audit log: actions, kinds, and the settings of a user,
+  ['access.log.actions.'], ['access.log.kinds.'], ['access.log.via.'], ['access.log.notes.'], // the audit log: actions, kinds, and the settings of a user,
   ['access.user.'], ['access.team.', ['name', 'parent', 'manager']], ['access.key.'], // a team and an API key
   ['workflow.triggers.'], ['workflow.triggerHelp.'], ['workflow.status.'], ['workflow.actions.'], ['workflow.calendars.days.'],
   ['slas.kinds.'], ['slas.kindTypes.'], // the SLA editor's kept fields: what each holds and its type

@@ -50,6 +50,13 @@ export const en = {
       },
       kinds: { record: 'Record', entity: 'Entity', role: 'Role', user: 'User', team: 'Team', key: 'API key', session: 'Session', layout: 'Layout', view: 'View' },
       version: 'version {n}',
+      origin: 'from {addr}',
+      via: { session: 'signed in', key: 'API key', cli: 'command line', workflow: 'workflow' },
+      notes: {
+        unknownEmail: 'unknown e-mail address', noPassword: 'no password set', hashUnreadable: 'stored password unreadable',
+        wrongPassword: 'wrong password', deactivated: 'user deactivated',
+        accountLocked: 'account locked until {at}', addressLocked: 'address locked until {at}',
+      },
     },
   },
 }
@@ -105,6 +112,13 @@ export const zh: typeof en = {
       },
       kinds: { record: '记录', entity: '实体', role: '角色', user: '用户', team: '团队', key: 'API 密钥', session: '会话', layout: '布局', view: '视图' },
       version: '第 {n} 版',
+      origin: '来自 {addr}',
+      via: { session: '登录会话', key: 'API 密钥', cli: '命令行', workflow: '工作流' },
+      notes: {
+        unknownEmail: '邮箱不存在', noPassword: '未设置密码', hashUnreadable: '存储的密码无法读取',
+        wrongPassword: '密码错误', deactivated: '用户已停用',
+        accountLocked: '账号暂停登录至 {at}', addressLocked: '地址暂停登录至 {at}',
+      },
     },
   },
 }
