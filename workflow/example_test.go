@@ -143,7 +143,7 @@ func TestExampleTimedRules(t *testing.T) {
 	calls := e.find(t, "activity", eq("owner", "u-li"))
 	follow := 0
 	for _, c := range calls {
-		if c.Data["subject"] == "跟进 Follow up: 静默商机" {
+		if c.Data["subject"] == "跟进：静默商机" {
 			follow++
 		}
 		if c.Data["opportunity"] == won.ID {
