@@ -228,8 +228,12 @@ const (
 var walRestartFrames = 4096
 
 // catchUpPasses is how many more passes the checkpointer makes before it
-// hands a checkpoint over to the writer (see checkpointer).
-const catchUpPasses = 2
+// hands a checkpoint over to the writer (see checkpointer), unless the log
+// has grown past runawayFactor times walRestartFrames meanwhile.
+const (
+	catchUpPasses = 2
+	runawayFactor = 4
+)
 
 // checkpointer copies committed pages into the database file while the
 // writer goes on. A checkpoint running beside the writer never catches up
@@ -249,7 +253,10 @@ const catchUpPasses = 2
 // times over (each copies what was committed during the one before, so
 // each is shorter than the last), and syncs once more. (A sync that fails
 // here fails SQLite's own next sync too: Linux reports a write-back error
-// to every descriptor of the file that was open when it happened.)
+// to every descriptor of the file that was open when it happened.) Syncs
+// can be slow on a busy disk while the writes go on: once the log is
+// several times the restart length, bounding it comes first, and the
+// checkpointer hands over at once.
 func (s *Store) checkpointer() {
 	defer close(s.ckDone)
 	t := time.NewTicker(checkpointInterval)
@@ -259,19 +266,24 @@ func (s *Store) checkpointer() {
 		case <-s.ckStop:
 			return
 		case <-t.C:
+			// While the writer has yet to finish the checkpoint handed to
+			// it, a pass here would hold the checkpoint lock its restart
+			// needs (and a restart refused for it waits for the next one).
 			log, err := s.checkpointPass()
 			if err != nil || log < walRestartFrames {
 				continue
 			}
 			for range catchUpPasses {
-				if s.file.Sync() != nil {
+				if log >= runawayFactor*walRestartFrames || s.file.Sync() != nil {
 					break
 				}
-				if _, err := s.checkpointPass(); err != nil {
+				if log, err = s.checkpointPass(); err != nil {
 					break
 				}
 			}
-			s.file.Sync()
+			if log < runawayFactor*walRestartFrames {
+				s.file.Sync()
+			}
 			s.ckWriter.Store(true)
 		}
 	}
