@@ -41,16 +41,26 @@ func TestRecordFieldsAndExpand(t *testing.T) {
 
 		// A caller who may not read phone, nor any company.
 		if _, _, err := s.eng.PutRole(context.Background(), engine.System, "clerk", []byte(`{"entities": {
-			"customer": {"read": "all", "fields": {"*": "read", "phone": "hidden"}}}}`)); err != nil {
+			"customer": {"read": "all", "update": "all", "fields": {"*": "read", "phone": "masked", "visits": "hidden"}}}}`)); err != nil {
 			t.Fatal(err)
 		}
 		clerk := "Authorization: Bearer " + s.userToken("clerk@example.com", "clerk")
-		if r := s.anon("GET", path+"?fields=name,phone", "", clerk); r.Status != 400 || !strings.Contains(r.Body, `"code":"not_readable"`) {
+		if r := s.anon("GET", path+"?fields=name,visits", "", clerk); r.Status != 400 || !strings.Contains(r.Body, `"code":"not_readable"`) {
 			t.Errorf("a hidden field asked for: %d %s", r.Status, r.Body)
+		}
+		// A field the caller sees is named by its label in their language,
+		// and by its key; a hidden one by its key alone.
+		if r := s.anon("GET", path+"?fields=name,phone", "", clerk, "Accept-Language: zh-CN"); !strings.Contains(r.Body, "您无权查看电话（phone）") {
+			t.Errorf("a masked field asked for, in Chinese: %d %s", r.Status, r.Body)
+		}
+		r = s.anon("PATCH", path, `{"name": "李四", "phone": "+86 139 0013 9000", "visits": 9}`, clerk, "Accept-Language: zh-CN", `If-Match: "1"`)
+		if r.Status != 403 || !strings.Contains(r.Body, "您无权修改名称（name）") || !strings.Contains(r.Body, "您无权修改电话（phone）") ||
+			!strings.Contains(r.Body, "您无权修改visits") {
+			t.Errorf("fields the clerk may not change: %d %s", r.Status, r.Body)
 		}
 		r = s.anon("GET", path+"?expand=company", "", clerk)
 		exp, _ = r.JSON(t)["_expand"].(map[string]any)
-		if company, _ := exp["company"].(map[string]any); r.Status != 200 || len(company) != 1 || company["id"] != co || strings.Contains(r.Body, "+86") {
+		if company, _ := exp["company"].(map[string]any); r.Status != 200 || len(company) != 1 || company["id"] != co || strings.Contains(r.Body, "+8613800138000") || strings.Contains(r.Body, "visits") {
 			t.Errorf("a company the clerk may not read, expanded: %d %s", r.Status, r.Body)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"sort"
@@ -40,6 +41,7 @@ type grants struct {
 	levels               map[string]schema.FieldAccess // per field of the entity and system field
 	open                 bool                          // records go out as stored (everything alone)
 	masks                map[string]mask.Masker        // the masks of masked fields
+	labels               map[string]morph.Text         // the entity's fields' labels, for the refusals that name them
 	defOnce              sync.Once                     // the definition as these grants show it (DefinitionFor)
 	def                  string
 }
@@ -89,7 +91,11 @@ func (c *Catalog) grantsFor(actor Actor, ce *compiled) *grants {
 	}
 	u := schema.Union(ce.Name, roles...)
 	g := &grants{create: u.Create, read: u.Read, update: u.Update, delete: u.Delete,
-		rest: u.Field(schema.AllFields), levels: map[string]schema.FieldAccess{}, masks: map[string]mask.Masker{}}
+		rest: u.Field(schema.AllFields), levels: map[string]schema.FieldAccess{}, masks: map[string]mask.Masker{},
+		labels: make(map[string]morph.Text, len(ce.Fields))}
+	for _, f := range ce.Fields {
+		g.labels[f.Name] = f.Label
+	}
 	// Never open: a stored record may hold a removed field's data (seen).
 	note := func(name string, l schema.FieldAccess, m mask.Masker) {
 		g.levels[name] = l
@@ -279,8 +285,9 @@ func checkEditable(g *grants, in map[string]any, old map[string]any) error {
 		case l == schema.FieldRead && old != nil && sameJSON(v, old[k]):
 			delete(in, k)
 		default:
+			name := g.fieldName(k)
 			errs = append(errs, morph.FieldError{Path: "/" + escapeKey(k), Code: "not_editable",
-				Text: morph.T("You may not change %s", "您无权修改 %s", k)})
+				Text: morph.Text{EN: "You may not change " + name.EN, ZH: "您无权修改" + name.ZH}})
 		}
 	}
 	if len(errs) == 0 {
@@ -303,6 +310,23 @@ func sameJSON(a, b any) bool {
 	}
 	jb, err := json.Marshal(b)
 	return err == nil && bytes.Equal(ja, jb)
+}
+
+// fieldName names a field in a refusal as its users know it, by its label,
+// with its key for integrators: "Phone (phone)", "公司电话（phone）"; a
+// field without a label, a system field, or one hidden from the caller
+// (whose label the definition they see leaves out) by its key.
+func (g *grants) fieldName(key string) morph.Text {
+	l, ok := g.labels[key]
+	ok = ok && g.level(key) >= schema.FieldMasked
+	name := morph.Text{EN: key, ZH: key}
+	if ok && l.EN != "" && l.EN != key {
+		name.EN = l.EN + " (" + key + ")"
+	}
+	if ok && l.ZH != "" && l.ZH != key {
+		name.ZH = l.ZH + "（" + key + "）"
+	}
+	return name
 }
 
 func escapeKey(k string) string {
@@ -359,10 +383,12 @@ func checkReadable(g *grants, param string, paths []string) error {
 	for _, p := range paths {
 		field, _, _ := strings.Cut(p, ".")
 		if !g.readableField(field) {
+			name := g.fieldName(field)
 			return &morph.Error{Code: morph.EInvalidFilter,
-				Text: morph.T("%s uses %s, which you may not read", "%s 使用了您无权查看的字段 %s", param, field),
+				Text: morph.Text{EN: fmt.Sprintf("%s uses %s, which you may not read", param, name.EN),
+					ZH: fmt.Sprintf("%s 使用了您无权查看的字段%s", param, name.ZH)},
 				Fields: []morph.FieldError{{Path: param, Code: "not_readable", Offset: -1,
-					Text: morph.T("You may not read %s", "您无权查看 %s", field)}}}
+					Text: morph.Text{EN: "You may not read " + name.EN, ZH: "您无权查看" + name.ZH}}}}
 		}
 	}
 	return nil
