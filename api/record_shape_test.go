@@ -55,7 +55,7 @@ func TestRecordFieldsAndExpand(t *testing.T) {
 		}
 		r = s.anon("PATCH", path, `{"name": "李四", "phone": "+86 139 0013 9000", "visits": 9}`, clerk, "Accept-Language: zh-CN", `If-Match: "1"`)
 		if r.Status != 403 || !strings.Contains(r.Body, "您无权修改名称（name）") || !strings.Contains(r.Body, "您无权修改电话（phone）") ||
-			!strings.Contains(r.Body, "您无权修改visits") {
+			!strings.Contains(r.Body, "您无权修改 visits") {
 			t.Errorf("fields the clerk may not change: %d %s", r.Status, r.Body)
 		}
 		r = s.anon("GET", path+"?expand=company", "", clerk)

@@ -319,7 +319,7 @@ func sameJSON(a, b any) bool {
 func (g *grants) fieldName(key string) morph.Text {
 	l, ok := g.labels[key]
 	ok = ok && g.level(key) >= schema.FieldMasked
-	name := morph.Text{EN: key, ZH: key}
+	name := morph.Text{EN: key, ZH: " " + key} // a Latin key set off from the Chinese before it
 	if ok && l.EN != "" && l.EN != key {
 		name.EN = l.EN + " (" + key + ")"
 	}
