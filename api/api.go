@@ -93,6 +93,9 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 120 * time.Second
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if opts.Identity == nil {
 		opts.Identity = identity.New(eng, identity.Options{Logger: opts.Logger})
 	}

@@ -308,11 +308,7 @@ func (s *Server) failSignIn(ctx context.Context, lim *throttle.Limiter, key, wha
 	if wait <= 0 {
 		return
 	}
-	now := time.Now()
-	if s.opts.Now != nil {
-		now = s.opts.Now()
-	}
-	s.ids.LoginLocked(context.WithoutCancel(ctx), email, addr, what, now.Add(wait))
+	s.ids.LoginLocked(context.WithoutCancel(ctx), email, addr, what, s.opts.Now().Add(wait))
 }
 
 func rateLimited(c *fiber.Ctx, wait time.Duration) error {

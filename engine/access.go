@@ -424,12 +424,6 @@ func (e *Engine) parseFilter(ce *compiled, g *grants, actor Actor, src string) (
 	return f, err
 }
 
-func filterPaths(f query.Expr) []string {
-	var out []string
-	query.Walk(f, func(c query.Cmp) { out = append(out, c.Field) })
-	return out
-}
-
 // view is what an actor sees of one entity's records.
 type view struct{ g *grants }
 

@@ -33,20 +33,8 @@ func isSystem(name string) bool {
 
 // Get returns one record.
 func (e *Engine) Get(ctx context.Context, actor Actor, entity, id string) (Record, error) {
-	ce, err := e.entity(entity)
-	if err != nil {
-		return Record{}, err
-	}
-	r, err := e.readableOf(actor, ce)
-	if err != nil {
-		return Record{}, err
-	}
-	rec, err := e.getIn(ctx, ce, id, r.filter, r.all)
-	if err != nil {
-		return Record{}, storeError(ce, err)
-	}
-	r.g.out(rec.Data)
-	return rec, nil
+	rec, _, _, err := e.GetShaped(ctx, actor, entity, id, "", nil)
+	return rec, err
 }
 
 // GetShaped is Get with the projection (fields: "name,phone"; "" for all)
@@ -66,10 +54,7 @@ func (e *Engine) GetShaped(ctx context.Context, actor Actor, entity, id, fields 
 	if err != nil {
 		return Record{}, nil, nil, err
 	}
-	if err := checkReadable(r.g, "fields", keys(shown)); err != nil {
-		return Record{}, nil, nil, err
-	}
-	if err := checkReadable(r.g, "expand", expand); err != nil {
+	if err := checkShape(r.g, shown, expand); err != nil {
 		return Record{}, nil, nil, err
 	}
 	rec, err := e.getIn(ctx, ce, id, r.filter, r.all)
