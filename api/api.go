@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -49,6 +50,9 @@ type Options struct {
 	Identity *identity.Service
 	// Now is the clock of the login throttle; time.Now by default.
 	Now func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (clientAddr). None: every request comes from its peer.
+	TrustedProxies []netip.Prefix
 	// Workflow keeps and runs the workflow rules. Nil: one over the
 	// engine, with the identity service as its directory, whose queue the
 	// caller runs (workflow.Service.Start or Pump).
@@ -71,7 +75,9 @@ type Server struct {
 	log  *slog.Logger
 	opts Options
 
-	accountLimit, addressLimit *throttle.Limiter // failed sign-ins
+	// failed sign-ins: of an account from one address, from one address,
+	// and of an account from anywhere
+	pairLimit, addressLimit, accountLimit *throttle.Limiter
 }
 
 type route struct {
@@ -116,7 +122,8 @@ func New(eng *engine.Engine, opts Options) *fiber.App {
 		opts.SLA = svc
 	}
 	s := &Server{eng: eng, ids: opts.Identity, wf: opts.Workflow, sla: opts.SLA, log: opts.Logger, opts: opts,
-		accountLimit: throttle.New(accountLimits, opts.Now), addressLimit: throttle.New(addressLimits, opts.Now)}
+		pairLimit: throttle.New(pairLimits, opts.Now), addressLimit: throttle.New(addressLimits, opts.Now),
+		accountLimit: throttle.New(accountLimits, opts.Now)}
 	app := fiber.New(fiber.Config{
 		AppName:               "Morph",
 		BodyLimit:             MaxBulkBody,
@@ -165,7 +172,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 			}
 		}
 		s.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
-			"took", took.Round(time.Microsecond), "ip", c.IP())
+			"took", took.Round(time.Microsecond), "ip", s.clientAddr(c))
 	}
 	return err
 }

@@ -25,6 +25,8 @@ type entriesPage struct {
 		Record  string         `json:"record"`
 		Version int64          `json:"version"`
 		Actor   string         `json:"actor"`
+		Addr    string         `json:"addr"`
+		Note    string         `json:"note"`
 		Fields  []string       `json:"fields"`
 		Old     map[string]any `json:"old"`
 		New     map[string]any `json:"new"`

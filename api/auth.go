@@ -35,12 +35,52 @@ const (
 	localCredential = "morph.credential"
 )
 
-// Login throttling: per account and per client address, failures in a
-// sliding window lock the key out for a while.
+// Sign-in throttling: failures in a sliding window lock a key out for a
+// while. An account from one client address is locked after a few
+// failures, so a guesser is stopped early without locking the account's
+// owner out from elsewhere; one address after more, whatever the
+// accounts it tries; and an account from every address together only
+// after many, so guessing spread over many addresses is slowed down too
+// but one guesser cannot lock anyone out.
 var (
-	accountLimits = throttle.Config{Max: 5, Window: 15 * time.Minute, Lockout: 15 * time.Minute, MaxKeys: 100_000}
+	pairLimits    = throttle.Config{Max: 5, Window: 15 * time.Minute, Lockout: 15 * time.Minute, MaxKeys: 100_000}
 	addressLimits = throttle.Config{Max: 20, Window: 15 * time.Minute, Lockout: 15 * time.Minute, MaxKeys: 100_000}
+	accountLimits = throttle.Config{Max: 50, Window: 15 * time.Minute, Lockout: 15 * time.Minute, MaxKeys: 100_000}
 )
+
+// signInKey is one count a sign-in is throttled by.
+type signInKey struct {
+	lim  *throttle.Limiter
+	key  string
+	what string // what a lock of it locks, for the audit log (identity.LoginLocked)
+}
+
+// signInKeys are the counts of a sign-in to account email from addr; with
+// address false, the address's own count is left out (a wrong current
+// password of a signed-in user counts against the account only).
+func (s *Server) signInKeys(email, addr string, address bool) []signInKey {
+	email = strings.ToLower(strings.TrimSpace(email))
+	keys := []signInKey{{s.pairLimit, email + "\x00" + addr, identity.LockAccountFromAddress},
+		{s.accountLimit, email, identity.LockAccount}}
+	if address {
+		keys = append(keys, signInKey{s.addressLimit, addr, identity.LockAddress})
+	}
+	return keys
+}
+
+// allowSignIn answers 429 with Retry-After while any of keys is locked.
+func allowSignIn(c *fiber.Ctx, keys []signInKey) error {
+	var wait time.Duration
+	for _, k := range keys {
+		if ok, w := k.lim.Allow(k.key); !ok {
+			wait = max(wait, w)
+		}
+	}
+	if wait > 0 {
+		return rateLimited(c, wait)
+	}
+	return nil
+}
 
 // authLevel is what a route asks of the caller.
 type authLevel int
@@ -116,7 +156,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	actor, err := s.ids.Authenticate(ctx, cred, strings.Clone(c.IP()))
+	actor, err := s.ids.Authenticate(ctx, cred, s.clientAddr(c))
 	if err != nil {
 		return err
 	}
@@ -270,45 +310,41 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if missing != nil {
 		return morph.Invalid(missing...)
 	}
-	addr := strings.Clone(c.IP())
-	keys := []struct {
-		lim *throttle.Limiter
-		key string
-	}{{s.accountLimit, strings.ToLower(strings.TrimSpace(req.Email))}, {s.addressLimit, addr}}
-	for _, k := range keys {
-		if ok, wait := k.lim.Allow(k.key); !ok {
-			return rateLimited(c, wait)
-		}
+	addr := s.clientAddr(c)
+	keys := s.signInKeys(req.Email, addr, true)
+	if err := allowSignIn(c, keys); err != nil {
+		return err
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	user, token, err := s.ids.Login(ctx, req.Email, req.Password, addr)
 	if morph.ErrorCode(err) == morph.EUnauthenticated {
-		s.failSignIn(ctx, s.accountLimit, keys[0].key, "account", req.Email, addr)
-		s.failSignIn(ctx, s.addressLimit, keys[1].key, "address", req.Email, addr)
+		s.failSignIn(ctx, keys, req.Email, addr)
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	// Only the account starts afresh: a guesser who also holds an account
-	// of their own must not clear their address's count by signing in.
-	s.accountLimit.Succeed(keys[0].key)
+	// Only the account's counts start afresh: a guesser who also holds an
+	// account of their own must not clear their address's count by
+	// signing in.
+	s.pairLimit.Succeed(keys[0].key)
+	s.accountLimit.Succeed(keys[1].key)
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: token, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
 		Secure: c.Protocol() == "https", MaxAge: int(s.ids.MaxAge().Seconds())})
 	return writeJSON(c, fiber.StatusOK, fiber.Map{"user": user, "token": token})
 }
 
 // failSignIn counts a refused sign-in (or a wrong current password)
-// against key of lim. The failure that locks — the attempt itself was
-// allowed, so the lock is new — is audited once; the attempts the lock
+// against each of keys. The failure that locks a key — the attempt itself
+// was allowed, so the lock is new — is audited once; the attempts the lock
 // refuses are not.
-func (s *Server) failSignIn(ctx context.Context, lim *throttle.Limiter, key, what, email, addr string) {
-	wait := lim.Fail(key)
-	if wait <= 0 {
-		return
+func (s *Server) failSignIn(ctx context.Context, keys []signInKey, email, addr string) {
+	for _, k := range keys {
+		if wait := k.lim.Fail(k.key); wait > 0 {
+			s.ids.LoginLocked(context.WithoutCancel(ctx), email, addr, k.what, s.opts.Now().Add(wait))
+		}
 	}
-	s.ids.LoginLocked(context.WithoutCancel(ctx), email, addr, what, s.opts.Now().Add(wait))
 }
 
 func rateLimited(c *fiber.Ctx, wait time.Duration) error {

@@ -113,49 +113,133 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-// Failed sign-ins lock the account, then the address, for a while: 429
-// with Retry-After, even for the right password, until the lock ends.
+// Failed sign-ins lock an account from one address after 5, an address
+// after 20 whatever the accounts, and an account from every address after
+// 50: 429 with Retry-After, even for the right password, until the lock
+// ends. A guesser's lock does not lock the account's owner out from
+// elsewhere. The server sits behind a proxy it trusts, which names the
+// client in X-Forwarded-For.
 func TestLoginLockout(t *testing.T) {
 	s := newServer(t, "sqlite")
 	var now atomic.Int64
 	now.Store(time.Now().Unix())
-	s.app = api.New(s.eng, api.Options{Identity: s.ids, Now: func() time.Time { return time.Unix(now.Load(), 0) }})
+	proxy, err := api.ParseProxies("0.0.0.0") // the test connection's peer
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.app = api.New(s.eng, api.Options{Identity: s.ids, TrustedProxies: proxy,
+		Now: func() time.Time { return time.Unix(now.Load(), 0) }})
+	from := func(addr string) string { return "X-Forwarded-For: " + addr }
 	s.addUser("bob@example.com")
+	const guesser, owner = "203.0.113.7", "198.51.100.2"
 	for i := 0; i < 6; i++ {
-		if r := s.login("bob@example.com", "wrong-password-1"); r.Status != 401 {
+		if r := s.login("bob@example.com", "wrong-password-1", from(guesser)); r.Status != 401 {
 			t.Fatalf("attempt %d: %d %s", i, r.Status, r.Body)
 		}
 	}
-	r := s.login("bob@example.com", userPassword)
+	r := s.login("bob@example.com", userPassword, from(guesser))
 	if r.Status != 429 || r.Header.Get("Retry-After") == "" || r.JSON(t)["code"] != "rate_limited" {
-		t.Fatalf("locked account: %d %v %s", r.Status, r.Header, r.Body)
+		t.Fatalf("locked account at the guesser's address: %d %v %s", r.Status, r.Header, r.Body)
 	}
-	// The lock is audited once, naming the account; the attempts it
-	// refuses are not audited one by one.
+	// An address the guesser makes up, left of the one the proxy adds,
+	// changes nothing.
+	if r := s.login("bob@example.com", userPassword, from("192.0.2.99, "+guesser)); r.Status != 429 {
+		t.Fatalf("made-up X-Forwarded-For: %d %s", r.Status, r.Body)
+	}
+	if r := s.login("bob@example.com", userPassword, from(owner)); r.Status != 200 {
+		t.Fatalf("the owner at their own address: %d %s", r.Status, r.Body)
+	}
+	// The lock is audited once, naming the account and the address; the
+	// attempts it refuses are not audited one by one.
 	for range 3 {
-		s.login("bob@example.com", userPassword)
+		s.login("bob@example.com", userPassword, from(guesser))
 	}
 	locks := s.entries("/api/audit?action=login_locked").Items
-	if len(locks) != 1 || locks[0].Record == "" || locks[0].Actor != locks[0].Record {
-		t.Fatalf("the account's lock in the audit log: %+v", locks)
+	if len(locks) != 1 || locks[0].Record == "" || locks[0].Actor != locks[0].Record || locks[0].Addr != guesser ||
+		!strings.HasPrefix(locks[0].Note, "account from address locked until ") {
+		t.Fatalf("the lock in the audit log: %+v", locks)
 	}
-	if n := len(s.entries("/api/audit?action=login_failed&limit=500").Items); n != 6 {
-		t.Fatalf("%d failed sign-ins audited, want the 6 allowed", n)
+	failed := s.entries("/api/audit?action=login_failed&limit=500").Items
+	if len(failed) != 6 || failed[0].Addr != guesser {
+		t.Fatalf("%d failed sign-ins audited, want the 6 allowed, from %s: %+v", len(failed), guesser, failed)
 	}
 	now.Add(16 * 60)
-	if r := s.login("bob@example.com", userPassword); r.Status != 200 {
+	if r := s.login("bob@example.com", userPassword, from(guesser)); r.Status != 200 {
 		t.Fatalf("after the lock-out: %d %s", r.Status, r.Body)
 	}
 
-	// One address guessing many accounts is locked too.
+	// One address guessing many accounts is locked, for every account.
 	for i := 0; i < 21; i++ {
-		s.login(fmt.Sprintf("guess%d@example.com", i), "wrong-password-1")
+		s.login(fmt.Sprintf("guess%d@example.com", i), "wrong-password-1", from(guesser))
 	}
-	if r := s.login("bob@example.com", userPassword); r.Status != 429 || r.Header.Get("Retry-After") == "" {
+	if r := s.login("bob@example.com", userPassword, from(guesser)); r.Status != 429 || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("locked address: %d %s", r.Status, r.Body)
 	}
-	if locks := s.entries("/api/audit?action=login_locked").Items; len(locks) != 2 || locks[0].Actor != "anonymous" || locks[0].Record != "" {
+	if r := s.login("bob@example.com", userPassword, from(owner)); r.Status != 200 {
+		t.Fatalf("another address while one is locked: %d %s", r.Status, r.Body)
+	}
+	if locks := s.entries("/api/audit?action=login_locked").Items; len(locks) != 2 || locks[0].Actor != "anonymous" ||
+		locks[0].Record != "" || !strings.HasPrefix(locks[0].Note, "address locked until ") {
 		t.Fatalf("the address's lock in the audit log: %+v", locks)
+	}
+
+	// Guessing spread over many addresses, none of them locked, locks the
+	// account everywhere once 50 have failed.
+	now.Add(16 * 60)
+	for i := 0; i < 51; i++ {
+		addr := fmt.Sprintf("192.0.2.%d", i%25+1)
+		if r := s.login("bob@example.com", "wrong-password-1", from(addr)); r.Status != 401 {
+			t.Fatalf("spread attempt %d from %s: %d %s", i, addr, r.Status, r.Body)
+		}
+	}
+	if r := s.login("bob@example.com", userPassword, from(owner)); r.Status != 429 {
+		t.Fatalf("an account guessed from many addresses: %d %s", r.Status, r.Body)
+	}
+	if locks := s.entries("/api/audit?action=login_locked").Items; len(locks) != 3 || locks[0].Record == "" ||
+		!strings.HasPrefix(locks[0].Note, "account locked until ") {
+		t.Fatalf("the account's lock in the audit log: %+v", locks)
+	}
+}
+
+// The address a request comes from is its peer's; X-Forwarded-For counts
+// only from a trusted proxy, and then only its right-most address that is
+// not a trusted proxy itself.
+func TestClientAddress(t *testing.T) {
+	s := newServer(t, "sqlite")
+	s.addUser("bob@example.com")
+	for _, tc := range []struct {
+		name, proxies, header, want string
+	}{
+		{"no proxy trusted", "", "203.0.113.7", "0.0.0.0"},
+		{"peer not trusted", "10.0.0.0/8", "203.0.113.7", "0.0.0.0"},
+		{"trusted proxy", "0.0.0.0", "203.0.113.7", "203.0.113.7"},
+		{"made-up addresses left of the proxy's", "0.0.0.0", "1.2.3.4, 5.6.7.8,203.0.113.7", "203.0.113.7"},
+		{"a chain of trusted proxies", "0.0.0.0/32, 10.0.0.0/8", "203.0.113.7, 10.1.2.3, 10.0.0.9", "203.0.113.7"},
+		{"rubbish left of the client", "0.0.0.0", "not-an-address, 203.0.113.7", "203.0.113.7"},
+		{"rubbish from a trusted hop", "0.0.0.0, 10.0.0.0/8", "10.0.0.1, not-an-address", "0.0.0.0"},
+		{"IPv6", "0.0.0.0", "2001:db8::1", "2001:db8::1"},
+		{"no header", "0.0.0.0", "", "0.0.0.0"},
+	} {
+		proxies, err := api.ParseProxies(tc.proxies)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.app = api.New(s.eng, api.Options{Identity: s.ids, TrustedProxies: proxies})
+		var headers []string
+		if tc.header != "" {
+			headers = append(headers, "X-Forwarded-For: "+tc.header)
+		}
+		if r := s.login("bob@example.com", userPassword, headers...); r.Status != 200 {
+			t.Fatalf("%s: %d %s", tc.name, r.Status, r.Body)
+		}
+		if got := s.entries("/api/audit?action=login&limit=1").Items[0].Addr; got != tc.want {
+			t.Errorf("%s: signed in from %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"10.0.0.0/33", "localhost", "10.0.0.1/8/1"} {
+		if _, err := api.ParseProxies(bad); err == nil {
+			t.Errorf("ParseProxies(%q) accepted", bad)
+		}
 	}
 }
 

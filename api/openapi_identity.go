@@ -125,8 +125,9 @@ func identityPaths() obj {
 				"403": componentRef("responses", "Forbidden"), "429": componentRef("responses", "RateLimited"),
 				"default": componentRef("responses", "Unexpected")},
 			obj{"security": []any{}, "requestBody": body("LoginRequest"),
-				"description": "A wrong e-mail address and a wrong password get the same 401. Failures are counted per account and per " +
-					"client address; past the limit the answer is 429 with Retry-After."})},
+				"description": "A wrong e-mail address and a wrong password get the same 401. Failures are counted per account from one " +
+					"client address (5 in 15 minutes), per address (20) and per account (50); past a limit the answer is 429 " +
+					"with Retry-After until its 15-minute lock-out ends."})},
 		"/api/auth/logout": obj{"parameters": []any{param("AcceptLanguage")}, "post": op("logout", "End the session of the request",
 			responses(obj{"204": none}), nil)},
 		"/api/me": obj{"parameters": []any{param("AcceptLanguage")},

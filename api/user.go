@@ -90,12 +90,14 @@ func (s *Server) changeMyPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if ok, wait := s.accountLimit.Allow(u.Email); !ok {
-		return rateLimited(c, wait)
+	addr := s.clientAddr(c)
+	keys := s.signInKeys(u.Email, addr, false)
+	if err := allowSignIn(c, keys); err != nil {
+		return err
 	}
 	err = s.ids.ChangePassword(ctx, actor, req.Current, req.New, sessionID(c))
 	if me := morph.AsError(err); me != nil && len(me.Fields) > 0 && me.Fields[0].Path == "/current" {
-		s.failSignIn(ctx, s.accountLimit, u.Email, "account", u.Email, strings.Clone(c.IP()))
+		s.failSignIn(ctx, keys, u.Email, addr)
 	}
 	if err != nil {
 		return err

@@ -303,14 +303,21 @@ func parseTime(v any) time.Time {
 	return t
 }
 
-// LoginLocked records that repeated failures have locked signing in, for
-// an account (what "account") or a client address ("address"), until the
-// given time. The attempts refused while the lock lasts are not recorded
-// one by one: the lock's entry says they are.
+// What a sign-in lock-out locks (LoginLocked).
+const (
+	LockAccountFromAddress = "account from address" // one account, from one client address
+	LockAddress            = "address"              // a client address, whatever the account
+	LockAccount            = "account"              // one account, from every address
+)
+
+// LoginLocked records that repeated failures have locked signing in (what:
+// LockAccountFromAddress, LockAddress or LockAccount) until the given
+// time. The attempts refused while the lock lasts are not recorded one by
+// one: the lock's entry says they are.
 func (s *Service) LoginLocked(ctx context.Context, email, addr, what string, until time.Time) {
 	who := engine.Actor{ID: "anonymous", Name: email, Addr: addr, Via: ViaSession}
 	var record string
-	if what == "account" {
+	if what != LockAddress {
 		if u, err := s.UserByEmail(ctx, email); err == nil {
 			who.ID, who.Name, record = u.ID, u.Name, u.ID
 		}

@@ -169,8 +169,13 @@ func serve(ctx context.Context, args []string) error {
 	idle := fs.Duration("session-idle", identity.DefaultIdleTimeout, "a session not used for this long ends")
 	maxAge := fs.Duration("session-max-age", identity.DefaultMaxAge, "a session ends this long after sign-in, used or not")
 	wfInterval := fs.Duration("workflow-interval", time.Second, "how often the workflow queue is read for work of other processes, retries and deliveries (at once for this process's writes)")
+	proxies := fs.String("trusted-proxies", envOr("MORPH_TRUSTED_PROXIES", ""), "reverse proxies (addresses and CIDR networks, comma-separated) whose X-Forwarded-For names the client; none by default")
 	demoAccounts := fs.Int("demo", 0, "accounts of demo data (with their people, contacts, deals …) to generate when the sme-crm example is loaded into an empty store; 0 for none")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	trusted, err := api.ParseProxies(*proxies)
+	if err != nil {
 		return err
 	}
 	log := c.logger()
@@ -199,7 +204,8 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids, Workflow: wf, SLA: slas})
+	app := api.New(eng, api.Options{Logger: log, UI: builderui.FS(), Timeout: *timeout, Identity: ids, Workflow: wf, SLA: slas,
+		TrustedProxies: trusted})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(*addr) }()
 	log.Info("morph listening", "addr", "http://"+*addr, "store", c.store)
