@@ -118,7 +118,8 @@ func TestExampleTimedRules(t *testing.T) {
 	acc := e.create(t, "account", map[string]any{"name": "华为", "region": "华南", "owner": "u-li", "phone": "13800138000"})
 	quiet := e.create(t, "opportunity", map[string]any{"name": "静默商机", "account": acc.ID, "stage": "proposal", "owner": "u-li",
 		"amount": map[string]any{"amount": 50000, "currency": "CNY"}})
-	e.create(t, "activity", map[string]any{"type": "visit", "subject": "拜访", "at": engine.FormatTime(e.clock.now()), "opportunity": quiet.ID, "owner": "u-li"})
+	visitAt := engine.FormatTime(e.clock.now())
+	e.create(t, "activity", map[string]any{"type": "visit", "subject": "拜访", "at": visitAt, "opportunity": quiet.ID, "owner": "u-li"})
 	won := e.create(t, "opportunity", map[string]any{"name": "大单", "account": acc.ID, "stage": "proposal", "owner": "u-li",
 		"amount": map[string]any{"amount": 600000, "currency": "CNY"}})
 	if _, err := e.eng.Update(ctx, admin, "opportunity", won.ID, map[string]any{"stage": "won"}, 0); err != nil {
@@ -143,9 +144,14 @@ func TestExampleTimedRules(t *testing.T) {
 	settle()
 	calls := e.find(t, "activity", eq("owner", "u-li"))
 	follow := 0
+	var planned string
 	for _, c := range calls {
 		if c.Data["subject"] == "跟进：静默商机" {
 			follow++
+			planned = c.ID
+			if c.Data["done"] != false {
+				t.Fatalf("the follow-up call is planned, not done: %+v", c.Data)
+			}
 		}
 		if c.Data["opportunity"] == won.ID {
 			t.Fatalf("a won opportunity got a follow-up: %+v", c.Data)
@@ -153,6 +159,19 @@ func TestExampleTimedRules(t *testing.T) {
 	}
 	if follow != 1 {
 		t.Fatalf("%d follow-ups, want 1: %+v", follow, calls)
+	}
+	// The planned call, an hour of work ahead, is not the opportunity's
+	// last activity; once done, it is.
+	if got := e.get(t, "opportunity", quiet.ID).Data["last_activity_at"]; got != visitAt {
+		t.Fatalf("last activity %v with a call planned, want the visit's %s", got, visitAt)
+	}
+	doneAt := engine.FormatTime(e.clock.now())
+	if _, err := e.eng.Update(ctx, admin, "activity", planned, map[string]any{"done": true, "at": doneAt}, 0); err != nil {
+		t.Fatal(morphDetail(err))
+	}
+	settle()
+	if got := e.get(t, "opportunity", quiet.ID).Data["last_activity_at"]; got != doneAt {
+		t.Fatalf("last activity %v after the call was made, want %s", got, doneAt)
 	}
 	// Day 3 is also 7 days before the payment is due (the reminder fires
 	// at the start of that day, which the hour past day 3 has passed).

@@ -97,6 +97,17 @@ test('a rep creates an account, fixes a validation error, filters, saves the vie
   const contacts = await api(page, 'GET', `/api/records/contact?filter=${encodeURIComponent(`account == '${accountID}'`)}`)
   assert.equal(contacts.body.items.length, 1)
   assert.equal(contacts.body.items[0].name, 'Zhou Min')
+  // The timeline: a call made and a call planned (done off), the planned one marked as such.
+  for (const [subject, done, days] of [['First call', true, -1], ['Call back', false, 2]]) {
+    const r = await api(page, 'POST', '/api/records/activity', { type: 'call', subject, done, account: accountID,
+      at: new Date(Date.now() + days * 86400e3).toISOString() })
+    assert.equal(r.status, 201, JSON.stringify(r.body))
+  }
+  await page.reload()
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=timeline] .el-timeline-item').length === 2)
+  const planned = page.locator('[data-test=timeline] .el-timeline-item', { has: page.locator('[data-test=planned]') })
+  assert.equal(await planned.count(), 1, 'one planned activity')
+  assert.match(await planned.innerText(), /Call back[\s\S]*Planned/)
   await shot(page, 'record-desktop')
   assert.deepEqual(errors, [])
   assert.deepEqual(page.outside, [], 'nothing is fetched from outside the server')

@@ -25,7 +25,7 @@ const en = {
     edit: 'Edit', delete: 'Delete', history: 'History', activities: 'Activity',
     noHistory: 'No changes recorded', noActivities: 'No activity yet', created: 'created the record', updated: 'changed',
     deletedRecord: 'deleted the record', confirmDelete: 'Delete this record? This cannot be undone.',
-    newRelated: 'New {entity}', noRelated: 'None', more: 'All {n}',
+    newRelated: 'New {entity}', noRelated: 'None', more: 'All {n}', planned: 'Planned',
   },
   form: {
     create: 'New {entity}', edit: 'Edit {entity}', save: 'Save', cancel: 'Cancel', saved: 'Saved',
@@ -64,7 +64,7 @@ const zh: typeof en = {
     edit: '编辑', delete: '删除', history: '变更历史', activities: '跟进动态',
     noHistory: '暂无变更记录', noActivities: '暂无跟进记录', created: '创建了记录', updated: '修改了',
     deletedRecord: '删除了记录', confirmDelete: '确定删除此记录？此操作不可撤销。',
-    newRelated: '新建{entity}', noRelated: '无', more: '全部 {n} 条',
+    newRelated: '新建{entity}', noRelated: '无', more: '全部 {n} 条', planned: '计划中',
   },
   form: {
     create: '新建{entity}', edit: '编辑{entity}', save: '保存', cancel: '取消', saved: '已保存',

@@ -604,7 +604,7 @@ func (g *gen) account(created time.Time) error {
 		kind := pick(g.r, activityKinds[typ])
 		a := map[string]any{
 			"id": g.id(created), "owner": owner, "type": typ, "subject": kind.subject,
-			"notes": fmt.Sprintf(kind.notes, c.name), "at": datetime(at),
+			"notes": fmt.Sprintf(kind.notes, c.name), "at": datetime(at), "done": true,
 			"account": accountID, "contact": c.id,
 		}
 		switch typ {
@@ -638,7 +638,7 @@ func (g *gen) account(created time.Time) error {
 		if err := g.emit("activity", map[string]any{
 			"id": g.id(created), "owner": owner, "type": "call", "subject": "线索首次电话沟通",
 			"notes": "介绍了公司和产品，对方表示会内部讨论后回复。", "at": datetime(g.workTime(g.between(l.created, ref), l.created)),
-			"duration_minutes": float64(3 + g.r.IntN(20)), "lead": l.id,
+			"done": true, "duration_minutes": float64(3 + g.r.IntN(20)), "lead": l.id,
 		}); err != nil {
 			return err
 		}
