@@ -3,6 +3,7 @@
 import { reactive } from 'vue'
 import { session, optionLabel, text, entity, type FieldDef } from './meta'
 import { get } from './api'
+import { formatPhone } from './phonefmt'
 
 const locale = () => (session.lang === 'zh-CN' ? 'zh-CN' : 'en-US')
 
@@ -77,6 +78,7 @@ export function formatValue(f: FieldDef | undefined, v: unknown): string {
       const ids = Array.isArray(v) ? v : [v]
       return ids.map(id => titles[`${f.ref}/${id}`] || String(id)).join(', ')
     }
+    case 'phone': return formatPhone(String(v))
     case 'json': return JSON.stringify(v)
     case 'formula': case 'rollup': return formatComputed(f.schema, v)
     default: return typeof v === 'object' ? JSON.stringify(v) : String(v)

@@ -12,6 +12,10 @@ import "strings"
 //     instance drops "+86" for display, giving the familiar 138****8000)
 //     treats masked ones alike. An 11-digit mobile number without a country
 //     code (data from before normalisation) gives "138****8000".
+//   - A mainland landline keeps its area code, which says only the city
+//     (2 digits for Beijing, 10, and 20–29; 3 for the others), and the last
+//     four digits: "+8657187654321" → "+86571****4321", "+861012345678" →
+//     "+8610****5678".
 //   - Another number in E.164 form keeps "+", its country code and the last
 //     four digits of the national number (the last three when the national
 //     number has fewer than eight digits): "+14155552671" → "+1******2671",
@@ -26,6 +30,13 @@ func Phone(v string) string {
 		return keep([]rune(v), 6, 4, -1)
 	case len(v) == 11 && v[0] == '1' && isDigits(v):
 		return keep([]rune(v), 3, 4, -1)
+	case strings.HasPrefix(v, "+86") && len(v) >= 13 && len(v) <= 14 && (v[3] >= '2' || strings.HasPrefix(v[3:], "10")) && isDigits(v[1:]):
+		// +86, the area code, a subscriber number of 7 or 8 digits
+		area := 3
+		if v[3] == '2' || strings.HasPrefix(v[3:], "10") {
+			area = 2
+		}
+		return keep([]rune(v), 3+area, 4, -1)
 	case v[0] == '+' && isDigits(v[1:]) && len(v) <= 16:
 		c := countryCodeLen(v[1:])
 		if m := len(v) - 1 - c; m >= 6 {

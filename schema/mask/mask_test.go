@@ -21,7 +21,10 @@ func TestMasks(t *testing.T) {
 	}{
 		{"phone mainland E.164", Phone, "+8613800138000", "+86138****8000"},
 		{"phone mainland national", Phone, "13800138000", "138****8000"},
-		{"phone mainland landline", Phone, "+861012345678", "+86******5678"},
+		{"phone Beijing landline", Phone, "+861012345678", "+8610****5678"},
+		{"phone Shanghai landline", Phone, "+862161234567", "+8621****4567"},
+		{"phone Hangzhou landline", Phone, "+8657187654321", "+86571****4321"},
+		{"phone landline of 7 digits", Phone, "+867461234567", "+86746***4567"},
 		{"phone US", Phone, "+14155552671", "+1******2671"},
 		{"phone UK", Phone, "+442079460958", "+44******0958"},
 		{"phone Hong Kong", Phone, "+85291234567", "+852****4567"},
