@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -57,15 +58,28 @@ type signInKey struct {
 
 // signInKeys are the counts of a sign-in to account email from addr; with
 // address false, the address's own count is left out (a wrong current
-// password of a signed-in user counts against the account only).
+// password of a signed-in user counts against the account, from that
+// address and overall, not against the address).
 func (s *Server) signInKeys(email, addr string, address bool) []signInKey {
 	email = strings.ToLower(strings.TrimSpace(email))
-	keys := []signInKey{{s.pairLimit, email + "\x00" + addr, identity.LockAccountFromAddress},
+	from := throttledAddr(addr)
+	keys := []signInKey{{s.pairLimit, email + "\x00" + from, identity.LockAccountFromAddress},
 		{s.accountLimit, email, identity.LockAccount}}
 	if address {
-		keys = append(keys, signInKey{s.addressLimit, addr, identity.LockAddress})
+		keys = append(keys, signInKey{s.addressLimit, from, identity.LockAddress})
 	}
 	return keys
+}
+
+// throttledAddr is what sign-ins from addr are counted by: the address, or
+// for IPv6 its /64 network, which one subscriber usually holds whole, so
+// that changing addresses within it does not give a guesser more tries.
+func throttledAddr(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return addr
+	}
+	return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
 }
 
 // allowSignIn answers 429 with Retry-After while any of keys is locked.

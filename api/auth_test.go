@@ -183,6 +183,18 @@ func TestLoginLockout(t *testing.T) {
 		t.Fatalf("the address's lock in the audit log: %+v", locks)
 	}
 
+	// The addresses of one IPv6 /64 network count as one.
+	now.Add(16 * 60)
+	for i := 0; i < 21; i++ {
+		s.login(fmt.Sprintf("guess%d@example.com", i), "wrong-password-1", from(fmt.Sprintf("2001:db8:1:2::%x", i+1)))
+	}
+	if r := s.login("bob@example.com", userPassword, from("2001:db8:1:2:ffff::1")); r.Status != 429 {
+		t.Fatalf("another address of a locked /64: %d %s", r.Status, r.Body)
+	}
+	if r := s.login("bob@example.com", userPassword, from("2001:db8:1:3::1")); r.Status != 200 {
+		t.Fatalf("an address of the next /64: %d %s", r.Status, r.Body)
+	}
+
 	// Guessing spread over many addresses, none of them locked, locks the
 	// account everywhere once 50 have failed.
 	now.Add(16 * 60)
@@ -195,7 +207,7 @@ func TestLoginLockout(t *testing.T) {
 	if r := s.login("bob@example.com", userPassword, from(owner)); r.Status != 429 {
 		t.Fatalf("an account guessed from many addresses: %d %s", r.Status, r.Body)
 	}
-	if locks := s.entries("/api/audit?action=login_locked").Items; len(locks) != 3 || locks[0].Record == "" ||
+	if locks := s.entries("/api/audit?action=login_locked").Items; len(locks) != 4 || locks[0].Record == "" ||
 		!strings.HasPrefix(locks[0].Note, "account locked until ") {
 		t.Fatalf("the account's lock in the audit log: %+v", locks)
 	}
