@@ -118,7 +118,8 @@ func TestExampleTimedRules(t *testing.T) {
 	acc := e.create(t, "account", map[string]any{"name": "华为", "region": "华南", "owner": "u-li", "phone": "13800138000"})
 	quiet := e.create(t, "opportunity", map[string]any{"name": "静默商机", "account": acc.ID, "stage": "proposal", "owner": "u-li",
 		"amount": map[string]any{"amount": 50000, "currency": "CNY"}})
-	visitAt := engine.FormatTime(e.clock.now())
+	visitTime := e.clock.now()
+	visitAt := engine.FormatTime(visitTime)
 	e.create(t, "activity", map[string]any{"type": "visit", "subject": "拜访", "at": visitAt, "opportunity": quiet.ID, "owner": "u-li"})
 	won := e.create(t, "opportunity", map[string]any{"name": "大单", "account": acc.ID, "stage": "proposal", "owner": "u-li",
 		"amount": map[string]any{"amount": 600000, "currency": "CNY"}})
@@ -164,6 +165,24 @@ func TestExampleTimedRules(t *testing.T) {
 	// last activity; once done, it is.
 	if got := e.get(t, "opportunity", quiet.ID).Data["last_activity_at"]; got != visitAt {
 		t.Fatalf("last activity %v with a call planned, want the visit's %s", got, visitAt)
+	}
+	// An activity logged late, more than 3 days old itself, moves the last
+	// activity but plans no second call while one is pending; one with no
+	// done value counts as done.
+	lateAt := engine.FormatTime(visitTime.Add(30 * time.Minute))
+	e.create(t, "activity", map[string]any{"type": "note", "subject": "补记", "at": lateAt, "done": nil, "opportunity": quiet.ID, "owner": "u-li"})
+	settle()
+	if got := e.get(t, "opportunity", quiet.ID).Data["last_activity_at"]; got != lateAt {
+		t.Fatalf("last activity %v after a late note, want %s", got, lateAt)
+	}
+	follow = 0
+	for _, c := range e.find(t, "activity", eq("opportunity", quiet.ID)) {
+		if c.Data["done"] == false {
+			follow++
+		}
+	}
+	if follow != 1 {
+		t.Fatalf("%d planned calls after a late note, want still 1", follow)
 	}
 	doneAt := engine.FormatTime(e.clock.now())
 	if _, err := e.eng.Update(ctx, admin, "activity", planned, map[string]any{"done": true, "at": doneAt}, 0); err != nil {
