@@ -82,18 +82,47 @@ func throttledAddr(addr string) string {
 	return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
 }
 
-// allowSignIn answers 429 with Retry-After while any of keys is locked.
-func allowSignIn(c *fiber.Ctx, keys []signInKey) error {
-	var wait time.Duration
+// signInAttempt is a sign-in (or a password check) under way, counted
+// against each of its keys as a failure until it is known not to be one.
+type signInAttempt struct {
+	keys  []signInKey
+	taken []throttle.Attempt
+}
+
+// takeSignIn counts an attempt against each of keys before the password
+// is checked, so that attempts sent at once cannot all be let through
+// while the first are being checked; while any key is locked it takes
+// nothing and answers 429 with Retry-After.
+func takeSignIn(c *fiber.Ctx, keys []signInKey) (*signInAttempt, error) {
+	at := &signInAttempt{keys: keys}
 	for _, k := range keys {
-		if ok, w := k.lim.Allow(k.key); !ok {
-			wait = max(wait, w)
+		a, ok, wait := k.lim.Take(k.key)
+		if !ok {
+			at.refund()
+			return nil, rateLimited(c, wait)
+		}
+		at.taken = append(at.taken, a)
+	}
+	return at, nil
+}
+
+// refund gives the attempt back: it was no failure (it succeeded, or
+// failed for another reason than the credentials).
+func (at *signInAttempt) refund() {
+	for i, a := range at.taken {
+		at.keys[i].lim.Refund(a)
+	}
+}
+
+// failed keeps the attempt as a failure. The one that locked a key — let
+// through, so the lock is new — is audited once; the attempts the lock
+// refuses are not.
+func (s *Server) failed(ctx context.Context, at *signInAttempt, email, addr string) {
+	for i, a := range at.taken {
+		if a.Locked() {
+			s.ids.LoginLocked(context.WithoutCancel(ctx), email, addr, at.keys[i].what, s.opts.Now().Add(at.keys[i].lim.Lockout()))
 		}
 	}
-	if wait > 0 {
-		return rateLimited(c, wait)
-	}
-	return nil
 }
 
 // authLevel is what a route asks of the caller.
@@ -326,16 +355,18 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	addr := s.clientAddr(c)
 	keys := s.signInKeys(req.Email, addr, true)
-	if err := allowSignIn(c, keys); err != nil {
+	at, err := takeSignIn(c, keys)
+	if err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	user, token, err := s.ids.Login(ctx, req.Email, req.Password, addr)
 	if morph.ErrorCode(err) == morph.EUnauthenticated {
-		s.failSignIn(ctx, keys, req.Email, addr)
+		s.failed(ctx, at, req.Email, addr)
 		return err
 	}
+	at.refund()
 	if err != nil {
 		return err
 	}
@@ -347,18 +378,6 @@ func (s *Server) login(c *fiber.Ctx) error {
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: token, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
 		Secure: c.Protocol() == "https", MaxAge: int(s.ids.MaxAge().Seconds())})
 	return writeJSON(c, fiber.StatusOK, fiber.Map{"user": user, "token": token})
-}
-
-// failSignIn counts a refused sign-in (or a wrong current password)
-// against each of keys. The failure that locks a key — the attempt itself
-// was allowed, so the lock is new — is audited once; the attempts the lock
-// refuses are not.
-func (s *Server) failSignIn(ctx context.Context, keys []signInKey, email, addr string) {
-	for _, k := range keys {
-		if wait := k.lim.Fail(k.key); wait > 0 {
-			s.ids.LoginLocked(context.WithoutCancel(ctx), email, addr, k.what, s.opts.Now().Add(wait))
-		}
-	}
 }
 
 func rateLimited(c *fiber.Ctx, wait time.Duration) error {

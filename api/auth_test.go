@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -213,6 +214,49 @@ func TestLoginLockout(t *testing.T) {
 	}
 }
 
+// Sign-ins sent at once are counted as they start, not as their
+// passwords are found wrong: a burst from one address gets no more tries
+// than one at a time, does not lock the owner out elsewhere, and its lock
+// is audited once.
+func TestLoginBurst(t *testing.T) {
+	s := newServer(t, "sqlite")
+	proxy, _ := api.ParseProxies("0.0.0.0")
+	s.app = api.New(s.eng, api.Options{Identity: s.ids, TrustedProxies: proxy})
+	s.addUser("bob@example.com")
+	statuses := make(chan int, 60)
+	var wg sync.WaitGroup
+	for range 60 {
+		wg.Go(func() {
+			statuses <- s.login("bob@example.com", "wrong-password-1", "X-Forwarded-For: 203.0.113.9").Status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	if count[401] != 6 || count[429] != 54 {
+		t.Fatalf("a burst of 60 wrong sign-ins: %v, want 6 tried (401) and 54 refused (429)", count)
+	}
+	if r := s.login("bob@example.com", userPassword, "X-Forwarded-For: 198.51.100.2"); r.Status != 200 {
+		t.Fatalf("the owner elsewhere after a burst: %d %s", r.Status, r.Body)
+	}
+	if locks := s.entries("/api/audit?action=login_locked").Items; len(locks) != 1 {
+		t.Fatalf("%d lock-outs audited for one lock: %+v", len(locks), locks)
+	}
+	// A sign-in that fails for another reason than the password is given
+	// back: it does not count.
+	for range 10 {
+		if r := s.login("bob@example.com", "", "X-Forwarded-For: 198.51.100.3"); r.Status != 400 {
+			t.Fatalf("sign-in without a password: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := s.login("bob@example.com", userPassword, "X-Forwarded-For: 198.51.100.3"); r.Status != 200 {
+		t.Fatalf("after sign-ins refused as malformed: %d %s", r.Status, r.Body)
+	}
+}
+
 // The address a request comes from is its peer's; X-Forwarded-For counts
 // only from a trusted proxy, and then only its right-most address that is
 // not a trusted proxy itself.
@@ -230,6 +274,8 @@ func TestClientAddress(t *testing.T) {
 		{"rubbish left of the client", "0.0.0.0", "not-an-address, 203.0.113.7", "203.0.113.7"},
 		{"rubbish from a trusted hop", "0.0.0.0, 10.0.0.0/8", "10.0.0.1, not-an-address", "0.0.0.0"},
 		{"IPv6", "0.0.0.0", "2001:db8::1", "2001:db8::1"},
+		{"a proxy that writes ports", "0.0.0.0", "198.18.0.7:4444", "198.18.0.7"},
+		{"IPv6 with a port", "0.0.0.0", "[2001:db8::7]:4444", "2001:db8::7"},
 		{"no header", "0.0.0.0", "", "0.0.0.0"},
 	} {
 		proxies, err := api.ParseProxies(tc.proxies)

@@ -68,6 +68,11 @@ func (s *Server) clientAddr(c *fiber.Ctx) string {
 				continue
 			}
 			a, err := netip.ParseAddr(hop)
+			if err != nil { // some proxies add the client's port
+				var ap netip.AddrPort
+				ap, err = netip.ParseAddrPort(hop)
+				a = ap.Addr()
+			}
 			if err != nil {
 				// Not written by a proxy we trust: the hop to its right
 				// is where the request came from.

@@ -91,13 +91,15 @@ func (s *Server) changeMyPassword(c *fiber.Ctx) error {
 		return err
 	}
 	addr := s.clientAddr(c)
-	keys := s.signInKeys(u.Email, addr, false)
-	if err := allowSignIn(c, keys); err != nil {
+	at, err := takeSignIn(c, s.signInKeys(u.Email, addr, false))
+	if err != nil {
 		return err
 	}
 	err = s.ids.ChangePassword(ctx, actor, req.Current, req.New, sessionID(c))
 	if me := morph.AsError(err); me != nil && len(me.Fields) > 0 && me.Fields[0].Path == "/current" {
-		s.failSignIn(ctx, keys, u.Email, addr)
+		s.failed(ctx, at, u.Email, addr)
+	} else {
+		at.refund()
 	}
 	if err != nil {
 		return err

@@ -72,10 +72,11 @@ func (s *Service) Login(ctx context.Context, email, pw, addr string) (User, stri
 		return User{}, "", err
 	}
 	email = normalEmail(email)
-	if len(email) > 254 {
-		email = email[:254]
+	var u User
+	var err error = morph.Errorf(morph.ENotFound, "no such user", "没有此用户")
+	if len(email) <= 254 { // no user has a longer one
+		u, err = s.UserByEmail(ctx, email)
 	}
-	u, err := s.UserByEmail(ctx, email)
 	reason := ""
 	switch {
 	case morph.ErrorCode(err) == morph.ENotFound:

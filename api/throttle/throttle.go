@@ -56,10 +56,24 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// Fail records a failed attempt for key. The failure that passes Max
-// within Window locks the key for Lockout; it returns how long the key is
-// now locked (0 when it is not).
-func (l *Limiter) Fail(key string) time.Duration {
+// Attempt is an attempt that Take let go ahead, counted as a failure until
+// it is given back.
+type Attempt struct {
+	key    string
+	at     time.Time
+	locked bool // the attempt locked its key
+}
+
+// Locked reports whether it was this attempt that locked its key: the one
+// past Max within Window, which was let through and locks the next ones.
+func (a Attempt) Locked() bool { return a.locked }
+
+// Take lets an attempt for key go ahead unless key is locked (then it
+// returns false and how long until it is not). The attempt counts as a
+// failure from now on, before its outcome is known, so that attempts made
+// at once cannot all go ahead while the first ones are still being
+// checked; one that did not fail is given back with Refund.
+func (l *Limiter) Take(key string) (Attempt, bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -69,12 +83,47 @@ func (l *Limiter) Fail(key string) time.Duration {
 		e = &entry{}
 		l.keys[key] = e
 	}
+	if wait := e.lockedUntil.Sub(now); wait > 0 {
+		return Attempt{}, false, wait
+	}
+	a := Attempt{key: key, at: now}
 	e.fails = append(recent(e.fails, now.Add(-l.cfg.Window)), now)
 	if len(e.fails) > l.cfg.Max {
+		// The failures that lock are older than the window by the time the
+		// lock ends, so they need not be forgotten now.
 		e.lockedUntil = now.Add(l.cfg.Lockout)
-		e.fails = e.fails[:0]
+		a.locked = true
 	}
-	if wait := e.lockedUntil.Sub(now); wait > 0 {
+	return a, true, 0
+}
+
+// Refund gives an attempt back: it no longer counts, and a lock it made is
+// lifted.
+func (l *Limiter) Refund(a Attempt) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.keys[a.key]
+	if e == nil {
+		return
+	}
+	for i := len(e.fails) - 1; i >= 0; i-- {
+		if e.fails[i].Equal(a.at) {
+			e.fails = append(e.fails[:i], e.fails[i+1:]...)
+			break
+		}
+	}
+	if a.locked && e.lockedUntil.Equal(a.at.Add(l.cfg.Lockout)) {
+		e.lockedUntil = time.Time{}
+	}
+}
+
+// Fail records a failed attempt for key, as Take does without the check:
+// it returns how long the key is now locked (0 when it is not).
+func (l *Limiter) Fail(key string) time.Duration {
+	if a, ok, wait := l.Take(key); !ok || a.locked {
+		if a.locked {
+			return l.cfg.Lockout
+		}
 		return wait
 	}
 	return 0
@@ -131,6 +180,9 @@ func (l *Limiter) makeRoom(now time.Time) {
 		delete(l.keys, first)
 	}
 }
+
+// Lockout is how long a lock lasts.
+func (l *Limiter) Lockout() time.Duration { return l.cfg.Lockout }
 
 // Len returns how many keys the limiter remembers.
 func (l *Limiter) Len() int {

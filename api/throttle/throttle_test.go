@@ -2,6 +2,7 @@ package throttle_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +92,66 @@ func TestBoundedKeys(t *testing.T) {
 		if n := l.Len(); n > 100 {
 			t.Fatalf("%d keys remembered, want at most 100", n)
 		}
+	}
+}
+
+// Attempts made at once are counted as they start: no more than Max+1 of
+// them go ahead, however many come before the first outcome.
+func TestTakeCountsAttemptsAtOnce(t *testing.T) {
+	c := &clock{time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	l := newLimiter(c)
+	var mu sync.Mutex
+	let, locks := 0, 0
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			a, ok, _ := l.Take("a@example.com")
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				let++
+			}
+			if a.Locked() {
+				locks++
+			}
+		})
+	}
+	wg.Wait()
+	if let != 4 || locks != 1 {
+		t.Fatalf("%d attempts let through and %d locks, want 4 (Max+1) and 1", let, locks)
+	}
+}
+
+// An attempt given back does not count; giving back the one that locked
+// lifts the lock.
+func TestRefund(t *testing.T) {
+	c := &clock{time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	l := newLimiter(c)
+	for range 10 { // refunded attempts never add up to a lock
+		a, ok, _ := l.Take("k")
+		if !ok {
+			t.Fatal("refused after refunded attempts")
+		}
+		l.Refund(a)
+		c.pass(time.Second)
+	}
+	var last throttle.Attempt
+	for range 4 {
+		last, _, _ = l.Take("k")
+		c.pass(time.Second)
+	}
+	if !last.Locked() {
+		t.Fatal("the fourth failure did not lock")
+	}
+	if ok, _ := l.Allow("k"); ok {
+		t.Fatal("not locked")
+	}
+	l.Refund(last)
+	if ok, _ := l.Allow("k"); !ok {
+		t.Fatal("giving back the attempt that locked did not lift the lock")
+	}
+	l.Take("k")
+	if ok, _ := l.Allow("k"); ok {
+		t.Fatal("three failures and one more did not lock again")
 	}
 }

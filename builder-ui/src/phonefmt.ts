@@ -1,10 +1,12 @@
 // formatPhone shows a phone number as stored (E.164, "+8613800138000"), or as masked by the server
 // ("+86138****8000"), the way people write it. A mainland number is written as at home, without +86: a mobile
 // number in groups of 3, 4 and 4 ("138 0013 8000", "138 **** 8000"); a landline with its area code and a leading
-// 0 ("010 1234 5678", "0571 8765 4321"). Another number keeps its + and country code, set apart by a space
-// ("+1 4155552671"). Anything else is shown as it is.
+// 0 ("010 1234 5678", "0571 8765 4321"); a 400 or 800 service number as dialled ("400 810 8888"). Another
+// number keeps its + and country code, set apart by a space ("+1 4155552671"). Anything else is shown as it is.
 export function formatPhone(v: string): string {
   let m = /^(?:\+86)?(1[\d*]{2})([\d*]{4})([\d*]{4})$/.exec(v)
+  if (m) return `${m[1]} ${m[2]} ${m[3]}`
+  m = /^\+86([48]00)([\d*]{3})(\d{4})$/.exec(v) // a national service number, dialled without a 0
   if (m) return `${m[1]} ${m[2]} ${m[3]}`
   m = /^\+86((?:10|2\d|[3-9]\d\d))([\d*]{7,8})$/.exec(v)
   if (m && /\d{4}$/.test(m[2])) {

@@ -25,6 +25,7 @@ func TestMasks(t *testing.T) {
 		{"phone Shanghai landline", Phone, "+862161234567", "+8621****4567"},
 		{"phone Hangzhou landline", Phone, "+8657187654321", "+86571****4321"},
 		{"phone landline of 7 digits", Phone, "+867461234567", "+86746***4567"},
+		{"phone 400 service number", Phone, "+864008108888", "+86400***8888"},
 		{"phone US", Phone, "+14155552671", "+1******2671"},
 		{"phone UK", Phone, "+442079460958", "+44******0958"},
 		{"phone Hong Kong", Phone, "+85291234567", "+852****4567"},
