@@ -95,6 +95,10 @@ func TestUsers(t *testing.T) {
 		if r := s.anon("POST", "/api/me/password", `{"current": "wrong-one-123", "new": "Fresh-orchard-88"}`, as); r.Status != 400 || !strings.Contains(r.Body, "/current") {
 			t.Fatalf("wrong current password: %d %s", r.Status, r.Body)
 		}
+		// audited as a failed sign-in of the user
+		if fails := s.entries("/api/audit?action=login_failed&record=" + id).Items; len(fails) != 1 || fails[0].Note != "wrong current password" || fails[0].Actor != id {
+			t.Fatalf("the wrong current password in the audit log: %+v", fails)
+		}
 		if r := s.anon("POST", "/api/me/password", `{"current": "`+userPassword+`", "new": "short"}`, as); r.Status != 400 || !strings.Contains(r.Body, `"path":"/new"`) {
 			t.Fatalf("weak new password: %d %s", r.Status, r.Body)
 		}

@@ -45,8 +45,13 @@ func (s *Service) SetPassword(ctx context.Context, actor engine.Actor, userID, p
 	}
 }
 
+// WrongCurrentPassword is the note of the audit entry of a password change
+// refused for a wrong current password.
+const WrongCurrentPassword = "wrong current password"
+
 // ChangePassword lets the actor change their own password, given the
-// current one; their other sessions end.
+// current one; their other sessions end. A wrong current password is
+// audited as a failed sign-in.
 func (s *Service) ChangePassword(ctx context.Context, actor engine.Actor, current, next, keep string) error {
 	u, err := s.GetUser(ctx, actor.ID)
 	if err != nil {
@@ -57,6 +62,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor engine.Actor, curren
 		hash = s.dummyHash()
 	}
 	if ok, _ := password.Verify(hash, current); !ok || u.hash == "" {
+		// A failed check of the user's password, as a failed sign-in is:
+		// someone holding the session may be guessing it.
+		s.audit(ctx, actor, engine.AuditEntry{Action: engine.AuditLoginFailed, Kind: "session", Record: u.ID, Note: WrongCurrentPassword})
 		return morph.Invalid(fieldError("/current", "wrong", morph.T("The current password is wrong", "当前密码错误")))
 	}
 	if current == next {

@@ -54,7 +54,7 @@ export const en = {
       via: { session: 'signed in', key: 'API key', cli: 'command line', workflow: 'workflow' },
       notes: {
         unknownEmail: 'unknown e-mail address', noPassword: 'no password set', hashUnreadable: 'stored password unreadable',
-        wrongPassword: 'wrong password', deactivated: 'user deactivated',
+        wrongPassword: 'wrong password', deactivated: 'user deactivated', wrongCurrent: 'wrong current password at a password change',
         accountLocked: 'account locked until {at}', addressLocked: 'address locked until {at}',
         pairLocked: 'account locked from this address until {at}',
       },
@@ -117,7 +117,7 @@ export const zh: typeof en = {
       via: { session: '登录会话', key: 'API 密钥', cli: '命令行', workflow: '工作流' },
       notes: {
         unknownEmail: '邮箱不存在', noPassword: '未设置密码', hashUnreadable: '存储的密码无法读取',
-        wrongPassword: '密码错误', deactivated: '用户已停用',
+        wrongPassword: '密码错误', deactivated: '用户已停用', wrongCurrent: '修改密码时当前密码错误',
         accountLocked: '账号暂停登录至 {at}', addressLocked: '地址暂停登录至 {at}',
         pairLocked: '账号在此地址暂停登录至 {at}',
       },
