@@ -153,6 +153,10 @@ const axeSource = readFileSync(join(here, '..', 'node_modules', 'axe-core', 'axe
 
 // axe runs axe-core in the page and returns its serious and critical violations.
 export async function axe(page) {
+  // Judge the page, not a frame of an animation: wait for Vue's enter and leave transitions (a tag zooming in,
+  // a dropdown fading out) to end.
+  await page.waitForFunction(() => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'),
+    null, { timeout: 5000 }).catch(() => {})
   await page.evaluate(axeSource)
   const res = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
