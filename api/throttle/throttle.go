@@ -1,7 +1,9 @@
 // Package throttle slows down guessing: it counts failed attempts per key
 // (an account, an address) in a sliding window and locks a key out for a
-// while once it has failed too often. Its memory is bounded whatever the
-// number of keys a caller makes up.
+// while once it has failed too often. An attempt counts from the moment it
+// is taken, so attempts made at once are limited as strictly as attempts
+// made one after another. Its memory is bounded whatever the number of
+// keys a caller makes up.
 //
 // A Limiter lives in one process: servers sharing a store each count on
 // their own, so a guesser spread over n servers gets n times the attempts.
@@ -29,7 +31,7 @@ type Limiter struct {
 }
 
 type entry struct {
-	fails       []time.Time // the failures within the window, oldest first, at most Max
+	fails       []time.Time // the failures within the window, oldest first, at most Max+1
 	lockedUntil time.Time
 }
 
@@ -117,14 +119,16 @@ func (l *Limiter) Refund(a Attempt) {
 	}
 }
 
-// Fail records a failed attempt for key, as Take does without the check:
-// it returns how long the key is now locked (0 when it is not).
+// Fail records a failed attempt for key (an attempt taken and kept) and
+// returns how long the key is now locked (0 when it is not). While key is
+// locked it records nothing.
 func (l *Limiter) Fail(key string) time.Duration {
-	if a, ok, wait := l.Take(key); !ok || a.locked {
-		if a.locked {
-			return l.cfg.Lockout
-		}
+	a, ok, wait := l.Take(key)
+	switch {
+	case !ok:
 		return wait
+	case a.locked:
+		return l.cfg.Lockout
 	}
 	return 0
 }
