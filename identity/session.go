@@ -72,11 +72,7 @@ func (s *Service) Login(ctx context.Context, email, pw, addr string) (User, stri
 		return User{}, "", err
 	}
 	email = normalEmail(email)
-	var u User
-	var err error = morph.Errorf(morph.ENotFound, "no such user", "没有此用户")
-	if len(email) <= 254 { // no user has a longer one
-		u, err = s.UserByEmail(ctx, email)
-	}
+	u, err := s.UserByEmail(ctx, email) // an address longer than any user's is simply not found
 	reason := ""
 	switch {
 	case morph.ErrorCode(err) == morph.ENotFound:
@@ -103,8 +99,8 @@ func (s *Service) Login(ctx context.Context, email, pw, addr string) (User, stri
 	}
 	if reason != "" {
 		who := engine.Actor{ID: u.ID, Name: u.Name, Addr: addr, Via: ViaSession}
-		if u.ID == "" {
-			who = engine.Actor{ID: "anonymous", Name: email, Addr: addr, Via: ViaSession}
+		if u.ID == "" { // the address as typed, as long as an address may be
+			who = engine.Actor{ID: "anonymous", Name: strings.ToValidUTF8(email[:min(len(email), 254)], ""), Addr: addr, Via: ViaSession}
 		}
 		s.audit(ctx, who, engine.AuditEntry{Action: engine.AuditLoginFailed, Kind: "session", Record: u.ID, Note: reason})
 		return User{}, "", BadLogin()

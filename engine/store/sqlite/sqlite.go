@@ -266,9 +266,6 @@ func (s *Store) checkpointer() {
 		case <-s.ckStop:
 			return
 		case <-t.C:
-			// While the writer has yet to finish the checkpoint handed to
-			// it, a pass here would hold the checkpoint lock its restart
-			// needs (and a restart refused for it waits for the next one).
 			log, err := s.checkpointPass()
 			if err != nil || log < walRestartFrames {
 				continue
