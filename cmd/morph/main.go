@@ -21,6 +21,7 @@ import (
 	"github.com/morphcrm/morph/api"
 	builderui "github.com/morphcrm/morph/builder-ui"
 	"github.com/morphcrm/morph/engine"
+	"github.com/morphcrm/morph/engine/store"
 	"github.com/morphcrm/morph/identity"
 	"github.com/morphcrm/morph/sla"
 	"github.com/morphcrm/morph/workflow"
@@ -96,6 +97,9 @@ type common struct {
 	logLevel string
 
 	installed bool // open loaded the example into an empty store
+	// wrap, when set, stands between the store and the engine (the bench's
+	// --no-audit-entries).
+	wrap func(store.Store) (store.Store, error)
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -123,7 +127,14 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, fu
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, err := engine.New(ctx, st, engine.Options{Logger: log})
+	es := st
+	if c.wrap != nil {
+		if es, err = c.wrap(st); err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+	}
+	eng, err := engine.New(ctx, es, engine.Options{Logger: log})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
