@@ -43,21 +43,6 @@ func New(cfg Config, now func() time.Time) *Limiter {
 	return &Limiter{cfg: cfg, now: now, keys: map[string]*entry{}}
 }
 
-// Allow reports whether an attempt for key may go ahead now, and when it
-// may not, how long until it may.
-func (l *Limiter) Allow(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.keys[key]
-	if e == nil {
-		return true, 0
-	}
-	if wait := e.lockedUntil.Sub(l.now()); wait > 0 {
-		return false, wait
-	}
-	return true, 0
-}
-
 // Attempt is an attempt that Take let go ahead, counted as a failure until
 // it is given back.
 type Attempt struct {
@@ -117,20 +102,6 @@ func (l *Limiter) Refund(a Attempt) {
 	if a.locked && e.lockedUntil.Equal(a.at.Add(l.cfg.Lockout)) {
 		e.lockedUntil = time.Time{}
 	}
-}
-
-// Fail records a failed attempt for key (an attempt taken and kept) and
-// returns how long the key is now locked (0 when it is not). While key is
-// locked it records nothing.
-func (l *Limiter) Fail(key string) time.Duration {
-	a, ok, wait := l.Take(key)
-	switch {
-	case !ok:
-		return wait
-	case a.locked:
-		return l.cfg.Lockout
-	}
-	return 0
 }
 
 // Succeed forgets key's failures: a successful attempt starts afresh. A
